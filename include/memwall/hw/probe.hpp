@@ -1,0 +1,70 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memwall/hw/bandwidth.hpp"
+#include "memwall/hw/compute_peak.hpp"
+#include "memwall/hw/cpu.hpp"
+#include "memwall/hw/gpu.hpp"
+#include "memwall/hw/latency.hpp"
+#include "memwall/hw/memory.hpp"
+#include "memwall/hw/topology.hpp"
+#include "memwall/util/result.hpp"
+
+namespace memwall::hw {
+
+// What the machine has and what its memory and cores measurably do. Plain data: printers and the
+// JSON record live elsewhere. Every later roofline and fit number divides by read_gbps().
+struct ProbeResult {
+  static constexpr int kSchemaVersion = 1;
+
+  // Provenance.
+  std::string memwall_version;
+  std::string git_commit;
+  std::string build_type;
+  std::string timestamp_utc;  // ISO 8601, when the probe started
+  std::string fingerprint;
+  bool quick = false;
+  double duration_s = 0;
+
+  CpuInfo cpu;
+  Topology topology;
+  MemoryInfo memory;
+  std::vector<GpuInfo> gpus;
+
+  BandwidthResult bandwidth;
+  LatencyResult latency;
+  PeakResult f32;   // f32 FMA, all cores
+  PeakResult int8;  // int8 dot products, all cores
+
+  std::vector<std::string> warnings;
+
+  unsigned all_cores() const { return topology.physical_cores(); }
+  // The figure the rest of memwall uses: best read GB/s with all cores.
+  double read_gbps() const;
+};
+
+struct ProbeOptions {
+  bool quick = false;  // fewer repetitions, all-core bandwidth only: about 2 s instead of 20
+  std::uint64_t seed = 1;
+  std::function<void(std::string_view stage)> progress;  // optional
+};
+
+Result<ProbeResult> run_probe(const ProbeOptions& options);
+
+// Stable id of the hardware a result belongs to: CPU model, core and thread counts, memory size.
+std::string hardware_fingerprint(const CpuInfo& cpu, const Topology& topology,
+                                 const MemoryInfo& memory);
+
+// The fingerprint of the machine this process runs on (cheap: no measurement).
+Result<std::string> local_fingerprint();
+
+// Array size for bandwidth: at least 4x the total last-level cache (and at least `floor_bytes`),
+// at most a sixth of available memory (three arrays must fit with room to spare).
+std::uint64_t bandwidth_array_bytes(const Topology& topology, std::uint64_t available_bytes,
+                                    std::uint64_t floor_bytes);
+
+}  // namespace memwall::hw

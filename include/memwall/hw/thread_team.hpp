@@ -1,0 +1,57 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "memwall/util/result.hpp"
+
+namespace memwall::hw {
+
+// A fixed team of threads, each bound to its own set of hardware threads, that runs one function on
+// every member at once. The calling thread is member 0, so a team of n uses n cores, not n + 1.
+// run() allocates nothing and takes no lock: members spin briefly on an atomic generation counter
+// and then sleep on it, so back-to-back runs (one per matmul) cost well under a microsecond.
+class ThreadTeam {
+ public:
+  // member_pus[i]: the hardware threads (OS ids) member i is bound to; empty = unbound.
+  static Result<std::unique_ptr<ThreadTeam>> create(std::vector<std::vector<unsigned>> member_pus);
+  ~ThreadTeam();
+  ThreadTeam(const ThreadTeam&) = delete;
+  ThreadTeam& operator=(const ThreadTeam&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(member_pus_.size()); }
+
+  // Calls fn(member) for member = 0..size()-1 concurrently and returns when all have returned.
+  template <typename Fn>
+  void run(Fn&& fn) {
+    run_erased(&invoke<std::remove_reference_t<Fn>>, &fn);
+  }
+
+ private:
+  using Task = void (*)(void* context, unsigned member);
+  template <typename Fn>
+  static void invoke(void* context, unsigned member) {
+    (*static_cast<Fn*>(context))(member);
+  }
+
+  explicit ThreadTeam(std::vector<std::vector<unsigned>> member_pus);
+  void run_erased(Task task, void* context);
+  void worker_loop(unsigned member);
+
+  std::vector<std::vector<unsigned>> member_pus_;
+  std::vector<unsigned> caller_binding_;  // restored when the team ends
+  std::vector<std::thread> workers_;
+  Task task_ = nullptr;
+  void* context_ = nullptr;
+  alignas(64) std::atomic<std::uint64_t> generation_{0};
+  alignas(64) std::atomic<unsigned> pending_{0};
+  std::atomic<unsigned> started_{0};
+  bool stopping_ = false;
+};
+
+// One member per physical core, bound to that core's hardware threads: the default for measuring.
+Result<std::unique_ptr<ThreadTeam>> make_core_team(unsigned n_threads);
+
+}  // namespace memwall::hw

@@ -1,0 +1,28 @@
+#pragma once
+// Every subcommand is one file with an options struct, a setup that declares its flags, and a run
+// that turns the library's results and errors into output and an exit code.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace memwall::cli {
+
+// Documented exit codes.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRuntimeError = 1,
+  kExitUsageError = 2,
+  kExitInterrupted = 130,
+};
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;  // called when this subcommand was given on the command line
+};
+
+Command setup_probe(CLI::App& parent);
+
+// Prints "memwall: error: <message>" on stderr; returns `code`.
+int fail(int code, const std::string& message);
+
+}  // namespace memwall::cli

@@ -1,0 +1,164 @@
+#include "memwall/hw/bandwidth.hpp"
+
+#include <algorithm>
+
+#include "memwall/hw/huge_buffer.hpp"
+#include "memwall/hw/thread_team.hpp"
+#include "memwall/util/clock.hpp"
+#include "memwall/util/stats.hpp"
+
+namespace memwall::hw {
+namespace {
+
+// Initial contents; triad then makes a = b + kScalar * c, which validates exactly in doubles.
+constexpr double kA = 1.0, kB = 2.0, kC = 0.5, kScalar = 3.0;
+
+struct Span {
+  std::size_t begin = 0, count = 0;
+};
+
+// Member shares start on 2 MiB boundaries when the arrays are large, so each huge page is first
+// touched (and so placed) by the one thread that streams it.
+Span share_of(std::size_t n, unsigned members, unsigned member) {
+  const std::size_t huge_page_elements = (2u << 20) / sizeof(double);
+  const std::size_t align = n / members >= 4 * huge_page_elements ? huge_page_elements : 8;
+  const std::size_t per = n / members / align * align;
+  const std::size_t begin = per * member;
+  return {begin, member + 1 == members ? n - begin : per};
+}
+
+struct Arrays {
+  HugeBuffer a, b, c;
+  std::size_t n = 0;
+  double* pa() const { return static_cast<double*>(a.data()); }
+  double* pb() const { return static_cast<double*>(b.data()); }
+  double* pc() const { return static_cast<double*>(c.data()); }
+};
+
+Result<Arrays> allocate_arrays(std::uint64_t array_bytes) {
+  Arrays arrays;
+  for (HugeBuffer* buffer : {&arrays.a, &arrays.b, &arrays.c}) {
+    Result<HugeBuffer> allocated = HugeBuffer::allocate(array_bytes);
+    if (!allocated.ok()) return allocated.error();
+    *buffer = std::move(allocated).value();
+  }
+  arrays.n = array_bytes / sizeof(double);
+  return arrays;
+}
+
+// One timed pass of `kernel` over all shares; returns elapsed ns. Checks each read sum.
+std::int64_t run_once(ThreadTeam& team, const BandwidthKernels& k, StreamKernel kernel,
+                      const Arrays& arr, std::vector<double>& sums) {
+  const unsigned members = team.size();
+  const std::int64_t start = steady_now_ns();
+  team.run([&](unsigned m) {
+    const Span s = share_of(arr.n, members, m);
+    double* a = arr.pa() + s.begin;
+    switch (kernel) {
+      case StreamKernel::read: sums[m] = k.read(a, s.count); break;
+      case StreamKernel::write: k.write(a, s.count, kA); break;
+      case StreamKernel::write_nt: k.write_nt(a, s.count, kA); break;
+      case StreamKernel::copy: k.copy(arr.pc() + s.begin, a, s.count); break;
+      case StreamKernel::triad: k.triad(a, arr.pb() + s.begin, arr.pc() + s.begin, kScalar, s.count);
+    }
+  });
+  return steady_now_ns() - start;
+}
+
+bool read_sums_valid(const std::vector<double>& sums, std::size_t n) {
+  for (unsigned m = 0; m < sums.size(); ++m) {
+    const Span s = share_of(n, static_cast<unsigned>(sums.size()), m);
+    if (sums[m] != kA * static_cast<double>(s.count)) return false;
+  }
+  return true;
+}
+
+// STREAM-style validation after the last kernel: every 997th element (a prime stride, so the
+// check is spread over pages and members) holds the value the kernel sequence must leave.
+bool arrays_valid(const Arrays& arr) {
+  const auto valid_at = [&](std::size_t i) {
+    return arr.pa()[i] == kB + kScalar * kA && arr.pb()[i] == kB && arr.pc()[i] == kA;
+  };
+  for (std::size_t i = 0; i < arr.n; i += 997) {
+    if (!valid_at(i)) return false;
+  }
+  return valid_at(arr.n - 1);
+}
+
+Status measure_at(unsigned threads, unsigned repetitions, const BandwidthKernels& kernels,
+                  const Topology& topology, const BandwidthOptions& options,
+                  BandwidthResult& result) {
+  std::vector<std::vector<unsigned>> member_pus;
+  for (unsigned i = 0; i < threads; ++i) member_pus.push_back(topology.cores[i].pu_os_ids);
+  Result<std::unique_ptr<ThreadTeam>> team = ThreadTeam::create(std::move(member_pus));
+  if (!team.ok()) return team.error();
+  Result<Arrays> arrays = allocate_arrays(options.array_bytes);
+  if (!arrays.ok()) return arrays.error();
+  const Arrays& arr = *arrays;
+  result.huge_pages_requested = arr.a.huge_pages_requested();
+  (*team)->run([&](unsigned m) {  // first touch by the member that will stream the share
+    const Span s = share_of(arr.n, threads, m);
+    std::fill_n(arr.pa() + s.begin, s.count, kA);
+    std::fill_n(arr.pb() + s.begin, s.count, kB);
+    std::fill_n(arr.pc() + s.begin, s.count, kC);
+  });
+  std::vector<double> sums(threads);
+  for (const StreamKernelInfo& info : kStreamKernels) {
+    BandwidthPoint point{std::string(info.name), threads, {}, 0, 0};
+    const double counted_bytes = static_cast<double>(arr.n) * info.counted_bytes_per_element;
+    for (unsigned rep = 0; rep <= repetitions; ++rep) {  // rep 0 warms up and is not kept
+      const std::int64_t ns = run_once(**team, kernels, info.id, arr, sums);
+      if (info.id == StreamKernel::read && !read_sums_valid(sums, arr.n)) {
+        return make_error("bandwidth: read kernel ({}) returned a wrong sum", kernels.isa);
+      }
+      if (rep > 0) point.samples_gbps.push_back(counted_bytes / static_cast<double>(ns));
+    }
+    const Summary summary = summarize(point.samples_gbps);
+    point.best_gbps = summary.max;
+    point.median_gbps = summary.median;
+    result.points.push_back(std::move(point));
+  }
+  if (!arrays_valid(arr)) {
+    return make_error("bandwidth: kernels ({}) left wrong values in the arrays", kernels.isa);
+  }
+  return {};
+}
+
+}  // namespace
+
+const BandwidthPoint* BandwidthResult::find(std::string_view kernel, unsigned threads) const {
+  for (const BandwidthPoint& p : points) {
+    if (p.kernel == kernel && p.threads == threads) return &p;
+  }
+  return nullptr;
+}
+
+std::vector<unsigned> scaling_thread_counts(unsigned cores) {
+  std::vector<unsigned> counts;
+  for (unsigned t = 1; t < cores; t *= 2) counts.push_back(t);
+  counts.push_back(std::max(1u, cores));
+  return counts;
+}
+
+Result<BandwidthResult> measure_bandwidth(const BandwidthOptions& options,
+                                          const BandwidthKernels& kernels,
+                                          const Topology& topology) {
+  BandwidthResult result;
+  result.isa = std::string(kernels.isa);
+  result.array_bytes = options.array_bytes;
+  const unsigned all = options.thread_counts.empty() ? 1 : options.thread_counts.back();
+  for (unsigned threads : options.thread_counts) {
+    if (threads == 0 || threads > topology.physical_cores()) {
+      return make_error("bandwidth: {} threads requested, {} cores", threads,
+                        topology.physical_cores());
+    }
+    const unsigned reps = threads == all ? options.repetitions : options.scaling_repetitions;
+    if (Status s = measure_at(threads, std::max(1u, reps), kernels, topology, options, result);
+        !s.ok()) {
+      return s.error();
+    }
+  }
+  return result;
+}
+
+}  // namespace memwall::hw

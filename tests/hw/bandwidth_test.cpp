@@ -1,0 +1,60 @@
+#include "memwall/hw/bandwidth.hpp"
+
+#include <gtest/gtest.h>
+
+#include "memwall/hw/probe.hpp"
+#include "memwall/util/units.hpp"
+
+namespace memwall::hw {
+namespace {
+
+TEST(Bandwidth, SmallRunValidatesAndReportsEveryKernelAtEveryThreadCount) {
+  const Result<Topology> t = detect_topology();
+  ASSERT_TRUE(t.ok());
+  BandwidthOptions options;
+  options.array_bytes = 4 * kMiB;
+  options.repetitions = 2;
+  options.scaling_repetitions = 1;
+  options.thread_counts = scaling_thread_counts(t->physical_cores());
+  for (const BandwidthKernels* kernels : runnable_bandwidth_kernels(detect_cpu().isa)) {
+    const Result<BandwidthResult> r = measure_bandwidth(options, *kernels, *t);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->isa, kernels->isa);
+    for (unsigned threads : options.thread_counts) {
+      for (const StreamKernelInfo& k : kStreamKernels) {
+        const BandwidthPoint* p = r->find(k.name, threads);
+        ASSERT_NE(p, nullptr) << k.name << " at " << threads;
+        EXPECT_EQ(p->samples_gbps.size(), threads == options.thread_counts.back() ? 2u : 1u);
+        EXPECT_GT(p->best_gbps, 0);
+        EXPECT_GE(p->best_gbps, p->median_gbps);
+      }
+    }
+  }
+}
+
+TEST(Bandwidth, ThreadCountsAreValidated) {
+  const Result<Topology> t = detect_topology();
+  ASSERT_TRUE(t.ok());
+  BandwidthOptions options;
+  options.array_bytes = kMiB;
+  options.thread_counts = {t->physical_cores() + 1};
+  EXPECT_FALSE(measure_bandwidth(options, generic_bandwidth_kernels(), *t).ok());
+}
+
+TEST(Bandwidth, ScalingCountsEndAtAllCores) {
+  EXPECT_EQ(scaling_thread_counts(1), (std::vector<unsigned>{1}));
+  EXPECT_EQ(scaling_thread_counts(2), (std::vector<unsigned>{1, 2}));
+  EXPECT_EQ(scaling_thread_counts(6), (std::vector<unsigned>{1, 2, 4, 6}));
+  EXPECT_EQ(scaling_thread_counts(8), (std::vector<unsigned>{1, 2, 4, 8}));
+}
+
+TEST(Bandwidth, ArraysAreAtLeastFourTimesTheLastLevelCacheWhenMemoryAllows) {
+  Topology t;
+  t.caches.push_back({3, 32 * kMiB, {{0, 1}, {2, 3}}});  // 64 MiB in total
+  EXPECT_EQ(bandwidth_array_bytes(t, 64 * kGiB, 0), 256 * kMiB);
+  EXPECT_EQ(bandwidth_array_bytes(t, 64 * kGiB, 512 * kMiB), 512 * kMiB);
+  EXPECT_EQ(bandwidth_array_bytes(t, 600 * kMiB, 0), 100 * kMiB) << "capped at a sixth of free";
+}
+
+}  // namespace
+}  // namespace memwall::hw

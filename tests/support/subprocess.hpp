@@ -1,0 +1,21 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace memwall::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by one
+  std::string out;
+  std::string err;
+};
+
+// Runs the memwall binary under test with `args`, captures stdout and stderr.
+// `env` entries ("NAME=value") are added to the environment.
+ProcessResult run_memwall(const std::vector<std::string>& args,
+                          const std::vector<std::string>& env = {});
+
+// A fresh empty directory under the system temp dir, removed by the caller if it cares.
+std::string make_temp_dir(const std::string& prefix);
+
+}  // namespace memwall::testing
