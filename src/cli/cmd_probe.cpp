@@ -27,6 +27,10 @@ Status check_writable(const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) parent = ".";
   if (std::filesystem::is_directory(path)) return make_error("{}: is a directory", path);
+  if (std::filesystem::exists(path)) {
+    if (::access(path.c_str(), W_OK) != 0) return make_error("{}: not writable", path);
+    return {};
+  }
   if (::access(parent.c_str(), W_OK) != 0) {
     return make_error("{}: cannot write here (directory {} is missing or not writable)", path,
                       parent.string());

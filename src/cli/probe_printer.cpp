@@ -61,13 +61,14 @@ std::string machine_section(const ProbeResult& r) {
 std::string bandwidth_section(const ProbeResult& r) {
   const hw::BandwidthResult& bw = r.bandwidth;
   std::string out = fmt::format(
-      "\nBandwidth, all {} cores (GB/s; {} kernels; 3 arrays of {} each{})\n", r.all_cores(),
-      bw.isa, format_bytes(bw.array_bytes), bw.huge_pages_requested ? ", huge pages requested" : "");
-  TextTable table({"kernel", "best", "median", "reps"});
+      "\nBandwidth, all {} cores (GB/s; 3 arrays of {} each{})\n", r.all_cores(),
+      format_bytes(bw.array_bytes), bw.huge_pages_requested ? ", huge pages requested" : "");
+  TextTable table({"kernel", "best", "median", "reps", "isa"});
   for (const hw::StreamKernelInfo& k : hw::kStreamKernels) {
     if (const hw::BandwidthPoint* p = bw.find(k.name, r.all_cores())) {
       table.add_row({p->kernel, fmt::format("{:.1f}", p->best_gbps),
-                     fmt::format("{:.1f}", p->median_gbps), std::to_string(p->samples_gbps.size())});
+                     fmt::format("{:.1f}", p->median_gbps), std::to_string(p->samples_gbps.size()),
+                     p->isa});
     }
   }
   out += table.render(2);

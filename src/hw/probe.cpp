@@ -49,8 +49,9 @@ Status measure(const ProbeOptions& options, const ProbePlan& plan, ProbeResult& 
   BandwidthOptions bw{array_bytes, plan.bandwidth_reps, plan.scaling_reps,
                       plan.scaling ? scaling_thread_counts(cores) : std::vector<unsigned>{cores}};
   report(options, "memory bandwidth");
-  const BandwidthKernels& kernels = *runnable_bandwidth_kernels(r.cpu.isa).front();
-  Result<BandwidthResult> bandwidth = measure_bandwidth(bw, kernels, r.topology);
+  Candidates candidates = runnable_bandwidth_kernels(r.cpu.isa);
+  if (candidates.size() > 1) candidates.pop_back();  // generic C++ never beats an ISA's own kernels
+  Result<BandwidthResult> bandwidth = measure_bandwidth(bw, candidates, r.topology);
   if (!bandwidth.ok()) return bandwidth.error();
   r.bandwidth = std::move(bandwidth).value();
 

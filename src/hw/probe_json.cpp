@@ -74,11 +74,12 @@ void from_json(const json& j, GpuInfo& g) {
   j.at("source").get_to(g.source);
 }
 void to_json(json& j, const BandwidthPoint& p) {
-  j = {{"kernel", p.kernel}, {"threads", p.threads}, {"best_gbps", p.best_gbps},
+  j = {{"kernel", p.kernel}, {"isa", p.isa}, {"threads", p.threads}, {"best_gbps", p.best_gbps},
        {"median_gbps", p.median_gbps}, {"samples_gbps", p.samples_gbps}};
 }
 void from_json(const json& j, BandwidthPoint& p) {
   j.at("kernel").get_to(p.kernel);
+  j.at("isa").get_to(p.isa);
   j.at("threads").get_to(p.threads);
   j.at("best_gbps").get_to(p.best_gbps);
   j.at("median_gbps").get_to(p.median_gbps);
@@ -121,7 +122,7 @@ json probe_to_json(const ProbeResult& r) {
       {"topology", r.topology},
       {"memory", r.memory},
       {"gpus", r.gpus},
-      {"bandwidth", {{"isa", r.bandwidth.isa}, {"array_bytes", r.bandwidth.array_bytes},
+      {"bandwidth", {{"array_bytes", r.bandwidth.array_bytes},
                      {"huge_pages_requested", r.bandwidth.huge_pages_requested},
                      {"read_gbps", r.read_gbps()}, {"points", r.bandwidth.points}}},
       {"latency", r.latency},
@@ -152,7 +153,6 @@ Result<ProbeResult> probe_from_json(const json& j) {
     j.at("memory").get_to(r.memory);
     j.at("gpus").get_to(r.gpus);
     const json& bw = j.at("bandwidth");
-    bw.at("isa").get_to(r.bandwidth.isa);
     bw.at("array_bytes").get_to(r.bandwidth.array_bytes);
     bw.at("huge_pages_requested").get_to(r.bandwidth.huge_pages_requested);
     bw.at("points").get_to(r.bandwidth.points);

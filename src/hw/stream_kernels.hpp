@@ -18,6 +18,15 @@ struct StreamKernels {
   using Reg = typename V::Reg;
   static constexpr std::size_t L = V::kLanes;
 
+  // Streaming stores need aligned addresses: `scalar(j)` handles elements up to the first aligned
+  // one of `dst`; returns that element's index.
+  template <typename Scalar>
+  static std::size_t head_to_alignment(const double* dst, std::size_t n, Scalar scalar) {
+    std::size_t i = 0;
+    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % V::kAlign != 0; ++i) scalar(i);
+    return i;
+  }
+
   static double read(const double* a, std::size_t n) {
     // Eight independent sums: two loads per cycle times a 4-cycle add latency.
     Reg s0 = V::zero(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
@@ -50,9 +59,7 @@ struct StreamKernels {
 
   static void write_nt(double* a, std::size_t n, double value) {
     const Reg v = V::set1(value);
-    std::size_t i = 0;
-    // Streaming stores need aligned addresses: plain stores up to the first aligned element.
-    for (; i < n && reinterpret_cast<std::uintptr_t>(a + i) % V::kAlign != 0; ++i) a[i] = value;
+    std::size_t i = head_to_alignment(a, n, [&](std::size_t j) { a[j] = value; });
     for (; i + 4 * L <= n; i += 4 * L) {
       for (std::size_t k = 0; k < 4; ++k) V::stream(a + i + k * L, v);
     }
@@ -60,29 +67,34 @@ struct StreamKernels {
     V::fence();
   }
 
+  // copy and triad store with streaming stores, as an optimised STREAM does (glibc's memcpy, which
+  // gcc makes of STREAM's copy loop, does the same for large arrays): the arrays are far larger
+  // than the caches, so reading each destination line for ownership first would only add traffic.
   static void copy(double* dst, const double* src, std::size_t n) {
-    std::size_t i = 0;
+    std::size_t i = head_to_alignment(dst, n, [&](std::size_t j) { dst[j] = src[j]; });
     for (; i + 4 * L <= n; i += 4 * L) {
       const Reg v0 = V::load(src + i), v1 = V::load(src + i + L);
       const Reg v2 = V::load(src + i + 2 * L), v3 = V::load(src + i + 3 * L);
-      V::store(dst + i, v0);
-      V::store(dst + i + L, v1);
-      V::store(dst + i + 2 * L, v2);
-      V::store(dst + i + 3 * L, v3);
+      V::stream(dst + i, v0);
+      V::stream(dst + i + L, v1);
+      V::stream(dst + i + 2 * L, v2);
+      V::stream(dst + i + 3 * L, v3);
     }
     for (; i < n; ++i) dst[i] = src[i];
+    V::fence();
   }
 
   static void triad(double* a, const double* b, const double* c, double scalar, std::size_t n) {
     const Reg s = V::set1(scalar);
-    std::size_t i = 0;
+    std::size_t i = head_to_alignment(a, n, [&](std::size_t j) { a[j] = b[j] + scalar * c[j]; });
     for (; i + 2 * L <= n; i += 2 * L) {
       const Reg r0 = V::fmadd(s, V::load(c + i), V::load(b + i));
       const Reg r1 = V::fmadd(s, V::load(c + i + L), V::load(b + i + L));
-      V::store(a + i, r0);
-      V::store(a + i + L, r1);
+      V::stream(a + i, r0);
+      V::stream(a + i + L, r1);
     }
     for (; i < n; ++i) a[i] = b[i] + scalar * c[i];
+    V::fence();
   }
 
   static constexpr BandwidthKernels table(std::string_view isa) {

@@ -24,9 +24,27 @@ Status write_all(int fd, std::string_view data, const std::filesystem::path& pat
   return {};
 }
 
+// A device, FIFO or socket (/dev/stdout, /dev/null, a pipe) is written in place: renaming a regular
+// file over it would replace the device node itself.
+Status write_in_place(const std::filesystem::path& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return make_error("{}: cannot write: {}", path.string(), std::strerror(errno));
+  Status status = write_all(fd, content, path);
+  ::close(fd);
+  return status;
+}
+
 }  // namespace
 
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  std::error_code ec;
+  const std::filesystem::file_status existing = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(existing) && !std::filesystem::is_regular_file(existing)) {
+    if (std::filesystem::is_directory(existing)) {
+      return make_error("{}: is a directory", path.string());
+    }
+    return write_in_place(path, content);
+  }
   const std::filesystem::path tmp =
       path.string() + ".tmp." + std::to_string(static_cast<long>(::getpid()));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

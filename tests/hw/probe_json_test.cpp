@@ -25,7 +25,7 @@ ProbeResult small_probe() {
   r.quick = true;
   r.duration_s = 1.5;
   BandwidthOptions options{2 * kMiB, 1, 1, {r.topology.physical_cores()}};
-  r.bandwidth = *measure_bandwidth(options, generic_bandwidth_kernels(), r.topology);
+  r.bandwidth = *measure_bandwidth(options, {&generic_bandwidth_kernels()}, r.topology);
   r.latency = *measure_latency(kMiB, 10'000, 1, 7);
   r.f32 = *measure_peak(runnable_f32_kernels(r.cpu.isa).back(), r.topology, 1, 1, 1.0);
   r.int8 = *measure_peak(runnable_int8_kernels(r.cpu.isa).back(), r.topology, 1, 1, 1.0);

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <thread>
 
 #include "support/subprocess.hpp"
 
@@ -26,6 +29,27 @@ TEST(Files, AtomicWriteToMissingDirectoryNamesThePath) {
   const Status s = write_file_atomic("/nonexistent-dir/x/record.json", "data");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("/nonexistent-dir/x/record.json"), std::string::npos);
+}
+
+// Renaming a temporary over a FIFO (or /dev/null) would replace the node; it is written in place.
+TEST(Files, AtomicWriteToAFifoWritesThroughIt) {
+  const std::filesystem::path dir = testing::make_temp_dir("files");
+  const std::filesystem::path fifo = dir / "pipe";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = *read_file(fifo); });
+  ASSERT_TRUE(write_file_atomic(fifo, "through the pipe").ok());
+  reader.join();
+  EXPECT_EQ(received, "through the pipe");
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Files, AtomicWriteOverADirectoryIsAnError) {
+  const std::filesystem::path dir = testing::make_temp_dir("files");
+  EXPECT_FALSE(write_file_atomic(dir, "x").ok());
+  EXPECT_TRUE(std::filesystem::is_directory(dir));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Files, AppendLineAppends) {

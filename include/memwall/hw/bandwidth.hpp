@@ -29,6 +29,7 @@ inline constexpr std::array<StreamKernelInfo, 5> kStreamKernels{{
 
 struct BandwidthPoint {
   std::string kernel;
+  std::string isa;  // kernel table that measured fastest here and was used
   unsigned threads = 0;
   std::vector<double> samples_gbps;
   double best_gbps = 0;
@@ -43,7 +44,6 @@ struct BandwidthOptions {
 };
 
 struct BandwidthResult {
-  std::string isa;  // kernel table used
   std::uint64_t array_bytes = 0;
   bool huge_pages_requested = false;
   std::vector<BandwidthPoint> points;
@@ -54,11 +54,14 @@ struct BandwidthResult {
 // 1, 2, 4, ... up to and always including `cores`.
 std::vector<unsigned> scaling_thread_counts(unsigned cores);
 
+using Candidates = std::vector<const BandwidthKernels*>;
+
 // Runs every kernel at every thread count, threads pinned one per physical core in topology order,
-// each thread first-touching and then streaming its own contiguous share of every array. Fails if
-// a kernel's result does not validate.
+// each thread first-touching and then streaming its own contiguous share of every array. Each
+// kernel is timed with whichever candidate table streams it fastest in the warm-up. Fails if a
+// kernel's result does not validate.
 Result<BandwidthResult> measure_bandwidth(const BandwidthOptions& options,
-                                          const BandwidthKernels& kernels,
+                                          const Candidates& candidates,
                                           const Topology& topology);
 
 }  // namespace memwall::hw

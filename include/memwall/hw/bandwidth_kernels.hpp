@@ -17,9 +17,9 @@ struct BandwidthKernels {
   void (*write)(double* a, std::size_t n, double value);
   // a[i] = value, with non-temporal stores that bypass the caches (no read for ownership).
   void (*write_nt)(double* a, std::size_t n, double value);
-  // dst[i] = src[i]
+  // dst[i] = src[i], with non-temporal stores where the ISA has them
   void (*copy)(double* dst, const double* src, std::size_t n);
-  // a[i] = b[i] + scalar * c[i]  (STREAM's triad)
+  // a[i] = b[i] + scalar * c[i] (STREAM's triad), with non-temporal stores where the ISA has them
   void (*triad)(double* a, const double* b, const double* c, double scalar, std::size_t n);
 };
 
