@@ -78,6 +78,11 @@ Result<HwlocTopology> load_hwloc_topology(bool with_io) {
   HwlocTopology topology(raw);
   hwloc_topology_set_io_types_filter(
       raw, with_io ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE);
+#if defined(__linux__)
+  // On Linux the linux component reads PCI devices from sysfs; the libpciaccess-based "pci"
+  // component finds nothing more and leaks a little on every load.
+  hwloc_topology_set_components(raw, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "pci");
+#endif
   if (hwloc_topology_load(raw) != 0) return make_error("hwloc: cannot load the topology");
   return topology;
 }
