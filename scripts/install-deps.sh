@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config git
           libcli11-dev nlohmann-json3-dev libhwloc-dev libfmt-dev libbenchmark-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(libgtest-dev libgmock-dev libvalijson-dev)
+  # clang and its runtime build the libFuzzer target of the GGUF reader (its smoke test runs in CI).
+  packages+=(libgtest-dev libgmock-dev libvalijson-dev clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <vector>
 
 namespace memwall::cli {
 
@@ -21,6 +22,7 @@ struct Command {
 };
 
 Command setup_probe(CLI::App& parent);
+std::vector<Command> setup_model(CLI::App& parent);  // synth, info, quantize, presets
 
 // Prints "memwall: error: <message>" on stderr; returns `code`.
 int fail(int code, const std::string& message);

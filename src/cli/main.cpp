@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", version_line());
   app.require_subcommand(1);
   std::vector<Command> commands = {setup_probe(app)};
+  for (Command& c : setup_model(app)) commands.push_back(std::move(c));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

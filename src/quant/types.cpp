@@ -11,7 +11,7 @@ namespace {
 using T = TensorType;
 
 // Block sizes and bytes per block as ggml-common.h defines them (../shared/data/quant_types.csv).
-constexpr std::array<TypeInfo, 33> kTypes{{
+constexpr std::array<TypeInfo, 35> kTypes{{
     {T::F32, "F32", 1, 4, true},         {T::F16, "F16", 1, 2, true},
     {T::Q4_0, "Q4_0", 32, 18, true},     {T::Q4_1, "Q4_1", 32, 20, true},
     {T::Q5_0, "Q5_0", 32, 22, true},     {T::Q5_1, "Q5_1", 32, 24, true},
@@ -28,7 +28,8 @@ constexpr std::array<TypeInfo, 33> kTypes{{
     {T::F64, "F64", 1, 8, false},        {T::IQ1_M, "IQ1_M", 256, 56, false},
     {T::BF16, "BF16", 1, 2, true},       {T::TQ1_0, "TQ1_0", 256, 54, false},
     {T::TQ2_0, "TQ2_0", 256, 66, false}, {T::MXFP4, "MXFP4", 32, 17, false},
-    {T::NVFP4, "NVFP4", 64, 36, false},
+    {T::NVFP4, "NVFP4", 64, 36, false},  {T::Q1_0, "Q1_0", 128, 18, false},
+    {T::Q2_0, "Q2_0", 64, 18, false},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {

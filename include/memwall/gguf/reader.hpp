@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "memwall/gguf/value.hpp"
@@ -17,6 +18,7 @@
 namespace memwall::gguf {
 
 inline constexpr std::uint64_t kDefaultAlignment = 32;
+inline constexpr std::string_view kAlignmentKey = "general.alignment";  // a u32 when present
 inline constexpr unsigned kMaxDims = 4;
 
 struct TensorInfo {
@@ -38,32 +40,41 @@ class GgufFile {
   // Parses bytes already in memory (kept alive by the caller); `name` is used in messages.
   static Result<GgufFile> parse(std::span<const std::byte> bytes, std::string name);
 
-  std::uint32_t version() const { return version_; }
-  std::uint64_t alignment() const { return alignment_; }
+  std::uint32_t version() const { return parsed_->version; }
+  std::uint64_t alignment() const { return parsed_->alignment; }
   std::uint64_t file_size() const { return bytes_.size(); }
-  std::uint64_t data_offset() const { return data_offset_; }  // start of the data section
-  const std::string& name() const { return name_; }
+  std::uint64_t data_offset() const { return parsed_->data_offset; }  // start of the data section
+  const std::string& name() const { return parsed_->name; }
 
-  const std::vector<KeyValue>& metadata() const { return metadata_; }
+  const std::vector<KeyValue>& metadata() const { return parsed_->metadata; }
   const Value* find(std::string_view key) const;
   // Typed lookups whose errors name the file and key ("…: key llama.block_count: missing").
   Result<std::uint64_t> get_uint(std::string_view key) const;
   Result<double> get_number(std::string_view key) const;
   Result<std::string> get_string(std::string_view key) const;
 
-  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const std::vector<TensorInfo>& tensors() const { return parsed_->tensors; }
   const TensorInfo* find_tensor(std::string_view name) const;
   std::span<const std::byte> tensor_data(const TensorInfo& tensor) const;
 
  private:
+  // What parse() found; immutable once built, so every copy shares one (tokenizer arrays alone can
+  // hold hundreds of thousands of strings).
+  struct Parsed {
+    std::string name;
+    std::uint32_t version = 0;
+    std::uint64_t alignment = kDefaultAlignment;
+    std::uint64_t data_offset = 0;
+    std::vector<KeyValue> metadata;
+    std::vector<TensorInfo> tensors;
+    std::unordered_map<std::string_view, std::size_t> key_index;     // views into `metadata`
+    std::unordered_map<std::string_view, std::size_t> tensor_index;  // views into `tensors`
+  };
+  static std::shared_ptr<const Parsed> empty_parsed();
+
   std::shared_ptr<const void> mapping_;  // keeps an mmap alive; null for parse()
   std::span<const std::byte> bytes_;
-  std::string name_;
-  std::uint32_t version_ = 0;
-  std::uint64_t alignment_ = kDefaultAlignment;
-  std::uint64_t data_offset_ = 0;
-  std::vector<KeyValue> metadata_;
-  std::vector<TensorInfo> tensors_;
+  std::shared_ptr<const Parsed> parsed_ = empty_parsed();  // a default GgufFile is empty
 };
 
 }  // namespace memwall::gguf

@@ -17,12 +17,19 @@
 
 namespace memwall::gguf {
 
+namespace detail {
+class OutputFile;
+}
+
 class GgufWriter {
  public:
   // Produces a tensor's bytes chunk by chunk, in order: fill out[0..size) with the bytes at
-  // [offset, offset + size) of the tensor's data. May run its own threads.
+  // [offset, offset + size) of the tensor's data. May run its own threads. Chunks hold whole rows
+  // (whole blocks when one row is larger than the writer's 16 MiB buffer), so a filler can
+  // quantize each chunk on its own.
   using Filler = std::function<Status(std::uint64_t offset, std::span<std::byte> out)>;
-  // Called as data is written: bytes written so far and in total.
+  // Called as data is written, after each chunk and each run of padding: data-section bytes
+  // written so far and in total (data_bytes()).
   using Progress = std::function<void(std::uint64_t done_bytes, std::uint64_t total_bytes)>;
 
   explicit GgufWriter(std::uint64_t alignment = kDefaultAlignment);
@@ -44,6 +51,11 @@ class GgufWriter {
     TensorInfo info;
     Filler fill;
   };
+
+  Result<std::vector<std::byte>> encode_header() const;
+  Status write_tensor(detail::OutputFile& out, const PendingTensor& tensor,
+                      std::span<std::byte> buffer,
+                      const std::function<void(std::uint64_t)>& on_written) const;
   std::uint64_t alignment_;
   std::vector<KeyValue> metadata_;
   std::vector<PendingTensor> tensors_;
