@@ -7,7 +7,7 @@
 
 #include "memwall/hw/bandwidth.hpp"
 #include "memwall/hw/compute_kernels.hpp"
-#include "memwall/hw/huge_buffer.hpp"
+#include "memwall/util/huge_buffer.hpp"
 
 namespace memwall::hw {
 namespace {

@@ -4,12 +4,14 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "memwall/engine/evaluate.hpp"
 #include "memwall/gguf/reader.hpp"
 #include "memwall/model/presets.hpp"
 #include "memwall/model/requantize.hpp"
 #include "memwall/model/summary.hpp"
 #include "memwall/model/synth.hpp"
 #include "memwall/util/clock.hpp"
+#include "memwall/util/files.hpp"
 #include "memwall/util/progress.hpp"
 #include "memwall/util/units.hpp"
 #include "model_printer.hpp"
@@ -29,6 +31,16 @@ struct SynthCliOptions {
 struct InfoCliOptions {
   std::string path;
   bool json = false;
+};
+
+struct EvalCliOptions {
+  std::string path;
+  std::vector<std::int32_t> tokens;
+  std::size_t top_k = 10;
+  std::string logits_path;
+  unsigned threads = 0;
+  std::string kv_type = "f16";
+  std::int64_t chunk = 512;
 };
 
 struct QuantizeCliOptions {
@@ -108,6 +120,37 @@ int run_quantize(const QuantizeCliOptions& o) {
   return kExitOk;
 }
 
+int run_eval(const EvalCliOptions& o) {
+  Result<std::shared_ptr<const engine::Model>> model = engine::load_gguf(o.path, {});
+  if (!model.ok()) return fail(kExitRuntimeError, model.error().message);
+  engine::EvalOptions options;
+  options.threads = o.threads;
+  options.kv_type = o.kv_type == "q8_0" ? engine::KvType::q8_0 : engine::KvType::f16;
+  options.chunk = o.chunk;
+  Result<std::vector<float>> logits = engine::next_token_logits(*model, o.tokens, options);
+  if (!logits.ok()) return fail(kExitRuntimeError, logits.error().message);
+  if (!o.logits_path.empty()) {
+    const std::string_view bytes(reinterpret_cast<const char*>(logits->data()), logits->size() * sizeof(float));
+    if (Status s = write_file_atomic(o.logits_path, bytes); !s.ok()) return fail(kExitRuntimeError, s.error().message);
+  }
+  std::cout << format_top_tokens(*logits, o.top_k);
+  return kExitOk;
+}
+
+Command setup_eval(CLI::App& model_app) {
+  auto o = std::make_shared<EvalCliOptions>();
+  CLI::App* app = model_app.add_subcommand(
+      "eval", "Run tokens through a model on the built-in engine; print the top next-token logits");
+  app->add_option("file", o->path, "GGUF file")->required();
+  app->add_option("--tokens", o->tokens, "Token ids, comma separated")->required()->delimiter(',');
+  app->add_option("--top-k", o->top_k, "How many of the highest logits to print")->check(CLI::PositiveNumber);
+  app->add_option("--logits", o->logits_path, "Write all next-token logits to FILE as float32")->type_name("FILE");
+  app->add_option("--threads", o->threads, "Threads (default: one per physical core)");
+  app->add_option("--kv-type", o->kv_type, "KV cache type")->check(CLI::IsMember({"f16", "q8_0"}));
+  app->add_option("--chunk", o->chunk, "Prompt tokens per forward pass")->check(CLI::PositiveNumber);
+  return {app, [o] { return run_eval(*o); }};
+}
+
 Command setup_synth(CLI::App& model_app) {
   auto o = std::make_shared<SynthCliOptions>();
   CLI::App* app = model_app.add_subcommand(
@@ -156,7 +199,7 @@ std::vector<Command> setup_model(CLI::App& parent) {
   CLI::App* model_app = parent.add_subcommand("model", "Make, inspect and requantize GGUF models");
   model_app->require_subcommand(1);
   return {setup_synth(*model_app), setup_info(*model_app), setup_quantize(*model_app),
-          setup_presets(*model_app)};
+          setup_eval(*model_app), setup_presets(*model_app)};
 }
 
 }  // namespace memwall::cli

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "memwall/model/params.hpp"
 #include "memwall/model/tensors.hpp"
 #include "memwall/util/text_table.hpp"
@@ -65,6 +67,19 @@ std::string format_presets(const std::vector<model::Preset>& presets) {
                    std::to_string(m.n_layers), std::to_string(m.n_embd),
                    m.is_moe() ? fmt::format("{}/{}", m.n_expert_used, m.n_expert) : "-",
                    m.engine_supported() ? "yes" : "fit only"});
+  }
+  return table.render();
+}
+
+std::string format_top_tokens(const std::vector<float>& logits, std::size_t k) {
+  std::vector<std::size_t> order(logits.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  k = std::min(k, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                    [&](std::size_t a, std::size_t b) { return logits[a] > logits[b]; });
+  TextTable table({"rank", "token", "logit"});
+  for (std::size_t r = 0; r < k; ++r) {
+    table.add_row({std::to_string(r + 1), std::to_string(order[r]), fmt::format("{:.6f}", logits[order[r]])});
   }
   return table.render();
 }

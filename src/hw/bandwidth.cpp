@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "memwall/hw/huge_buffer.hpp"
+#include "memwall/util/huge_buffer.hpp"
 #include "memwall/hw/thread_team.hpp"
 #include "memwall/util/clock.hpp"
 #include "memwall/util/stats.hpp"

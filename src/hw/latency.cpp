@@ -5,7 +5,7 @@
 #include <random>
 #include <vector>
 
-#include "memwall/hw/huge_buffer.hpp"
+#include "memwall/util/huge_buffer.hpp"
 #include "memwall/util/clock.hpp"
 
 namespace memwall::hw {

@@ -89,6 +89,22 @@ void ThreadTeam::worker_loop(unsigned member) {
   }
 }
 
+void SpinBarrier::wait() {
+  const unsigned generation = generation_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == members_) {
+    arrived_.store(0, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    return;
+  }
+  for (int spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+    if (spins < kSpinsBeforeSleep) {
+      cpu_relax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
 Result<std::unique_ptr<ThreadTeam>> make_core_team(unsigned n_threads) {
   Result<Topology> topology = detect_topology();
   if (!topology.ok()) return topology.error();

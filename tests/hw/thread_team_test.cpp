@@ -36,6 +36,25 @@ TEST(ThreadTeam, RunReturnsOnlyAfterAllMembersFinish) {
   }
 }
 
+TEST(SpinBarrier, NoMemberPassesBeforeAllArrive) {
+  auto team = ThreadTeam::create({{}, {}, {}});
+  ASSERT_TRUE(team.ok());
+  SpinBarrier barrier(3);
+  std::vector<int> phase_counts(50, 0);
+  std::atomic<int> arrived{0};
+  (*team)->run([&](unsigned) {
+    for (int phase = 0; phase < 50; ++phase) {
+      arrived.fetch_add(1);
+      barrier.wait();
+      // Every member of this phase arrived before anyone got here.
+      if (arrived.load() < 3 * (phase + 1)) phase_counts[phase] = -1000;
+      barrier.wait();
+    }
+  });
+  for (int c : phase_counts) EXPECT_EQ(c, 0);
+  EXPECT_EQ(arrived.load(), 150);
+}
+
 TEST(ThreadTeam, CoreTeamBindsMembersToTheirCores) {
   const Result<Topology> t = detect_topology();
   ASSERT_TRUE(t.ok());

@@ -51,6 +51,20 @@ class ThreadTeam {
   bool stopping_ = false;
 };
 
+// A barrier for the members of one ThreadTeam::run: every member calls wait() at the same points,
+// and none passes until all have arrived. Spins (the members are pinned to their own cores and the
+// phases between barriers are short), then yields.
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(unsigned members) : members_(members) {}
+  void wait();
+
+ private:
+  unsigned members_;
+  alignas(64) std::atomic<unsigned> arrived_{0};
+  alignas(64) std::atomic<unsigned> generation_{0};
+};
+
 // One member per physical core, bound to that core's hardware threads: the default for measuring.
 Result<std::unique_ptr<ThreadTeam>> make_core_team(unsigned n_threads);
 

@@ -1,4 +1,4 @@
-#include "memwall/hw/huge_buffer.hpp"
+#include "memwall/util/huge_buffer.hpp"
 
 #include <sys/mman.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <utility>
 
-namespace memwall::hw {
+namespace memwall {
 namespace {
 constexpr std::size_t kHugePage = 2u << 20;
 }
@@ -52,4 +52,4 @@ HugeBuffer::~HugeBuffer() {
   if (data_) ::munmap(data_, bytes_);
 }
 
-}  // namespace memwall::hw
+}  // namespace memwall

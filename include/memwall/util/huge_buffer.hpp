@@ -3,7 +3,7 @@
 
 #include "memwall/util/result.hpp"
 
-namespace memwall::hw {
+namespace memwall {
 
 // An anonymous mapping, 2 MiB aligned, with transparent huge pages requested where the kernel
 // offers them. Pages are not touched here: whoever writes a page first decides its NUMA node.
@@ -27,4 +27,4 @@ class HugeBuffer {
   bool huge_pages_requested_ = false;
 };
 
-}  // namespace memwall::hw
+}  // namespace memwall

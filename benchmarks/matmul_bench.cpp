@@ -1,0 +1,93 @@
+// Matmul kernels per instruction set and weight type, single-threaded: decode (1 token) on a matrix
+// far larger than the caches, reported as weight GB/s (decimal, of packed = file bytes); and tiles
+// of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops).
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "memwall/hw/cpu.hpp"
+#include "memwall/quant/matmul.hpp"
+#include "memwall/quant/reference.hpp"
+#include "memwall/util/huge_buffer.hpp"
+
+namespace memwall::quant {
+namespace {
+
+struct Matrix {
+  HugeBuffer packed;
+  PackedMatrix view;
+};
+
+Matrix make_matrix(TensorType type, std::int64_t rows, std::int64_t cols) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  std::vector<std::byte> file(static_cast<std::size_t>(rows) * bytes_for(type, cols));
+  std::vector<float> row(static_cast<std::size_t>(cols));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (float& v : row) v = normal(rng);
+    reference_fns(type)->quantize_row(row.data(), file.data() + r * bytes_for(type, cols), cols);
+  }
+  Matrix m{HugeBuffer::allocate(packed_bytes(type, rows, cols)).value(), {}};
+  m.view = pack_matrix(type, file, rows, cols,
+                       std::span(static_cast<std::byte*>(m.packed.data()), m.packed.bytes())).value();
+  return m;
+}
+
+void run(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t rows,
+         std::int64_t cols, std::int64_t n_tokens) {
+  const Kernels& k = kernels_for(isa);
+  const Matrix m = make_matrix(type, rows, cols);
+  std::vector<float> x(static_cast<std::size_t>(n_tokens * cols), 0.5f);
+  const ActivationKind kind = activation_kind(type);
+  std::vector<std::byte> scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64);
+  auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
+  std::vector<float> y(static_cast<std::size_t>(n_tokens * m.view.padded_rows()));
+  const MatmulFn matmul = k.matmul(type);
+  for (auto _ : state) {
+    const ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
+    matmul(m.view, view, y.data(), m.view.padded_rows(), 0, m.view.padded_rows());
+    benchmark::ClobberMemory();
+  }
+  const double iters = static_cast<double>(state.iterations());
+  state.counters["GB/s"] = benchmark::Counter(
+      iters * static_cast<double>(packed_bytes(type, rows, cols)) * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["GOPS"] = benchmark::Counter(
+      iters * 2.0 * static_cast<double>(rows * cols * n_tokens) * 1e-9, benchmark::Counter::kIsRate);
+}
+
+int register_all() {
+  const hw::IsaFeatures f = hw::detect_cpu().isa;
+  const KernelCpu cpu{f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod};
+  for (KernelIsa isa : runnable_isas(cpu)) {
+    for (std::uint32_t id = 0; id < 64; ++id) {
+      const TypeInfo* info = find_type_info(id);
+      if (!info || !packable(info->type)) continue;
+      const TensorType type = info->type;
+      const std::string name = std::string(isa_name(isa)) + "/" + std::string(type_info(type).name);
+      // 16384 x 4096: 37 MB at Q4_0, 134 MB at F16 - beyond the last-level cache.
+      benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, 16384, 4096, 1)
+          ->Unit(benchmark::kMillisecond);
+      // 512 x 2048 stays in L2: the kernel's own speed, without DRAM.
+      benchmark::RegisterBenchmark((name + "/decode_l2").c_str(), run, isa, type, 512, 2048, 1)
+          ->Unit(benchmark::kMicrosecond);
+      for (std::int64_t n : {8, 64}) {
+        benchmark::RegisterBenchmark((name + "/tokens" + std::to_string(n)).c_str(), run, isa, type,
+                                     1024, 2048, n)->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace memwall::quant
+
+int main(int argc, char** argv) {
+  memwall::quant::register_all();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,67 @@
+#pragma once
+// Matrix multiplication of packed weights by activations, one implementation per instruction set,
+// chosen once at start-up. Decode (a few activation rows) streams each weight byte once; prefill
+// (many rows) reuses each unpacked weight register for a tile of tokens.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "memwall/quant/activations.hpp"
+#include "memwall/quant/packed.hpp"
+
+namespace memwall::quant {
+
+enum class KernelIsa { generic, avx2, avx512bw, avx512vnni, neon, neon_dotprod };
+
+std::string_view isa_name(KernelIsa isa);
+
+// What the CPU offers, as the kernels see it (filled by the caller from hw::IsaFeatures).
+struct KernelCpu {
+  bool avx2 = false;        // with FMA and F16C
+  bool avx512bw = false;    // F, BW and VL
+  bool avx512vnni = false;
+  bool neon = false;
+  bool dotprod = false;
+};
+
+// The kernel sets this CPU can run, best first; the last is always generic.
+std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
+
+// y[t * ldy + r] = sum_k W[r][k] x[t][k] for every token t < x.n_tokens and row r in
+// [row_begin, row_end), both multiples of kPackRows (row_end <= w.padded_rows(), ldy >= row_end).
+using MatmulFn = void (*)(const PackedMatrix& w, const ActivationView& x, float* y,
+                          std::int64_t ldy, std::int64_t row_begin, std::int64_t row_end);
+using QuantizeFn = void (*)(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
+                            std::int8_t* q, float* d, std::int32_t* sums16);
+
+struct TypeKernel {
+  TensorType type;
+  MatmulFn fn;
+};
+
+// A kernel table is assembled from families of types, each family in files of its own.
+inline constexpr std::size_t kKernelFamilies = 3;
+
+struct Kernels {
+  KernelIsa isa;
+  QuantizeFn quantize;  // identical bytes to quantize_rows_ref
+  std::array<std::span<const TypeKernel>, kKernelFamilies> families;  // this ISA's own kernels
+  // This ISA's kernel for `type`, else the generic one; never null for a packable type.
+  MatmulFn matmul(TensorType type) const;
+};
+
+const Kernels& kernels_for(KernelIsa isa);
+
+// Quantizes all n_tokens rows of x with `kernels` into `scratch` (activation_buffers' total_bytes,
+// 64-byte aligned); for kind f32 the view is x itself. Single-threaded: the engine splits rows.
+ActivationView quantize_activations(const Kernels& kernels, ActivationKind kind, const float* x,
+                                    std::int64_t n_tokens, std::int64_t cols, std::byte* scratch);
+
+// The exact value the kernels approximate, for tests: weights dequantized by the reference
+// (bit-exact with ggml), activations dequantized (d * q), the products summed in double.
+// `row` is one row of GGUF-layout bytes.
+double reference_dot(TensorType type, const std::byte* row, const ActivationView& x, std::int64_t token);
+
+}  // namespace memwall::quant

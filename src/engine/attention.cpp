@@ -1,0 +1,103 @@
+#include "memwall/engine/attention.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "attention_isa.hpp"
+#include "memwall/engine/ops.hpp"
+#include "memwall/quant/blocks.hpp"
+#include "memwall/quant/half.hpp"
+#include "memwall/quant/reference.hpp"
+
+namespace memwall::engine {
+namespace {
+
+void tile_scores_generic(const float* q, const std::uint16_t* tile, std::int64_t head_dim, float* scores) {
+  for (int j = 0; j < kKvTile; ++j) scores[j] = 0;
+  for (std::int64_t d = 0; d < head_dim; ++d) {
+    for (int j = 0; j < kKvTile; ++j) scores[j] += q[d] * quant::f16_to_f32(tile[d * kKvTile + j]);
+  }
+}
+
+void accumulate_generic(float p, const std::uint16_t* v, std::int64_t head_dim, float* out) {
+  for (std::int64_t d = 0; d < head_dim; ++d) out[d] += p * quant::f16_to_f32(v[d]);
+}
+
+constexpr AttentionKernels kGeneric{"generic", tile_scores_generic, accumulate_generic};
+
+// Q8_0 caches: rows dequantized on the fly, position by position.
+void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::int64_t n_pos,
+               const AttentionShape& shape, const float* q, float* out, float* scores) {
+  const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  std::vector<float> row(static_cast<std::size_t>(hd));
+  const auto& q8 = *quant::reference_fns(quant::TensorType::Q8_0);
+  for (std::int64_t pos = 0; pos < n_pos; ++pos) {
+    q8.dequantize_row(cache.k_row_q8(layer, kv_head, pos), row.data(), hd);
+    for (std::int64_t g = 0; g < gqa; ++g) {
+      float s = 0;
+      for (std::int64_t d = 0; d < hd; ++d) s += q[g * hd + d] * row[static_cast<std::size_t>(d)];
+      scores[g * n_pos + pos] = s * scale;
+    }
+  }
+  for (std::int64_t g = 0; g < gqa; ++g) softmax(scores + g * n_pos, n_pos);
+  std::memset(out, 0, static_cast<std::size_t>(gqa * hd) * sizeof(float));
+  for (std::int64_t pos = 0; pos < n_pos; ++pos) {
+    q8.dequantize_row(cache.v_row_q8(layer, kv_head, pos), row.data(), hd);
+    for (std::int64_t g = 0; g < gqa; ++g) {
+      for (std::int64_t d = 0; d < hd; ++d) out[g * hd + d] += scores[g * n_pos + pos] * row[static_cast<std::size_t>(d)];
+    }
+  }
+}
+
+}  // namespace
+
+const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
+#if defined(__x86_64__)
+  if (isa == quant::KernelIsa::avx512vnni || isa == quant::KernelIsa::avx512bw) return detail::attention_avx512();
+  if (isa == quant::KernelIsa::avx2) return detail::attention_avx2();
+#endif
+  (void)isa;
+  return kGeneric;
+}
+
+void store_kv(KvCache& cache, std::int64_t layer, std::int64_t pos, const AttentionShape& shape,
+              const float* k, const float* v) {
+  const std::int64_t hd = shape.head_dim;
+  for (std::int64_t h = 0; h < shape.n_head_kv; ++h) {
+    if (cache.type() == KvType::q8_0) {
+      const auto& q8 = *quant::reference_fns(quant::TensorType::Q8_0);
+      q8.quantize_row(k + h * hd, cache.k_row_q8(layer, h, pos), hd);
+      q8.quantize_row(v + h * hd, cache.v_row_q8(layer, h, pos), hd);
+      continue;
+    }
+    std::uint16_t* tile = cache.k_tile(layer, h, pos / kKvTile) + pos % kKvTile;
+    for (std::int64_t d = 0; d < hd; ++d) tile[d * kKvTile] = quant::f32_to_f16(k[h * hd + d]);
+    std::uint16_t* row = cache.v_row(layer, h, pos);
+    for (std::int64_t d = 0; d < hd; ++d) row[d] = quant::f32_to_f16(v[h * hd + d]);
+  }
+}
+
+void attend(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t kv_head,
+            std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch) {
+  const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim, n_pos = pos + 1;
+  if (cache.type() == KvType::q8_0) return attend_q8(cache, layer, kv_head, n_pos, shape, q, out, scratch);
+  const std::int64_t n_tiles = (n_pos + kKvTile - 1) / kKvTile, stride = n_tiles * kKvTile;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  for (std::int64_t t = 0; t < n_tiles; ++t) {
+    const std::uint16_t* tile = cache.k_tile(layer, kv_head, t);
+    for (std::int64_t g = 0; g < gqa; ++g) kernels.tile_scores(q + g * hd, tile, hd, scratch + g * stride + t * kKvTile);
+  }
+  for (std::int64_t g = 0; g < gqa; ++g) {
+    float* s = scratch + g * stride;
+    for (std::int64_t i = 0; i < n_pos; ++i) s[i] *= scale;
+    softmax(s, n_pos);
+  }
+  std::memset(out, 0, static_cast<std::size_t>(gqa * hd) * sizeof(float));
+  for (std::int64_t p = 0; p < n_pos; ++p) {
+    const std::uint16_t* v = cache.v_row(layer, kv_head, p);
+    for (std::int64_t g = 0; g < gqa; ++g) kernels.accumulate(scratch[g * stride + p], v, hd, out + g * hd);
+  }
+}
+
+}  // namespace memwall::engine

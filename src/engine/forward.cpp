@@ -1,0 +1,208 @@
+// The forward pass. Every member of the thread team runs run_member() once per batch; each phase
+// splits its work among the members (matmul rows by 16-row groups, elementwise work by tokens,
+// attention by token and KV head) and ends with a barrier. Shapes in the comments are
+// (rows, columns) of row-major float buffers whose rows are padded to 16; T = tokens in the batch.
+#include "memwall/engine/forward.hpp"
+
+#include <algorithm>
+
+#include "memwall/engine/ops.hpp"
+#include "moe.hpp"
+#include "phase.hpp"
+
+namespace memwall::engine {
+
+using detail::MatmulJob;
+using detail::pad16;
+using detail::Phase;
+
+struct Forward::Buffers {
+  std::vector<float> x, xn, tmp;          // (T, n_embd)
+  std::vector<float> q, attn;             // (T, q_dim)
+  std::vector<float> k, v;                // (T, kv_dim)
+  std::vector<float> gate, up;            // (T, n_ff)
+  std::vector<float> final_rows;          // (max_logits, n_embd): normed rows that want logits
+  std::vector<float> rope_cos, rope_sin;  // (T, head_dim / 2)
+  detail::ActivationScratch act;          // quantized matmul inputs
+  std::vector<std::vector<float>> scores; // per member: one KV head's query heads over the context
+  detail::MoeBuffers moe;
+  hw::SpinBarrier barrier;
+
+  explicit Buffers(unsigned members) : barrier(members) {}
+};
+
+struct Forward::Step {
+  std::span<const BatchToken> tokens;
+  std::span<KvCache* const> caches;
+  std::vector<std::int32_t> logit_tokens;  // batch indices of the tokens that want logits
+  float* logits;
+};
+
+Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant::KernelIsa isa,
+                 const ForwardLimits& limits)
+    : model_(std::move(model)),
+      team_(team),
+      kernels_(quant::kernels_for(isa)),
+      attention_(attention_kernels(isa)),
+      limits_(limits),
+      buffers_(std::make_unique<Buffers>(team.size())) {
+  const model::ModelSpec& s = model_->spec;
+  rope_frequencies_ = rope_frequencies(s.head_dim, s.rope_base, model_->rope_factors);
+  Buffers& b = *buffers_;
+  const auto rows = static_cast<std::size_t>(limits.max_tokens);
+  const std::int64_t ff = pad16(std::max<std::int64_t>(s.n_ff, 1));
+  for (auto* buffer : {&b.x, &b.xn, &b.tmp}) buffer->resize(rows * pad16(s.n_embd));
+  for (auto* buffer : {&b.q, &b.attn}) buffer->resize(rows * pad16(s.q_dim()));
+  for (auto* buffer : {&b.k, &b.v}) buffer->resize(rows * pad16(s.kv_dim()));
+  for (auto* buffer : {&b.gate, &b.up}) buffer->resize(rows * ff);
+  b.final_rows.resize(static_cast<std::size_t>(limits.max_logits * pad16(s.n_embd)));
+  b.rope_cos.resize(rows * s.head_dim / 2);
+  b.rope_sin.resize(rows * s.head_dim / 2);
+  const std::int64_t widest = std::max({pad16(s.n_embd), pad16(s.q_dim()), ff});
+  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest);
+  const std::int64_t gqa = s.n_head / s.n_head_kv;
+  b.scores.assign(team.size(), std::vector<float>(static_cast<std::size_t>(gqa * (limits.max_context + 16))));
+  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size());
+}
+
+Forward::~Forward() = default;
+
+std::int64_t Forward::n_vocab() const { return model_->spec.n_vocab; }
+std::int64_t Forward::logits_stride() const { return model_->output.padded_rows(); }
+
+void Forward::run(std::span<const BatchToken> tokens, std::span<KvCache* const> caches, float* logits) {
+  Step step{tokens, caches, {}, logits};
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].logits) step.logit_tokens.push_back(static_cast<std::int32_t>(i));
+  }
+  team_.run([&](unsigned member) { run_member(step, member); });
+}
+
+void Forward::run_member(const Step& step, unsigned member) {
+  const Model& m = *model_;
+  const model::ModelSpec& s = m.spec;
+  Buffers& b = *buffers_;
+  const Phase p{kernels_, member, team_.size(), b.barrier};
+  const auto n = static_cast<std::int64_t>(step.tokens.size());
+  const detail::Range mine = p.my(n);
+  const std::int64_t embd = pad16(s.n_embd), qd = pad16(s.q_dim()), kvd = pad16(s.kv_dim());
+  const std::int64_t half = s.head_dim / 2, gqa = s.n_head / s.n_head_kv;
+  const auto eps = static_cast<float>(s.rms_norm_eps);
+  const AttentionShape shape{s.n_head, s.n_head_kv, s.head_dim};
+  // llama-arch GGUF files have q/k rows permuted for adjacent-pair RoPE; qwen files do not.
+  const bool adjacent_pairs = s.arch == model::Arch::llama;
+
+  // x (T, n_embd) = embedding rows; each token's rotary cosines and sines.
+  for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+    const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
+    embed_token(m.embedding, tok.token, s.n_embd, b.x.data() + t * embd);
+    rope_angles(rope_frequencies_, tok.pos, b.rope_cos.data() + t * half, b.rope_sin.data() + t * half);
+  }
+  p.sync();
+
+  for (std::int64_t il = 0; il < s.n_layers; ++il) {
+    const LayerWeights& l = m.layers[static_cast<std::size_t>(il)];
+
+    // q, k, v = Wq, Wk, Wv times rmsnorm(x) * attn_norm
+    for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+      rms_norm(b.x.data() + t * embd, l.attn_norm.data(), eps, s.n_embd, b.xn.data() + t * embd);
+    }
+    p.sync();
+    const quant::TensorType qkv_types[] = {l.wq.type, l.wk.type, l.wv.type};
+    const auto xqkv = p.prepare(b.act, qkv_types, b.xn.data(), n, s.n_embd, embd);
+    p.sync();
+    const MatmulJob qkv[] = {{&l.wq, xqkv[0], b.q.data(), qd}, {&l.wk, xqkv[1], b.k.data(), kvd},
+                             {&l.wv, xqkv[2], b.v.data(), kvd}};
+    p.matmuls(qkv);
+    p.sync();
+
+    // Biases, q/k norms, rotary embedding; K and V into each token's cache.
+    for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+      const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
+      float *q = b.q.data() + t * qd, *k = b.k.data() + t * kvd, *v = b.v.data() + t * kvd;
+      if (!l.bq.empty()) {
+        add(l.bq.data(), s.q_dim(), q);
+        add(l.bk.data(), s.kv_dim(), k);
+        add(l.bv.data(), s.kv_dim(), v);
+      }
+      const float *cs = b.rope_cos.data() + t * half, *sn = b.rope_sin.data() + t * half;
+      for (std::int64_t h = 0; h < s.n_head; ++h) {
+        float* qh = q + h * s.head_dim;
+        if (!l.q_norm.empty()) rms_norm(qh, l.q_norm.data(), eps, s.head_dim, qh);
+        rope_apply(qh, s.head_dim, cs, sn, adjacent_pairs);
+      }
+      for (std::int64_t h = 0; h < s.n_head_kv; ++h) {
+        float* kh = k + h * s.head_dim;
+        if (!l.k_norm.empty()) rms_norm(kh, l.k_norm.data(), eps, s.head_dim, kh);
+        rope_apply(kh, s.head_dim, cs, sn, adjacent_pairs);
+      }
+      store_kv(*step.caches[static_cast<std::size_t>(tok.seq)], il, tok.pos, shape, k, v);
+    }
+    p.sync();
+
+    // attn (T, q_dim): each token's query heads over its sequence's cache, one KV head at a time.
+    const detail::Range items = p.my(n * s.n_head_kv);
+    for (std::int64_t i = items.begin; i < items.end; ++i) {
+      const std::int64_t t = i / s.n_head_kv, h = i % s.n_head_kv, col = t * qd + h * gqa * s.head_dim;
+      const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
+      attend(attention_, *step.caches[static_cast<std::size_t>(tok.seq)], il, h, tok.pos, shape,
+             b.q.data() + col, b.attn.data() + col, b.scores[member].data());
+    }
+    p.sync();
+
+    // x += Wo attn; xn = rmsnorm(x) * ffn_norm
+    const quant::TensorType wo_type[] = {l.wo.type};
+    const auto xa = p.prepare(b.act, wo_type, b.attn.data(), n, s.q_dim(), qd);
+    p.sync();
+    const MatmulJob wo[] = {{&l.wo, xa[0], b.tmp.data(), embd}};
+    p.matmuls(wo);
+    p.sync();
+    for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+      add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
+      rms_norm(b.x.data() + t * embd, l.ffn_norm.data(), eps, s.n_embd, b.xn.data() + t * embd);
+    }
+    p.sync();
+
+    // x += feed-forward(xn)
+    if (s.is_moe()) {
+      detail::moe_forward(p, l, s, b.moe, b.xn.data(), embd, n, b.x.data());
+      continue;
+    }
+    const std::int64_t ff = pad16(s.n_ff);
+    const quant::TensorType gate_up_types[] = {l.w_gate.type, l.w_up.type};
+    const auto xgu = p.prepare(b.act, gate_up_types, b.xn.data(), n, s.n_embd, embd);
+    p.sync();
+    const MatmulJob gate_up[] = {{&l.w_gate, xgu[0], b.gate.data(), ff}, {&l.w_up, xgu[1], b.up.data(), ff}};
+    p.matmuls(gate_up);
+    p.sync();
+    for (std::int64_t t = mine.begin; t < mine.end; ++t) {
+      silu_mul(b.gate.data() + t * ff, b.up.data() + t * ff, s.n_ff, b.gate.data() + t * ff);
+    }
+    p.sync();
+    const quant::TensorType down_type[] = {l.w_down.type};
+    const auto xh = p.prepare(b.act, down_type, b.gate.data(), n, s.n_ff, ff);
+    p.sync();
+    const MatmulJob down[] = {{&l.w_down, xh[0], b.tmp.data(), embd}};
+    p.matmuls(down);
+    p.sync();
+    for (std::int64_t t = mine.begin; t < mine.end; ++t) add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
+    p.sync();
+  }
+
+  // logits (n_logits, n_vocab) = Wout rmsnorm(x) * output_norm, for the tokens that want them.
+  const auto nl = static_cast<std::int64_t>(step.logit_tokens.size());
+  for (std::int64_t i = p.my(nl).begin; i < p.my(nl).end; ++i) {
+    rms_norm(b.x.data() + step.logit_tokens[static_cast<std::size_t>(i)] * embd, m.output_norm.data(), eps,
+             s.n_embd, b.final_rows.data() + i * embd);
+  }
+  p.sync();
+  if (nl == 0) return;
+  const quant::TensorType out_type[] = {m.output.type};
+  const auto xf = p.prepare(b.act, out_type, b.final_rows.data(), nl, s.n_embd, embd);
+  p.sync();
+  const MatmulJob out[] = {{&m.output, xf[0], step.logits, m.output.padded_rows()}};
+  p.matmuls(out);
+  p.sync();
+}
+
+}  // namespace memwall::engine

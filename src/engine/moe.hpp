@@ -1,0 +1,38 @@
+#pragma once
+// Private to engine/: the mixture-of-experts feed-forward. Each token is routed to its top-k
+// experts; the tokens of a batch are grouped by expert so that each expert's weights are read
+// once for all the tokens routed to it.
+#include <cstdint>
+#include <vector>
+
+#include "memwall/engine/model.hpp"
+#include "phase.hpp"
+
+namespace memwall::engine::detail {
+
+struct MoeBuffers {
+  MoeBuffers() = default;
+  MoeBuffers(const model::ModelSpec& spec, std::int64_t max_tokens, unsigned members);
+
+  std::vector<float> router;                // (T, pad16(n_expert)) logits
+  std::vector<std::int32_t> chosen;         // (T, k) expert of each slot
+  std::vector<float> weight;                // (T, k) its weight
+  std::vector<std::int32_t> expert_begin;   // (n_expert + 1): first row of each expert's rows
+  std::vector<std::int32_t> row_of_slot;    // (T, k): where slot (t, j) went among the rows
+  std::vector<std::int32_t> next_row;       // (n_expert): while grouping, each expert's next row
+  std::vector<float> in;                    // (T * k, n_embd) rows grouped by expert
+  std::vector<float> gate, up;              // (T * k, pad16(n_ff_expert))
+  std::vector<float> out;                   // (T * k, n_embd)
+  ActivationScratch act;
+  std::vector<std::vector<MatmulJob>> jobs;  // per member, capacity 2 x n_expert
+};
+
+// x (T, ld) += experts(xn), xn (T, ld): every member calls it, between barriers.
+void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b,
+                 const float* xn, std::int64_t ld, std::int64_t n, float* x);
+
+// Softmax over the router logits, the top k, renormalised to sum 1 (qwen3moe with norm_topk_prob,
+// and Mixtral's softmax over its top-k logits, are the same thing).
+void route(const float* logits, std::int64_t n_expert, std::int64_t k, std::int32_t* chosen, float* weight);
+
+}  // namespace memwall::engine::detail

@@ -1,0 +1,70 @@
+#include "memwall/engine/ops.hpp"
+
+#include <cmath>
+
+namespace memwall::engine {
+
+void rms_norm(const float* x, const float* weight, float eps, std::int64_t n, float* y) {
+  double sum_sq = 0;
+  for (std::int64_t i = 0; i < n; ++i) sum_sq += static_cast<double>(x[i]) * x[i];
+  const float scale = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(n) + eps));
+  for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * weight[i];
+}
+
+std::vector<double> rope_frequencies(std::int64_t head_dim, double base, std::span<const float> factors) {
+  std::vector<double> f(static_cast<std::size_t>(head_dim / 2));
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    f[i] = std::pow(base, -2.0 * static_cast<double>(i) / static_cast<double>(head_dim));
+    if (!factors.empty()) f[i] /= factors[i];
+  }
+  return f;
+}
+
+void rope_angles(std::span<const double> frequencies, std::int64_t pos, float* cos, float* sin) {
+  for (std::size_t i = 0; i < frequencies.size(); ++i) {
+    const double angle = static_cast<double>(pos) * frequencies[i];
+    cos[i] = static_cast<float>(std::cos(angle));
+    sin[i] = static_cast<float>(std::sin(angle));
+  }
+}
+
+void rope_apply(float* x, std::int64_t head_dim, const float* cos, const float* sin, bool pairs_adjacent) {
+  const std::int64_t half = head_dim / 2;
+  for (std::int64_t i = 0; i < half; ++i) {
+    float& a = pairs_adjacent ? x[2 * i] : x[i];
+    float& b = pairs_adjacent ? x[2 * i + 1] : x[i + half];
+    const float a0 = a, b0 = b;
+    a = a0 * cos[i] - b0 * sin[i];
+    b = a0 * sin[i] + b0 * cos[i];
+  }
+}
+
+void silu_mul(const float* gate, const float* up, std::int64_t n, float* out) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void softmax(float* x, std::int64_t n) {
+  float max = x[0];
+  for (std::int64_t i = 1; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const auto inverse = static_cast<float>(1.0 / sum);
+  for (std::int64_t i = 0; i < n; ++i) x[i] *= inverse;
+}
+
+void add(const float* x, std::int64_t n, float* y) {
+  for (std::int64_t i = 0; i < n; ++i) y[i] += x[i];
+}
+
+std::int32_t argmax(const float* x, std::int64_t n) {
+  std::int64_t best = 0;
+  for (std::int64_t i = 1; i < n; ++i) {
+    if (x[i] > x[best]) best = i;
+  }
+  return static_cast<std::int32_t>(best);
+}
+
+}  // namespace memwall::engine

@@ -1,0 +1,221 @@
+#pragma once
+// AVX-512 kernels over the packed layout, written once over the 4-byte dot product `Dot` and
+// instantiated in two files: with VNNI's vpdpbusd, and with AVX512BW's vpmaddubsw + vpmaddwd for
+// CPUs without VNNI. Everything sits in an anonymous namespace so the two instantiations never
+// meet at link time. One zmm register holds the 16 rows of a packed group, one row per 32-bit lane.
+#include <immintrin.h>
+
+#include <cstring>
+
+
+
+
+
+#include "memwall/quant/blocks.hpp"
+#include "tables.hpp"
+
+namespace memwall::quant::kernels {
+namespace {
+
+constexpr int R = static_cast<int>(kPackRows);
+
+inline __m512 load_f16x16(const std::byte* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512i load512(const std::byte* p) { return _mm512_loadu_si512(p); }
+inline __m512i broadcast4(const std::int8_t* p) {
+  std::int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+// By hand: GCC 12's reduce intrinsics trip a false -Wuninitialized (GCC bug 105593).
+inline float hsum(__m512 v) {
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
+}
+
+// The activation scale and the sum of the quants of 32-block b of token t.
+struct Block32 {
+  float d;
+  std::int32_t sum;
+};
+inline Block32 block32(const ActivationView& x, std::int64_t t, std::int64_t b) {
+  const std::int64_t i = t * (x.cols / 32) + b;
+  return {x.d[i], x.sums16[2 * i] + x.sums16[2 * i + 1]};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Q4_0 and Q8_0: per block, 16 f16 scales then the quants (packed.hpp). Each loads the block's
+// weights into eight registers (the same 4 weights of 16 rows each, as unsigned bytes), then for
+// every token of the tile runs 8 dot products against broadcast groups of 4 activations. The
+// unsigned weights carry an offset (8 for Q4_0's nibbles, 128 for Q8_0 after flipping the sign
+// bit) that comes off as offset x sum(activations) per block: exact, in integers.
+
+template <typename Dot, TensorType T>
+struct Q32Block {
+  static constexpr int kOffset = T == TensorType::Q4_0 ? 8 : 128;
+  static constexpr std::size_t kBytes = T == TensorType::Q4_0 ? 2 * R + 16 * R : 2 * R + 32 * R;
+
+  static void unpack(const std::byte* q, __m512i w[8]) {
+    if constexpr (T == TensorType::Q4_0) {
+      const __m512i low = _mm512_set1_epi8(0x0F);
+      for (int j = 0; j < 4; ++j) {
+        const __m512i v = load512(q + 64 * j);
+        w[2 * j] = _mm512_and_si512(v, low);
+        w[2 * j + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+      }
+    } else {
+      const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
+      for (int j = 0; j < 8; ++j) w[j] = _mm512_xor_si512(load512(q + 64 * j), sign);
+    }
+  }
+  // Register m holds weights 4m..4m+3 in both formats (Q4_0's m = 2i is the low nibbles of
+  // weights 8i..8i+3, m = 2i + 1 the high nibbles, 8i+4..8i+7), so its activations start at 4m.
+  static constexpr int act_offset(int m) { return 4 * m; }
+};
+
+// Decode: one token, G groups at once sharing the 8 activation broadcasts of each block, the
+// weights unpacked right where the dot product consumes them. Four groups keep 8 independent dot
+// chains in flight, enough to hide vpdpbusd's latency.
+template <typename Dot, TensorType T, int G>
+void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
+  using B = Q32Block<Dot, T>;
+  const std::size_t group_bytes = w.group_bytes();
+  const std::byte* groups[G];
+  __m512 acc[G];
+  for (int g = 0; g < G; ++g) {
+    groups[g] = w.data + static_cast<std::size_t>(g0 + g) * group_bytes;
+    acc[g] = _mm512_setzero_ps();
+  }
+  for (std::int64_t b = 0; b < w.cols / 32; ++b) {
+    const std::int8_t* a = x.q + b * 32;
+    __m512i act[8];
+    for (int m = 0; m < 8; ++m) act[m] = broadcast4(a + B::act_offset(m));
+    const Block32 ab = block32(x, 0, b);
+    const __m512i offset = _mm512_set1_epi32(B::kOffset * ab.sum);
+    const __m512 da = _mm512_set1_ps(ab.d);
+    for (int g = 0; g < G; ++g) {
+      const std::byte* blk = groups[g] + static_cast<std::size_t>(b) * B::kBytes;
+      __m512i wq[8];
+      B::unpack(blk + 2 * R, wq);
+      __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
+      for (int m = 0; m < 8; m += 2) {
+        dot0 = Dot::dot4(dot0, wq[m], act[m]);
+        dot1 = Dot::dot4(dot1, wq[m + 1], act[m + 1]);
+      }
+      const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), offset);
+      acc[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), da), acc[g]);
+    }
+  }
+  for (int g = 0; g < G; ++g) _mm512_storeu_ps(y + (g0 + g) * R, acc[g]);
+}
+
+// Several tokens: a block's weights are unpacked once into eight registers and reused for each of
+// the NT tokens, whose NT dot chains run side by side.
+template <typename Dot, TensorType T, int NT>
+void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+              std::int64_t g, std::int64_t t0) {
+  using B = Q32Block<Dot, T>;
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc[NT];
+  for (auto& a : acc) a = _mm512_setzero_ps();
+  for (std::int64_t b = 0; b < w.cols / 32; ++b) {
+    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    const __m512 scale = load_f16x16(blk);
+    __m512i wq[8];
+    B::unpack(blk + 2 * R, wq);
+    for (int t = 0; t < NT; ++t) {
+      const std::int8_t* a = x.q + (t0 + t) * x.cols + b * 32;
+      const Block32 ab = block32(x, t0 + t, b);
+      __m512i dot = _mm512_setzero_si512();
+      for (int m = 0; m < 8; ++m) dot = Dot::dot4(dot, wq[m], broadcast4(a + B::act_offset(m)));
+      dot = _mm512_sub_epi32(dot, _mm512_set1_epi32(B::kOffset * ab.sum));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(ab.d)), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
+}
+
+// Decode takes four groups at a time; several tokens go in tiles of 8, the rest narrower.
+template <typename Dot, TensorType T>
+void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                std::int64_t row_begin, std::int64_t row_end) {
+  std::int64_t g = row_begin / R;
+  const std::int64_t g_end = row_end / R;
+  if (x.n_tokens == 1) {
+    for (; g + 4 <= g_end; g += 4) q32_decode<Dot, T, 4>(w, x, y, g);
+    for (; g < g_end; ++g) q32_decode<Dot, T, 1>(w, x, y, g);
+    return;
+  }
+  for (; g < g_end; ++g) {
+    std::int64_t t = 0;
+    for (; t + 8 <= x.n_tokens; t += 8) q32_tile<Dot, T, 8>(w, x, y, ldy, g, t);
+    switch (x.n_tokens - t) {
+      case 7: q32_tile<Dot, T, 7>(w, x, y, ldy, g, t); break;
+      case 6: q32_tile<Dot, T, 6>(w, x, y, ldy, g, t); break;
+      case 5: q32_tile<Dot, T, 5>(w, x, y, ldy, g, t); break;
+      case 4: q32_tile<Dot, T, 4>(w, x, y, ldy, g, t); break;
+      case 3: q32_tile<Dot, T, 3>(w, x, y, ldy, g, t); break;
+      case 2: q32_tile<Dot, T, 2>(w, x, y, ldy, g, t); break;
+      case 1: q32_tile<Dot, T, 1>(w, x, y, ldy, g, t); break;
+      default: break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// F32, F16 and BF16 weights stay row-major: a tile of RR rows x NT tokens keeps one vector
+// accumulator per pair along k and reduces each at the end of the row.
+
+template <TensorType T>
+inline __m512 load_row16(const std::byte* row, std::int64_t k) {
+  if constexpr (T == TensorType::F32) {
+    return _mm512_loadu_ps(reinterpret_cast<const float*>(row) + k);
+  } else if constexpr (T == TensorType::F16) {
+    return load_f16x16(row + 2 * k);
+  } else {
+    const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * k)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
+  }
+}
+
+template <TensorType T, int RR, int NT>
+void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                std::int64_t r0, std::int64_t t0) {
+  __m512 acc[RR][NT];
+  for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
+  const std::byte* rows[RR];
+  for (int r = 0; r < RR; ++r) rows[r] = w.data + static_cast<std::size_t>(r0 + r) * w.row_bytes();
+  for (std::int64_t k = 0; k < w.cols; k += 16) {
+    __m512 xv[NT];
+    for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
+    for (int r = 0; r < RR; ++r) {
+      const __m512 wv = load_row16<T>(rows[r], k);
+      for (int t = 0; t < NT; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
+    }
+  }
+  for (int r = 0; r < RR; ++r) {
+    for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
+  }
+}
+
+template <TensorType T>
+void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                  std::int64_t row_begin, std::int64_t row_end) {
+  if (w.cols % 16 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
+  for (std::int64_t r = row_begin; r < row_end; r += 8) {
+    if (x.n_tokens == 1) {
+      plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
+      continue;
+    }
+    std::int64_t t = 0;
+    for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, 8, 3>(w, x, y, ldy, r, t);
+    for (; t < x.n_tokens; ++t) plain_tile<T, 8, 1>(w, x, y, ldy, r, t);
+  }
+}
+
+}  // namespace
+}  // namespace memwall::quant::kernels

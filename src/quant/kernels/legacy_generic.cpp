@@ -1,0 +1,8 @@
+// The legacy family's portable kernels (see tables.hpp).
+#include "tables.hpp"
+
+namespace memwall::quant::kernels {
+
+std::span<const TypeKernel> legacy_generic() { return {}; }
+
+}  // namespace memwall::quant::kernels

@@ -1,0 +1,193 @@
+// AVX2 + FMA kernels: a ymm register holds 8 of a packed group's 16 rows, so each group is done in
+// two halves. vpmaddubsw + vpmaddwd make the 4-byte dot product.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "memwall/quant/blocks.hpp"
+#include "tables.hpp"
+
+namespace memwall::quant::kernels {
+namespace {
+
+constexpr int R = static_cast<int>(kPackRows);
+constexpr int H = 8;  // rows per half group
+
+inline __m256 load_f16x8(const std::byte* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline __m256i load256(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+inline __m256i broadcast4(const std::int8_t* p) {
+  std::int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+inline float hsum(__m256 v) {
+  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
+}
+
+// Q4_0 and Q8_0, half h of each group (rows 8h..8h+7: bytes 32h..32h+31 of every 64-byte k-group,
+// scales 8h..8h+7). Q4_0's nibbles go through vpmaddubsw as unsigned bytes, with the offset 8 taken
+// off through the activation sums; Q8_0's signed bytes use the sign trick (|w| times a with w's
+// sign), which keeps the 16-bit pair sums within 2 x 128 x 127.
+template <TensorType T>
+struct Q32 {
+  static constexpr std::size_t kBytes = T == TensorType::Q4_0 ? 2 * R + 16 * R : 2 * R + 32 * R;
+  static constexpr int kOffset = T == TensorType::Q4_0 ? 8 : 0;
+
+  static void unpack(const std::byte* q, int h, __m256i w[8]) {
+    if constexpr (T == TensorType::Q4_0) {
+      const __m256i low = _mm256_set1_epi8(0x0F);
+      for (int j = 0; j < 4; ++j) {
+        const __m256i v = load256(q + 64 * j + 32 * h);
+        w[2 * j] = _mm256_and_si256(v, low);
+        w[2 * j + 1] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+      }
+    } else {
+      for (int j = 0; j < 8; ++j) w[j] = load256(q + 64 * j + 32 * h);
+    }
+  }
+
+  // 16-bit pair sums of 4-byte groups, widened to 32 bits.
+  static __m256i dot4(__m256i acc, __m256i w, __m256i a) {
+    __m256i pairs;
+    if constexpr (T == TensorType::Q4_0) {
+      pairs = _mm256_maddubs_epi16(w, a);
+    } else {
+      pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+    }
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+  }
+};
+
+template <TensorType T, int NT>
+void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+              std::int64_t g, int h, std::int64_t t0) {
+  using B = Q32<T>;
+  __m256 acc[NT];
+  for (auto& a : acc) a = _mm256_setzero_ps();
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  for (std::int64_t b = 0; b < w.cols / 32; ++b) {
+    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    const __m256 scale = load_f16x8(blk + 2 * H * h);
+    __m256i wq[8];
+    B::unpack(blk + 2 * R, h, wq);
+    for (int t = 0; t < NT; ++t) {
+      const std::int64_t i = (t0 + t) * (x.cols / 32) + b;
+      const std::int8_t* a = x.q + i * 32;
+      __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
+      for (int m = 0; m < 8; m += 2) {
+        dot0 = B::dot4(dot0, wq[m], broadcast4(a + 4 * m));
+        dot1 = B::dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
+      }
+      const std::int32_t sum = x.sums16[2 * i] + x.sums16[2 * i + 1];
+      const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(dot0, dot1), _mm256_set1_epi32(B::kOffset * sum));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(scale, _mm256_set1_ps(x.d[i])), acc[t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy + g * R + H * h, acc[t]);
+}
+
+template <TensorType T>
+void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                std::int64_t row_begin, std::int64_t row_end) {
+  for (std::int64_t g = row_begin / R; g < row_end / R; ++g) {
+    for (int h = 0; h < 2; ++h) {
+      std::int64_t t = 0;
+      for (; t + 4 <= x.n_tokens; t += 4) q32_tile<T, 4>(w, x, y, ldy, g, h, t);
+      for (; t < x.n_tokens; ++t) q32_tile<T, 1>(w, x, y, ldy, g, h, t);
+    }
+  }
+}
+
+template <TensorType T>
+inline __m256 load_row8(const std::byte* row, std::int64_t k) {
+  if constexpr (T == TensorType::F32) {
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + k);
+  } else if constexpr (T == TensorType::F16) {
+    return load_f16x8(row + 2 * k);
+  } else {
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * k)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+  }
+}
+
+template <TensorType T, int RR, int NT>
+void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                std::int64_t r0, std::int64_t t0) {
+  __m256 acc[RR][NT];
+  for (auto& row : acc) for (auto& a : row) a = _mm256_setzero_ps();
+  const std::byte* rows[RR];
+  for (int r = 0; r < RR; ++r) rows[r] = w.data + static_cast<std::size_t>(r0 + r) * w.row_bytes();
+  for (std::int64_t k = 0; k < w.cols; k += 8) {
+    __m256 xv[NT];
+    for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
+    for (int r = 0; r < RR; ++r) {
+      const __m256 wv = load_row8<T>(rows[r], k);
+      for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+    }
+  }
+  for (int r = 0; r < RR; ++r) {
+    for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
+  }
+}
+
+template <TensorType T>
+void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                  std::int64_t row_begin, std::int64_t row_end) {
+  if (w.cols % 8 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
+  for (std::int64_t r = row_begin; r < row_end; r += 4) {
+    std::int64_t t = 0;
+    for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, 4, 3>(w, x, y, ldy, r, t);
+    for (; t < x.n_tokens; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
+  }
+}
+
+}  // namespace
+
+void quantize_avx2(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
+                   std::int8_t* q_out, float* d_out, std::int32_t* sums_out) {
+  const std::int64_t block = activation_block(kind);
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+  for (std::int64_t i = 0; i < n_rows * cols; i += block) {
+    __m256 vmax = _mm256_setzero_ps();
+    for (std::int64_t k = 0; k < block; k += 8) {
+      vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(x + i + k), abs_mask));
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, vmax);
+    float amax = 0;
+    for (float l : lanes) amax = l > amax ? l : amax;
+    const __m256 inverse = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
+    d_out[i / block] = amax / 127.0f;
+    for (std::int64_t k = 0; k < block; k += 16) {
+      const __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + k), inverse));
+      const __m256i q1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + k + 8), inverse));
+      // Pack 16 int32 to int8 in order: packs mixes 128-bit lanes, permute puts them back.
+      const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
+      const __m128i q8 = _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q_out + i + k), q8);
+      alignas(32) std::int32_t s[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(s), _mm256_add_epi32(q0, q1));
+      sums_out[(i + k) / 16] = s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+    }
+  }
+}
+
+namespace {
+
+constexpr TypeKernel kTypes[] = {
+    {TensorType::F32, matmul_plain<TensorType::F32>},
+    {TensorType::F16, matmul_plain<TensorType::F16>},
+    {TensorType::BF16, matmul_plain<TensorType::BF16>},
+    {TensorType::Q8_0, matmul_q32<TensorType::Q8_0>},
+    {TensorType::Q4_0, matmul_q32<TensorType::Q4_0>},
+};
+
+}  // namespace
+
+std::span<const TypeKernel> plain_avx2() { return kTypes; }
+
+}  // namespace memwall::quant::kernels

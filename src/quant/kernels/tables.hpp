@@ -1,0 +1,43 @@
+#pragma once
+// Private to quant/: the kernel tables. Each ISA's table is assembled from three families, each
+// defined in files compiled with that ISA's flags:
+//   plain   F32, F16, BF16, Q4_0, Q8_0   (matmul_<isa>.cpp)
+//   kquant  Q4_K, Q5_K, Q6_K             (kquant_<isa>.cpp)
+//   legacy  Q4_1, Q5_0, Q5_1, Q2_K, Q3_K (legacy_<isa>.cpp)
+// A type missing from an ISA's families falls back to the generic kernel.
+#include <span>
+
+#include "memwall/quant/matmul.hpp"
+
+namespace memwall::quant::kernels {
+
+const Kernels& generic();
+std::span<const TypeKernel> plain_generic();
+std::span<const TypeKernel> kquant_generic();
+std::span<const TypeKernel> legacy_generic();
+void quantize_generic(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
+                      std::int8_t* q, float* d, std::int32_t* sums16);
+
+#if defined(__x86_64__)
+const Kernels& avx2();
+const Kernels& avx512bw();
+const Kernels& avx512vnni();
+std::span<const TypeKernel> plain_avx2();
+std::span<const TypeKernel> kquant_avx2();
+std::span<const TypeKernel> legacy_avx2();
+std::span<const TypeKernel> plain_avx512bw();
+std::span<const TypeKernel> kquant_avx512bw();
+std::span<const TypeKernel> legacy_avx512bw();
+std::span<const TypeKernel> plain_avx512vnni();
+std::span<const TypeKernel> kquant_avx512vnni();
+std::span<const TypeKernel> legacy_avx512vnni();
+void quantize_avx2(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
+                   std::int8_t* q, float* d, std::int32_t* sums16);
+void quantize_avx512(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
+                     std::int8_t* q, float* d, std::int32_t* sums16);
+#elif defined(__aarch64__)
+const Kernels& neon();
+const Kernels& neon_dotprod();
+#endif
+
+}  // namespace memwall::quant::kernels

@@ -1,0 +1,171 @@
+// Every kernel table this CPU runs, against the reference: weights dequantized exactly as ggml
+// does, activations d * q, products summed in double.
+#include "memwall/quant/matmul.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "memwall/hw/cpu.hpp"
+#include "memwall/quant/reference.hpp"
+#include "test_data.hpp"
+
+namespace memwall::quant {
+namespace {
+
+using testing::TestRng;
+
+KernelCpu this_cpu() {
+  const hw::IsaFeatures f = hw::detect_cpu().isa;
+  return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod};
+}
+
+// 64-byte aligned bytes.
+struct Aligned {
+  explicit Aligned(std::size_t n) : storage(n + 64) {}
+  std::byte* data() {
+    const auto p = reinterpret_cast<std::uintptr_t>(storage.data());
+    return storage.data() + ((64 - p % 64) % 64);
+  }
+  std::vector<std::byte> storage;
+};
+
+struct Case {
+  TensorType type;
+  std::int64_t rows, cols;
+};
+
+// A weight matrix quantized by the reference quantizer, and its packed form.
+struct Weights {
+  Weights(TensorType type, std::int64_t rows, std::int64_t cols, std::uint64_t seed)
+      : file(rows * bytes_for(type, cols)), packed(packed_bytes(type, rows, cols)) {
+    TestRng rng(seed);
+    std::vector<float> x(static_cast<std::size_t>(cols));
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (float& v : x) v = rng.normal() * 0.05f;
+      reference_fns(type)->quantize_row(x.data(), file.data() + r * bytes_for(type, cols), cols);
+    }
+    matrix = pack_matrix(type, file, rows, cols, std::span(packed.data(), packed_bytes(type, rows, cols))).value();
+  }
+  const std::byte* row(std::int64_t r) const { return file.data() + r * matrix.row_bytes(); }
+  std::vector<std::byte> file;
+  Aligned packed;
+  PackedMatrix matrix;
+};
+
+std::vector<float> activations(std::int64_t n_tokens, std::int64_t cols, std::uint64_t seed) {
+  TestRng rng(seed);
+  std::vector<float> x(static_cast<std::size_t>(n_tokens * cols));
+  for (float& v : x) v = rng.normal();
+  x[3] = 9.0f;  // an outlier, as real activations have
+  return x;
+}
+
+std::size_t scratch_bytes(ActivationKind kind, std::int64_t n_tokens, std::int64_t cols) {
+  return activation_buffers(kind, n_tokens, cols, nullptr).total_bytes;
+}
+
+class MatmulTest : public ::testing::TestWithParam<KernelIsa> {};
+
+// Every type the kernels take: new ones are tested as soon as they have a packer.
+std::vector<TensorType> packable_types() {
+  std::vector<TensorType> types;
+  for (std::uint32_t id = 0; id < 64; ++id) {
+    if (const TypeInfo* info = find_type_info(id); info && packable(info->type)) types.push_back(info->type);
+  }
+  return types;
+}
+const std::vector<TensorType> kTypes = packable_types();
+
+TEST_P(MatmulTest, QuantizedActivationsAreTheReferencesBytes) {
+  const Kernels& k = kernels_for(GetParam());
+  for (ActivationKind kind : {ActivationKind::q8_32, ActivationKind::q8_256}) {
+    const std::vector<float> x = activations(5, 768, 11);
+    Aligned a(scratch_bytes(kind, 5, 768)), b(scratch_bytes(kind, 5, 768));
+    const ActivationView va = quantize_activations(k, kind, x.data(), 5, 768, a.data());
+    const ActivationView vb = quantize_activations(kernels_for(KernelIsa::generic), kind, x.data(), 5, 768, b.data());
+    EXPECT_EQ(std::memcmp(va.q, vb.q, 5 * 768), 0);
+    EXPECT_EQ(std::memcmp(va.d, vb.d, 5 * 768 / activation_block(kind) * 4), 0);
+    EXPECT_EQ(std::memcmp(va.sums16, vb.sums16, 5 * 768 / 16 * 4), 0);
+  }
+}
+
+TEST_P(MatmulTest, EveryTypeMatchesTheReference) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : kTypes) {
+    for (const Case c : {Case{type, 37, 256}, Case{type, 64, 768}}) {
+      const Weights w(type, c.rows, c.cols, 5);
+      for (std::int64_t n_tokens : {1, 2, 3, 8, 11}) {
+        const ActivationKind kind = activation_kind(type);
+        const std::vector<float> x = activations(n_tokens, c.cols, 7 + n_tokens);
+        Aligned scratch(scratch_bytes(kind, n_tokens, c.cols));
+        const ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, c.cols, scratch.data());
+        const std::int64_t ldy = w.matrix.padded_rows();
+        std::vector<float> y(static_cast<std::size_t>(n_tokens * ldy), NAN);
+        // Two calls over a split row range: the engine's threads do the same.
+        k.matmul(type)(w.matrix, view, y.data(), ldy, 0, kPackRows);
+        k.matmul(type)(w.matrix, view, y.data(), ldy, kPackRows, ldy);
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+          for (std::int64_t r = 0; r < ldy; ++r) {
+            const float got = y[t * ldy + r];
+            if (r >= c.rows) {
+              ASSERT_EQ(got, 0.0f) << "padding row " << r;
+              continue;
+            }
+            const double want = reference_dot(type, w.row(r), view, t);
+            ASSERT_NEAR(got, want, 2e-5 * std::sqrt(static_cast<double>(c.cols)) + 1e-4 * std::fabs(want))
+                << type_info(type).name << " " << c.rows << "x" << c.cols << " tokens " << n_tokens
+                << " t=" << t << " r=" << r;
+          }
+        }
+      }
+    }
+  }
+}
+
+// A token's outputs do not depend on which other tokens share the call: batched decode and chunked
+// prefill compute exactly what one token at a time does.
+TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : kTypes) {
+    const Weights w(type, 48, 512, 3);
+    const ActivationKind kind = activation_kind(type);
+    const std::vector<float> x = activations(9, 512, 13);
+    Aligned scratch(scratch_bytes(kind, 9, 512));
+    const ActivationView all = quantize_activations(k, kind, x.data(), 9, 512, scratch.data());
+    std::vector<float> y_all(9 * 48);
+    k.matmul(type)(w.matrix, all, y_all.data(), 48, 0, 48);
+    for (std::int64_t t = 0; t < 9; ++t) {
+      Aligned one_scratch(scratch_bytes(kind, 1, 512));
+      const ActivationView one = quantize_activations(k, kind, x.data() + t * 512, 1, 512, one_scratch.data());
+      std::vector<float> y_one(48);
+      k.matmul(type)(w.matrix, one, y_one.data(), 48, 0, 48);
+      for (int r = 0; r < 48; ++r) ASSERT_EQ(y_one[r], y_all[t * 48 + r]) << type_info(type).name << " t=" << t;
+    }
+  }
+}
+
+std::vector<KernelIsa> runnable() { return runnable_isas(this_cpu()); }
+
+INSTANTIATE_TEST_SUITE_P(Isas, MatmulTest, ::testing::ValuesIn(runnable()),
+                         [](const auto& p) {
+                           std::string n(isa_name(p.param));
+                           for (char& ch : n) if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+TEST(Packing, BadShapesAndBuffersAreErrors) {
+  std::vector<std::byte> src(1024);
+  Aligned out(4096);
+  EXPECT_FALSE(pack_matrix(TensorType::Q4_0, src, 2, 48, std::span(out.data(), 4096)).ok());   // 48 % 32
+  EXPECT_FALSE(pack_matrix(TensorType::Q4_0, src, 100, 64, std::span(out.data(), 4096)).ok()); // src short
+  EXPECT_FALSE(pack_matrix(TensorType::Q4_0, src, 2, 64, std::span(out.data(), 16)).ok());     // out short
+  EXPECT_FALSE(pack_matrix(TensorType::Q4_0, src, 2, 64, std::span(out.data() + 1, 4000)).ok()); // misaligned
+  EXPECT_FALSE(pack_matrix(TensorType::IQ4_NL, src, 2, 64, std::span(out.data(), 4096)).ok());
+  EXPECT_EQ(packed_bytes(TensorType::Q4_0, 17, 64), 32u * 2 * 18);
+}
+
+}  // namespace
+}  // namespace memwall::quant
