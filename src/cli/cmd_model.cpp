@@ -125,7 +125,7 @@ int run_eval(const EvalCliOptions& o) {
   if (!model.ok()) return fail(kExitRuntimeError, model.error().message);
   engine::EvalOptions options;
   options.threads = o.threads;
-  options.kv_type = o.kv_type == "q8_0" ? engine::KvType::q8_0 : engine::KvType::f16;
+  options.kv_type = *engine::kv_type_from_name(o.kv_type);
   options.chunk = o.chunk;
   Result<std::vector<float>> logits = engine::next_token_logits(*model, o.tokens, options);
   if (!logits.ok()) return fail(kExitRuntimeError, logits.error().message);
@@ -146,7 +146,7 @@ Command setup_eval(CLI::App& model_app) {
   app->add_option("--top-k", o->top_k, "How many of the highest logits to print")->check(CLI::PositiveNumber);
   app->add_option("--logits", o->logits_path, "Write all next-token logits to FILE as float32")->type_name("FILE");
   app->add_option("--threads", o->threads, "Threads (default: one per physical core)");
-  app->add_option("--kv-type", o->kv_type, "KV cache type")->check(CLI::IsMember({"f16", "q8_0"}));
+  app->add_option("--kv-type", o->kv_type, "KV cache type: f16, q8_0 or f32")->check(CLI::IsMember({"f16", "q8_0", "f32"}));
   app->add_option("--chunk", o->chunk, "Prompt tokens per forward pass")->check(CLI::PositiveNumber);
   return {app, [o] { return run_eval(*o); }};
 }

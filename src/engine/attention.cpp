@@ -12,18 +12,49 @@
 namespace memwall::engine {
 namespace {
 
-void tile_scores_generic(const float* q, const std::uint16_t* tile, std::int64_t head_dim, float* scores) {
+float widen(std::uint16_t h) { return quant::f16_to_f32(h); }
+float widen(float x) { return x; }
+
+template <typename T>
+void tile_scores_generic(const float* q, const T* tile, std::int64_t head_dim, float* scores) {
   for (int j = 0; j < kKvTile; ++j) scores[j] = 0;
   for (std::int64_t d = 0; d < head_dim; ++d) {
-    for (int j = 0; j < kKvTile; ++j) scores[j] += q[d] * quant::f16_to_f32(tile[d * kKvTile + j]);
+    for (int j = 0; j < kKvTile; ++j) scores[j] += q[d] * widen(tile[d * kKvTile + j]);
   }
 }
 
-void accumulate_generic(float p, const std::uint16_t* v, std::int64_t head_dim, float* out) {
-  for (std::int64_t d = 0; d < head_dim; ++d) out[d] += p * quant::f16_to_f32(v[d]);
+template <typename T>
+void accumulate_generic(float p, const T* v, std::int64_t head_dim, float* out) {
+  for (std::int64_t d = 0; d < head_dim; ++d) out[d] += p * widen(v[d]);
 }
 
-constexpr AttentionKernels kGeneric{"generic", tile_scores_generic, accumulate_generic};
+constexpr AttentionKernels kGeneric{"generic", tile_scores_generic<std::uint16_t>, tile_scores_generic<float>,
+                                    accumulate_generic<std::uint16_t>, accumulate_generic<float>};
+
+// Scores of each query head of the group for every position, then their softmax, then the V rows
+// weighted and summed: for an f16 or f32 cache (T = std::uint16_t or float).
+template <typename T, typename Scores, typename Accumulate>
+void attend_float(Scores tile_scores, Accumulate accumulate, KvCache& cache, std::int64_t layer,
+                  std::int64_t kv_head, std::int64_t n_pos, const AttentionShape& shape, const float* q,
+                  float* out, float* scratch) {
+  const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
+  const std::int64_t n_tiles = (n_pos + kKvTile - 1) / kKvTile, stride = n_tiles * kKvTile;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  for (std::int64_t t = 0; t < n_tiles; ++t) {
+    const T* tile = reinterpret_cast<const T*>(cache.k_tile(layer, kv_head, t));
+    for (std::int64_t g = 0; g < gqa; ++g) tile_scores(q + g * hd, tile, hd, scratch + g * stride + t * kKvTile);
+  }
+  for (std::int64_t g = 0; g < gqa; ++g) {
+    float* s = scratch + g * stride;
+    for (std::int64_t i = 0; i < n_pos; ++i) s[i] *= scale;
+    softmax(s, n_pos);
+  }
+  std::memset(out, 0, static_cast<std::size_t>(gqa * hd) * sizeof(float));
+  for (std::int64_t p = 0; p < n_pos; ++p) {
+    const T* v = reinterpret_cast<const T*>(cache.v_row(layer, kv_head, p));
+    for (std::int64_t g = 0; g < gqa; ++g) accumulate(scratch[g * stride + p], v, hd, out + g * hd);
+  }
+}
 
 // Q8_0 caches: rows dequantized on the fly, position by position.
 void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::int64_t n_pos,
@@ -71,32 +102,31 @@ void store_kv(KvCache& cache, std::int64_t layer, std::int64_t pos, const Attent
       q8.quantize_row(v + h * hd, cache.v_row_q8(layer, h, pos), hd);
       continue;
     }
-    std::uint16_t* tile = cache.k_tile(layer, h, pos / kKvTile) + pos % kKvTile;
+    // K goes to column pos % 16 of its tile, V to its own row.
+    if (cache.type() == KvType::f32) {
+      float* tile = reinterpret_cast<float*>(cache.k_tile(layer, h, pos / kKvTile)) + pos % kKvTile;
+      for (std::int64_t d = 0; d < hd; ++d) tile[d * kKvTile] = k[h * hd + d];
+      std::memcpy(cache.v_row(layer, h, pos), v + h * hd, static_cast<std::size_t>(hd) * sizeof(float));
+      continue;
+    }
+    auto* tile = reinterpret_cast<std::uint16_t*>(cache.k_tile(layer, h, pos / kKvTile)) + pos % kKvTile;
     for (std::int64_t d = 0; d < hd; ++d) tile[d * kKvTile] = quant::f32_to_f16(k[h * hd + d]);
-    std::uint16_t* row = cache.v_row(layer, h, pos);
+    auto* row = reinterpret_cast<std::uint16_t*>(cache.v_row(layer, h, pos));
     for (std::int64_t d = 0; d < hd; ++d) row[d] = quant::f32_to_f16(v[h * hd + d]);
   }
 }
 
 void attend(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t kv_head,
             std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch) {
-  const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim, n_pos = pos + 1;
-  if (cache.type() == KvType::q8_0) return attend_q8(cache, layer, kv_head, n_pos, shape, q, out, scratch);
-  const std::int64_t n_tiles = (n_pos + kKvTile - 1) / kKvTile, stride = n_tiles * kKvTile;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  for (std::int64_t t = 0; t < n_tiles; ++t) {
-    const std::uint16_t* tile = cache.k_tile(layer, kv_head, t);
-    for (std::int64_t g = 0; g < gqa; ++g) kernels.tile_scores(q + g * hd, tile, hd, scratch + g * stride + t * kKvTile);
-  }
-  for (std::int64_t g = 0; g < gqa; ++g) {
-    float* s = scratch + g * stride;
-    for (std::int64_t i = 0; i < n_pos; ++i) s[i] *= scale;
-    softmax(s, n_pos);
-  }
-  std::memset(out, 0, static_cast<std::size_t>(gqa * hd) * sizeof(float));
-  for (std::int64_t p = 0; p < n_pos; ++p) {
-    const std::uint16_t* v = cache.v_row(layer, kv_head, p);
-    for (std::int64_t g = 0; g < gqa; ++g) kernels.accumulate(scratch[g * stride + p], v, hd, out + g * hd);
+  const std::int64_t n_pos = pos + 1;
+  switch (cache.type()) {
+    case KvType::q8_0: return attend_q8(cache, layer, kv_head, n_pos, shape, q, out, scratch);
+    case KvType::f32:
+      return attend_float<float>(kernels.tile_scores_f32, kernels.accumulate_f32, cache, layer, kv_head, n_pos,
+                                 shape, q, out, scratch);
+    case KvType::f16:
+      return attend_float<std::uint16_t>(kernels.tile_scores_f16, kernels.accumulate_f16, cache, layer, kv_head,
+                                         n_pos, shape, q, out, scratch);
   }
 }
 

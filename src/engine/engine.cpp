@@ -8,10 +8,12 @@
 
 namespace memwall::engine {
 
-quant::KernelIsa best_isa() {
+std::vector<quant::KernelIsa> runnable_isas() {
   const hw::IsaFeatures f = hw::detect_cpu().isa;
-  return quant::runnable_isas({f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod}).front();
+  return quant::runnable_isas({f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod});
 }
+
+quant::KernelIsa best_isa() { return runnable_isas().front(); }
 
 Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options, const Clock& clock,
                std::unique_ptr<hw::ThreadTeam> team, quant::KernelIsa isa)

@@ -6,13 +6,33 @@ namespace memwall::engine {
 namespace {
 
 std::size_t row_bytes_for(KvType type, std::int64_t head_dim) {
-  // Q8_0: 34 bytes per 32 values.
-  return type == KvType::f16 ? static_cast<std::size_t>(head_dim) * 2 : static_cast<std::size_t>(head_dim) / 32 * 34;
+  const auto n = static_cast<std::size_t>(head_dim);
+  switch (type) {
+    case KvType::f16: return n * 2;
+    case KvType::f32: return n * 4;
+    default: return n / 32 * 34;  // Q8_0: 34 bytes per 32 values
+  }
 }
 
 std::int64_t round_to_tiles(std::int64_t positions) { return (positions + kKvTile - 1) / kKvTile * kKvTile; }
 
 }  // namespace
+
+std::string_view kv_type_name(KvType type) {
+  switch (type) {
+    case KvType::f16: return "f16";
+    case KvType::q8_0: return "q8_0";
+    case KvType::f32: return "f32";
+  }
+  return "unknown";
+}
+
+std::optional<KvType> kv_type_from_name(std::string_view name) {
+  for (KvType t : {KvType::f16, KvType::q8_0, KvType::f32}) {
+    if (kv_type_name(t) == name) return t;
+  }
+  return std::nullopt;
+}
 
 KvCache::KvCache(const model::ModelSpec& spec, KvType type, std::int64_t capacity)
     : type_(type),
@@ -45,12 +65,12 @@ std::byte* KvCache::plane(bool v, std::int64_t layer, std::int64_t kv_head) {
   return data_.data() + index * plane_bytes_;
 }
 
-std::uint16_t* KvCache::k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile) {
-  return reinterpret_cast<std::uint16_t*>(plane(false, layer, kv_head)) + tile * kKvTile * head_dim_;
+std::byte* KvCache::k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile) {
+  return plane(false, layer, kv_head) + static_cast<std::size_t>(tile * kKvTile) * row_bytes_;
 }
 
-std::uint16_t* KvCache::v_row(std::int64_t layer, std::int64_t kv_head, std::int64_t pos) {
-  return reinterpret_cast<std::uint16_t*>(plane(true, layer, kv_head)) + pos * head_dim_;
+std::byte* KvCache::v_row(std::int64_t layer, std::int64_t kv_head, std::int64_t pos) {
+  return plane(true, layer, kv_head) + static_cast<std::size_t>(pos) * row_bytes_;
 }
 
 std::byte* KvCache::k_row_q8(std::int64_t layer, std::int64_t kv_head, std::int64_t pos) {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "memwall/engine/ops.hpp"
+#include "memwall/engine/routing.hpp"
 
 namespace memwall::engine::detail {
 
@@ -23,25 +24,6 @@ MoeBuffers::MoeBuffers(const model::ModelSpec& s, std::int64_t max_tokens, unsig
   act = ActivationScratch(static_cast<std::int64_t>(slots), std::max(embd, ff));
   jobs.resize(members);
   for (auto& j : jobs) j.reserve(2 * s.n_expert);
-}
-
-void route(const float* logits, std::int64_t n_expert, std::int64_t k, std::int32_t* chosen, float* weight) {
-  // Top k by logit (softmax is monotonic), then the softmax restricted to them.
-  float max = logits[0];
-  for (std::int64_t e = 1; e < n_expert; ++e) max = std::max(max, logits[e]);
-  std::int64_t picked = 0;
-  float sum = 0;
-  for (std::int64_t j = 0; j < k; ++j) {
-    std::int64_t best = -1;
-    for (std::int64_t e = 0; e < n_expert; ++e) {
-      if (std::find(chosen, chosen + picked, e) != chosen + picked) continue;
-      if (best < 0 || logits[e] > logits[best]) best = e;
-    }
-    chosen[picked] = static_cast<std::int32_t>(best);
-    weight[picked] = std::exp(logits[best] - max);
-    sum += weight[picked++];
-  }
-  for (std::int64_t j = 0; j < k; ++j) weight[j] /= sum;
 }
 
 namespace {

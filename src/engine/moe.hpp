@@ -31,8 +31,4 @@ struct MoeBuffers {
 void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b,
                  const float* xn, std::int64_t ld, std::int64_t n, float* x);
 
-// Softmax over the router logits, the top k, renormalised to sum 1 (qwen3moe with norm_topk_prob,
-// and Mixtral's softmax over its top-k logits, are the same thing).
-void route(const float* logits, std::int64_t n_expert, std::int64_t k, std::int32_t* chosen, float* weight);
-
 }  // namespace memwall::engine::detail

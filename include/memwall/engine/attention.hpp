@@ -10,13 +10,15 @@
 
 namespace memwall::engine {
 
-// The vector pieces, one table per instruction set.
+// The vector pieces, one table per instruction set, for f16 and f32 caches.
 struct AttentionKernels {
   std::string_view isa;
-  // scores[j] = sum_d q[d] * tile[d * 16 + j], j < 16, tile in f16.
-  void (*tile_scores)(const float* q, const std::uint16_t* tile, std::int64_t head_dim, float* scores);
-  // out[d] += p * v[d], v in f16.
-  void (*accumulate)(float p, const std::uint16_t* v, std::int64_t head_dim, float* out);
+  // scores[j] = sum_d q[d] * tile[d * 16 + j], j < 16.
+  void (*tile_scores_f16)(const float* q, const std::uint16_t* tile, std::int64_t head_dim, float* scores);
+  void (*tile_scores_f32)(const float* q, const float* tile, std::int64_t head_dim, float* scores);
+  // out[d] += p * v[d].
+  void (*accumulate_f16)(float p, const std::uint16_t* v, std::int64_t head_dim, float* out);
+  void (*accumulate_f32)(float p, const float* v, std::int64_t head_dim, float* out);
 };
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa);

@@ -106,7 +106,8 @@ class Engine {
   std::vector<float> logits_;
 };
 
-// The kernel ISA the engine uses on this CPU by default.
+// The kernel sets this CPU runs, best first; the engine uses the first unless told otherwise.
+std::vector<quant::KernelIsa> runnable_isas();
 quant::KernelIsa best_isa();
 
 }  // namespace memwall::engine

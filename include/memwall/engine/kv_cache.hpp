@@ -4,6 +4,8 @@
 // fused multiply-adds without horizontal sums; V is stored position by position, since each
 // position's V row is scaled and added whole.
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "memwall/model/spec.hpp"
@@ -11,7 +13,12 @@
 
 namespace memwall::engine {
 
-enum class KvType { f16, q8_0 };
+// f16 by default; q8_0 halves the cache; f32 stores exactly what the model computed (for checking
+// the engine against a reference, or for users who want no rounding at all).
+enum class KvType { f16, q8_0, f32 };
+
+std::string_view kv_type_name(KvType type);
+std::optional<KvType> kv_type_from_name(std::string_view name);
 
 inline constexpr std::int64_t kKvTile = 16;
 
@@ -25,9 +32,9 @@ class KvCache {
   std::int64_t capacity() const { return capacity_; }
   std::uint64_t bytes() const { return data_.size(); }
 
-  // F16: K tile `tile` of (layer, kv_head): head_dim x 16 halves; V row of one position.
-  std::uint16_t* k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile);
-  std::uint16_t* v_row(std::int64_t layer, std::int64_t kv_head, std::int64_t pos);
+  // F16 and F32: K tile `tile` of (layer, kv_head), head_dim x 16 values; V row of one position.
+  std::byte* k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile);
+  std::byte* v_row(std::int64_t layer, std::int64_t kv_head, std::int64_t pos);
   // Q8_0: the K or V row of one position as head_dim / 32 Q8_0 blocks.
   std::byte* k_row_q8(std::int64_t layer, std::int64_t kv_head, std::int64_t pos);
   std::byte* v_row_q8(std::int64_t layer, std::int64_t kv_head, std::int64_t pos);

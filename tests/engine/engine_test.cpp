@@ -1,0 +1,131 @@
+// Continuous batching: sequences join and leave between steps, each step advances every decoding
+// sequence by one token and feeds prompt chunks within the budget, and what each sequence generates
+// does not depend on who else is in the batch.
+#include "memwall/engine/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "memwall/model/presets.hpp"
+
+namespace memwall::engine {
+namespace {
+
+// A clock that advances 1 ms each time it is read: steps get distinct, exact timestamps.
+class TickingClock final : public Clock {
+ public:
+  std::int64_t now_ns() const override { return now_ += 1'000'000; }
+
+ private:
+  mutable std::int64_t now_ = 0;
+};
+
+std::shared_ptr<const Model> tiny(const char* preset, model::Scheme scheme = model::Scheme::Q8_0) {
+  return *load_preset(model::find_preset(preset)->spec, scheme, {});
+}
+
+std::map<SequenceId, std::vector<std::int32_t>> run_to_completion(Engine& e, std::vector<TokenEvent>* all = nullptr) {
+  std::map<SequenceId, std::vector<std::int32_t>> out;
+  std::vector<TokenEvent> events;
+  while (!e.idle()) e.step(events);
+  for (const TokenEvent& ev : events) out[ev.seq].push_back(ev.token);
+  if (all) *all = events;
+  return out;
+}
+
+std::vector<std::int32_t> alone(std::shared_ptr<const Model> m, const SequenceRequest& r) {
+  TickingClock clock;
+  auto e = *Engine::create(m, {}, clock);
+  const SequenceId id = *e->add(r);
+  return run_to_completion(*e)[id];
+}
+
+TEST(Engine, BatchedSequencesGenerateWhatEachGeneratesAlone) {
+  for (const char* preset : {"tiny-llama", "tiny-moe"}) {
+    const auto m = tiny(preset);
+    const std::vector<SequenceRequest> requests{
+        {{1, 2, 3}, 6, 0}, {{9, 8, 7, 6, 5, 4, 3, 2, 1, 10, 11}, 4, 0}, {{300}, 8, 0}, {{42, 43}, 5, 20}};
+    TickingClock clock;
+    EngineOptions options;
+    options.prefill_budget = 4;  // prompts arrive in chunks, interleaved with other sequences' decode
+    auto e = *Engine::create(m, options, clock);
+    std::vector<SequenceId> ids;
+    for (const auto& r : requests) ids.push_back(*e->add(r));
+    const auto together = run_to_completion(*e);
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      EXPECT_EQ(together.at(ids[i]), alone(m, requests[i])) << preset << " sequence " << i;
+      EXPECT_EQ(together.at(ids[i]).size(), static_cast<std::size_t>(requests[i].n_generate));
+    }
+  }
+}
+
+TEST(Engine, StepsFollowTheBudgetAndMarkFirstAndLastTokens) {
+  TickingClock clock;
+  EngineOptions options;
+  options.prefill_budget = 5;
+  auto e = *Engine::create(tiny("tiny-llama"), options, clock);
+  const SequenceId a = *e->add({{1, 2, 3, 4, 5, 6, 7}, 3, 0});
+  std::vector<TokenEvent> events;
+  StepStats s = e->step(events);  // 5 of a's 7 prompt tokens
+  EXPECT_EQ(s.prefill_tokens, 5);
+  EXPECT_EQ(s.decode_tokens, 0);
+  EXPECT_TRUE(events.empty());
+  const SequenceId b = *e->add({{9}, 2, 0});  // joins between steps
+  s = e->step(events);  // a's last 2 prompt tokens, b's prompt
+  EXPECT_EQ(s.prefill_tokens, 3);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[0].first);
+  EXPECT_EQ(events[0].time_ns, s.end_ns);
+  s = e->step(events);  // one decode token each
+  EXPECT_EQ(s.decode_tokens, 2);
+  EXPECT_EQ(s.sequences, 2);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_TRUE(events[3].last);  // b generated its 2 tokens and left
+  EXPECT_EQ(events[3].seq, b);
+  EXPECT_EQ(e->in_flight(), 1u);
+  e->step(events);
+  EXPECT_TRUE(events.back().last);
+  EXPECT_EQ(events.back().seq, a);
+  EXPECT_TRUE(e->idle());
+  EXPECT_EQ(e->kv_bytes(), 0u);
+}
+
+TEST(Engine, BadRequestsAreErrors) {
+  TickingClock clock;
+  EngineOptions options;
+  options.max_context = 64;
+  options.max_sequences = 1;
+  auto e = *Engine::create(tiny("tiny-llama"), options, clock);
+  EXPECT_FALSE(e->add({{}, 4, 0}).ok());
+  EXPECT_FALSE(e->add({{1}, 0, 0}).ok());
+  EXPECT_FALSE(e->add({{1}, 10, 60}).ok());       // past the context
+  EXPECT_FALSE(e->add({{100000}, 1, 0}).ok());    // outside the vocabulary
+  ASSERT_TRUE(e->add({{1}, 4, 0}).ok());
+  const auto second = e->add({{2}, 4, 0});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("in flight"), std::string::npos);
+}
+
+TEST(Engine, DepthFillsTheCacheBeforeTheSequenceStarts) {
+  TickingClock clock;
+  auto e = *Engine::create(tiny("tiny-llama"), {}, clock);
+  *e->add({{5, 6}, 3, 100});
+  std::vector<TokenEvent> events;
+  const StepStats s = e->step(events);
+  EXPECT_EQ(s.prefill_tokens, 2);  // the depth was filled at add(), outside any step
+  EXPECT_GE(e->kv_bytes(), KvCache::bytes_for(e->model().spec, KvType::f16, 105));
+}
+
+TEST(Engine, CancelRemovesASequence) {
+  TickingClock clock;
+  auto e = *Engine::create(tiny("tiny-llama"), {}, clock);
+  const SequenceId id = *e->add({{1, 2}, 50, 0});
+  std::vector<TokenEvent> events;
+  e->step(events);
+  e->cancel(id);
+  EXPECT_TRUE(e->idle());
+}
+
+}  // namespace
+}  // namespace memwall::engine

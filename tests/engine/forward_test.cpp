@@ -1,0 +1,196 @@
+// The engine against the float64 reference, on the tiny presets synthesized to GGUF files.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "memwall/engine/evaluate.hpp"
+#include "memwall/engine/routing.hpp"
+#include "memwall/model/presets.hpp"
+#include "memwall/model/synth.hpp"
+#include "memwall/quant/packed.hpp"
+#include "reference_forward.hpp"
+#include "support/subprocess.hpp"
+
+namespace memwall::engine {
+namespace {
+
+using quant::TensorType;
+
+double relative_error(const std::vector<float>& got, const std::vector<double>& want) {
+  double err = 0, norm = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    err += (got[i] - want[i]) * (got[i] - want[i]);
+    norm += want[i] * want[i];
+  }
+  return std::sqrt(err / norm);
+}
+
+class ForwardTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { dir_ = new std::filesystem::path(testing::make_temp_dir("forward")); }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*dir_);
+    delete dir_;
+  }
+  // A tiny preset synthesized at `scheme`, once per suite.
+  static std::filesystem::path model_file(const std::string& preset, model::Scheme scheme) {
+    const auto path = *dir_ / fmt::format("{}-{}.gguf", preset, model::scheme_info(scheme).name);
+    if (!std::filesystem::exists(path)) {
+      EXPECT_TRUE(model::synthesize(model::find_preset(preset)->spec, scheme, {7, 2}, path, {}).ok());
+    }
+    return path;
+  }
+  static inline std::filesystem::path* dir_ = nullptr;
+};
+
+const std::vector<std::int32_t> kPrompt{1, 15, 300, 42, 7, 99, 3, 250, 77, 12, 500, 64, 31};
+
+// Whether the engine's kernels take every weight type the scheme gives the tiny models.
+bool engine_runs(model::Scheme scheme) {
+  const model::ModelSpec spec = model::find_preset("tiny-llama")->spec;
+  for (TensorType t : model::assign_types(spec, model::plan_tensors(spec), scheme)) {
+    if (quant::type_info(t).block_size > 1 && !quant::packable(t)) return false;
+  }
+  return true;
+}
+
+// Relative L2 error of the logits after kPrompt, with an f32 KV cache on both sides (an f16 cache
+// rounds K and V, and a value the two sides compute 1e-7 apart can round to neighbouring halves):
+// float weights only round in f32 arithmetic; the quantized ones also quantize the activations to
+// 8 bits per block, which the reference does not.
+struct Budget {
+  model::Scheme scheme;
+  double relative;
+};
+const Budget kBudgets[] = {
+    {model::Scheme::F32, 1e-5},    {model::Scheme::F16, 1e-5},    {model::Scheme::BF16, 1e-5},
+    {model::Scheme::Q8_0, 3e-2},   {model::Scheme::Q6_K, 3e-2},   {model::Scheme::Q5_K_M, 2e-2},
+    {model::Scheme::Q5_0, 2e-2},   {model::Scheme::Q5_1, 2e-2},   {model::Scheme::Q4_K_M, 2e-2},
+    {model::Scheme::Q4_0, 2e-2},   {model::Scheme::Q4_1, 2e-2},   {model::Scheme::Q3_K_M, 2e-2},
+    {model::Scheme::Q2_K, 2e-2},
+};
+
+TEST_F(ForwardTest, LogitsMatchTheFloat64Reference) {
+  for (const char* preset : {"tiny-llama", "tiny-moe"}) {
+    for (const Budget& budget : kBudgets) {
+      if (!engine_runs(budget.scheme)) continue;
+      const auto path = model_file(preset, budget.scheme);
+      const gguf::GgufFile file = *gguf::GgufFile::open(path);
+      const Result<testing::ReferenceResult> want = testing::reference_forward(file, kPrompt);
+      ASSERT_TRUE(want.ok()) << want.error().message;
+      EvalOptions options;
+      options.kv_type = KvType::f32;
+      const Result<std::vector<float>> got = next_token_logits(*load_gguf(path, {}), kPrompt, options);
+      ASSERT_TRUE(got.ok()) << got.error().message;
+      const double err = relative_error(*got, want->logits);
+      EXPECT_LT(err, budget.relative) << preset << " " << model::scheme_info(budget.scheme).name;
+      std::printf("  %s %s: relative error %.2e\n", preset, model::scheme_info(budget.scheme).name.data(), err);
+    }
+  }
+}
+
+// The f16 and Q8_0 caches, against the reference rounding its cache the same way.
+TEST_F(ForwardTest, KvCacheTypesMatchTheReferenceModellingThem) {
+  const auto path = model_file("tiny-llama", model::Scheme::F32);
+  const gguf::GgufFile file = *gguf::GgufFile::open(path);
+  const std::pair<KvType, testing::ReferenceKv> kinds[] = {{KvType::f16, testing::ReferenceKv::f16},
+                                                           {KvType::q8_0, testing::ReferenceKv::q8_0}};
+  for (const auto& [engine_kv, reference_kv] : kinds) {
+    const auto want = testing::reference_forward(file, kPrompt, reference_kv);
+    EvalOptions options;
+    options.kv_type = engine_kv;
+    const auto got = next_token_logits(*load_gguf(path, {}), kPrompt, options);
+    ASSERT_TRUE(got.ok());
+    // The cache rounds; values computed 1e-7 apart occasionally round to neighbouring steps.
+    EXPECT_LT(relative_error(*got, want->logits), 1e-3);
+  }
+}
+
+// Every ISA the CPU runs gives the reference's answer (they differ only in float rounding).
+TEST_F(ForwardTest, EveryKernelIsaAgrees) {
+  const auto path = model_file("tiny-moe", model::Scheme::Q8_0);
+  const std::shared_ptr<const Model> m = *load_gguf(path, {});
+  const auto want = testing::reference_forward(*gguf::GgufFile::open(path), kPrompt);
+  for (quant::KernelIsa isa : runnable_isas()) {
+    EvalOptions options;
+    options.isa = isa;
+    options.kv_type = KvType::f32;
+    const auto got = next_token_logits(m, kPrompt, options);
+    ASSERT_TRUE(got.ok());
+    EXPECT_LT(relative_error(*got, want->logits), 3e-2) << quant::isa_name(isa);
+  }
+}
+
+TEST_F(ForwardTest, ChunkedPrefillEqualsOneShot) {
+  for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q8_0}) {
+    const std::shared_ptr<const Model> m = *load_gguf(model_file("tiny-moe", scheme), {});
+    EvalOptions whole, chunked;
+    chunked.chunk = 3;
+    EXPECT_EQ(*next_token_logits(m, kPrompt, whole), *next_token_logits(m, kPrompt, chunked));
+  }
+}
+
+TEST_F(ForwardTest, ThreadCountDoesNotChangeTheLogits) {
+  const std::shared_ptr<const Model> m = *load_gguf(model_file("tiny-llama", model::Scheme::Q8_0), {});
+  EvalOptions one, all;
+  one.threads = 1;
+  EXPECT_EQ(*next_token_logits(m, kPrompt, one), *next_token_logits(m, kPrompt, all));
+}
+
+TEST(Routing, PicksTheTopKAndRenormalises) {
+  const float logits[] = {0.5f, 2.0f, -1.0f, 2.0f, 1.5f};
+  std::int32_t chosen[3];
+  float weight[3];
+  route(logits, 5, 3, chosen, weight);
+  EXPECT_EQ(chosen[0], 1);  // ties go to the lower index
+  EXPECT_EQ(chosen[1], 3);
+  EXPECT_EQ(chosen[2], 4);
+  const double z = std::exp(2.0) * 2 + std::exp(1.5);
+  EXPECT_NEAR(weight[0], std::exp(2.0) / z, 1e-6);
+  EXPECT_NEAR(weight[2], std::exp(1.5) / z, 1e-6);
+}
+
+// The engine's routing, given the reference's router logits, picks the reference's experts in every
+// layer, for every prompt prefix (the logits test above then shows the engine's own router logits
+// lead to the same choice: a different expert would move the logits far outside the budget).
+TEST_F(ForwardTest, MoeRoutesToTheReferencesExperts) {
+  const auto path = model_file("tiny-moe", model::Scheme::F32);
+  const gguf::GgufFile file = *gguf::GgufFile::open(path);
+  for (std::size_t len = 1; len <= kPrompt.size(); len += 4) {
+    const auto want = testing::reference_forward(file, std::span(kPrompt).first(len));
+    ASSERT_EQ(want->experts.size(), 2u);
+    for (std::size_t layer = 0; layer < want->experts.size(); ++layer) {
+      const std::vector<double>& r = want->router_logits[layer];
+      const std::vector<float> logits(r.begin(), r.end());
+      std::int32_t chosen[2];
+      float weight[2];
+      route(logits.data(), static_cast<std::int64_t>(logits.size()), 2, chosen, weight);
+      EXPECT_EQ(std::vector<std::int32_t>(chosen, chosen + 2), want->experts[layer]) << "layer " << layer;
+    }
+  }
+}
+
+TEST_F(ForwardTest, ModelLargerThanMemoryIsRefusedWithTheNumbers) {
+  LoadOptions options;
+  options.reserve_bytes = 1ull << 50;  // a petabyte of KV cache
+  const auto m = load_gguf(model_file("tiny-llama", model::Scheme::Q8_0), options);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.error().message.find("needs"), std::string::npos) << m.error().message;
+  EXPECT_NE(m.error().message.find("available"), std::string::npos) << m.error().message;
+  const auto preset = load_preset(model::find_preset("tiny-llama")->spec, model::Scheme::Q4_0, options);
+  EXPECT_FALSE(preset.ok());
+}
+
+TEST_F(ForwardTest, PresetInMemoryEqualsItsSynthesizedFile) {
+  const model::ModelSpec spec = model::find_preset("tiny-moe")->spec;
+  LoadOptions options;
+  options.seed = 7;
+  const auto from_preset = next_token_logits(*load_preset(spec, model::Scheme::Q8_0, options), kPrompt, {});
+  const auto from_file = next_token_logits(*load_gguf(model_file("tiny-moe", model::Scheme::Q8_0), {}), kPrompt, {});
+  EXPECT_EQ(*from_preset, *from_file);
+}
+
+}  // namespace
+}  // namespace memwall::engine
