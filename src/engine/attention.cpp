@@ -2,59 +2,16 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
+#include "attention_generic.hpp"
 #include "attention_isa.hpp"
-#include "memwall/engine/ops.hpp"
-#include "memwall/quant/blocks.hpp"
-#include "memwall/quant/half.hpp"
 #include "memwall/quant/reference.hpp"
 
 namespace memwall::engine {
 namespace {
 
-float widen(std::uint16_t h) { return quant::f16_to_f32(h); }
-float widen(float x) { return x; }
-
-template <typename T>
-void tile_scores_generic(const float* q, const T* tile, std::int64_t head_dim, float* scores) {
-  for (int j = 0; j < kKvTile; ++j) scores[j] = 0;
-  for (std::int64_t d = 0; d < head_dim; ++d) {
-    for (int j = 0; j < kKvTile; ++j) scores[j] += q[d] * widen(tile[d * kKvTile + j]);
-  }
-}
-
-template <typename T>
-void accumulate_generic(float p, const T* v, std::int64_t head_dim, float* out) {
-  for (std::int64_t d = 0; d < head_dim; ++d) out[d] += p * widen(v[d]);
-}
-
-constexpr AttentionKernels kGeneric{"generic", tile_scores_generic<std::uint16_t>, tile_scores_generic<float>,
-                                    accumulate_generic<std::uint16_t>, accumulate_generic<float>};
-
-// Scores of each query head of the group for every position, then their softmax, then the V rows
-// weighted and summed: for an f16 or f32 cache (T = std::uint16_t or float).
-template <typename T, typename Scores, typename Accumulate>
-void attend_float(Scores tile_scores, Accumulate accumulate, KvCache& cache, std::int64_t layer,
-                  std::int64_t kv_head, std::int64_t n_pos, const AttentionShape& shape, const float* q,
-                  float* out, float* scratch) {
-  const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
-  const std::int64_t n_tiles = (n_pos + kKvTile - 1) / kKvTile, stride = n_tiles * kKvTile;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  for (std::int64_t t = 0; t < n_tiles; ++t) {
-    const T* tile = reinterpret_cast<const T*>(cache.k_tile(layer, kv_head, t));
-    for (std::int64_t g = 0; g < gqa; ++g) tile_scores(q + g * hd, tile, hd, scratch + g * stride + t * kKvTile);
-  }
-  for (std::int64_t g = 0; g < gqa; ++g) {
-    float* s = scratch + g * stride;
-    for (std::int64_t i = 0; i < n_pos; ++i) s[i] *= scale;
-    softmax(s, n_pos);
-  }
-  std::memset(out, 0, static_cast<std::size_t>(gqa * hd) * sizeof(float));
-  for (std::int64_t p = 0; p < n_pos; ++p) {
-    const T* v = reinterpret_cast<const T*>(cache.v_row(layer, kv_head, p));
-    for (std::int64_t g = 0; g < gqa; ++g) accumulate(scratch[g * stride + p], v, hd, out + g * hd);
-  }
-}
+constexpr AttentionKernels kGeneric{"generic", detail::attend_generic<std::uint16_t>, detail::attend_generic<float>};
 
 // Q8_0 caches: rows dequantized on the fly, position by position.
 void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::int64_t n_pos,
@@ -79,6 +36,12 @@ void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::in
       for (std::int64_t d = 0; d < hd; ++d) out[g * hd + d] += scores[g * n_pos + pos] * row[static_cast<std::size_t>(d)];
     }
   }
+}
+
+template <typename T>
+KvPlanes<T> planes(KvCache& cache, std::int64_t layer, std::int64_t kv_head) {
+  return {reinterpret_cast<const T*>(cache.k_tile(layer, kv_head, 0)),
+          reinterpret_cast<const T*>(cache.v_row(layer, kv_head, 0))};
 }
 
 }  // namespace
@@ -118,15 +81,13 @@ void store_kv(KvCache& cache, std::int64_t layer, std::int64_t pos, const Attent
 
 void attend(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t kv_head,
             std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch) {
-  const std::int64_t n_pos = pos + 1;
+  const std::int64_t n_pos = pos + 1, gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
   switch (cache.type()) {
     case KvType::q8_0: return attend_q8(cache, layer, kv_head, n_pos, shape, q, out, scratch);
     case KvType::f32:
-      return attend_float<float>(kernels.tile_scores_f32, kernels.accumulate_f32, cache, layer, kv_head, n_pos,
-                                 shape, q, out, scratch);
+      return kernels.attend_f32(q, gqa, hd, planes<float>(cache, layer, kv_head), n_pos, out, scratch);
     case KvType::f16:
-      return attend_float<std::uint16_t>(kernels.tile_scores_f16, kernels.accumulate_f16, cache, layer, kv_head,
-                                         n_pos, shape, q, out, scratch);
+      return kernels.attend_f16(q, gqa, hd, planes<std::uint16_t>(cache, layer, kv_head), n_pos, out, scratch);
   }
 }
 

@@ -1,43 +1,60 @@
-// F16C conversions and 8-wide FMAs. A K tile row (16 positions of one dimension) is two registers.
+// AVX2 + FMA + F16C: a K tile row (16 positions of one dimension) is two registers.
 #include <immintrin.h>
 
 #include "attention_isa.hpp"
+#include "attention_simd.hpp"
 
 namespace memwall::engine::detail {
 namespace {
 
-inline __m256 load8(const std::uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
-inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
-inline float widen(std::uint16_t h) { return _cvtsh_ss(h); }
-inline float widen(float x) { return x; }
-
-template <typename T>
-void tile_scores(const float* q, const T* tile, std::int64_t head_dim, float* scores) {
-  __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-  for (std::int64_t d = 0; d < head_dim; ++d) {
-    const __m256 qd = _mm256_broadcast_ss(q + d);
-    lo = _mm256_fmadd_ps(qd, load8(tile + d * kKvTile), lo);
-    hi = _mm256_fmadd_ps(qd, load8(tile + d * kKvTile + 8), hi);
+struct Avx2 {
+  using Reg = __m256;
+  static constexpr int kLanes = 8;
+  static constexpr int kRegisters = 16;
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg set1(float x) { return _mm256_set1_ps(x); }
+  static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static Reg load(const std::uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
-  _mm256_storeu_ps(scores, lo);
-  _mm256_storeu_ps(scores + 8, hi);
-}
-
-template <typename T>
-void accumulate(float p, const T* v, std::int64_t head_dim, float* out) {
-  const __m256 pv = _mm256_set1_ps(p);
-  std::int64_t d = 0;
-  for (; d + 8 <= head_dim; d += 8) {
-    _mm256_storeu_ps(out + d, _mm256_fmadd_ps(pv, load8(v + d), _mm256_loadu_ps(out + d)));
+  static void store(float* p, Reg r) { _mm256_storeu_ps(p, r); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
+  static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
+  // As in attention_avx512.cpp.
+  static Reg exp(Reg x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
+    const Reg n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    Reg r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145752f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.42860677e-6f), r);
+    Reg p = _mm256_set1_ps(1.0f / 720);
+    for (float c : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(c));
+    const __m256i scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
   }
-  for (; d < head_dim; ++d) out[d] += p * widen(v[d]);
-}
+  static float reduce_add(Reg r) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, r);
+    float s = 0;
+    for (float l : lanes) s += l;
+    return s;
+  }
+  static float reduce_max(Reg r) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, r);
+    float m = lanes[0];
+    for (float l : lanes) m = l > m ? l : m;
+    return m;
+  }
+};
 
 }  // namespace
 
 const AttentionKernels& attention_avx2() {
-  static constexpr AttentionKernels kernels{"avx2", tile_scores<std::uint16_t>, tile_scores<float>,
-                                            accumulate<std::uint16_t>, accumulate<float>};
+  static constexpr AttentionKernels kernels{"avx2", GroupAttention<Avx2>::attend<std::uint16_t>,
+                                            GroupAttention<Avx2>::attend<float>};
   return kernels;
 }
 

@@ -1,44 +1,61 @@
-// A K tile row (16 positions of one dimension) is exactly one zmm register.
+// AVX-512: a K tile row (16 positions of one dimension) is exactly one register.
 #include <immintrin.h>
 
 #include "attention_isa.hpp"
+#include "attention_simd.hpp"
 
 namespace memwall::engine::detail {
 namespace {
 
-inline __m512 load16(const std::uint16_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
-inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
-inline float widen(std::uint16_t h) { return _cvtsh_ss(h); }
-inline float widen(float x) { return x; }
-
-template <typename T>
-void tile_scores(const float* q, const T* tile, std::int64_t head_dim, float* scores) {
-  // Two chains hide the FMA latency.
-  __m512 a = _mm512_setzero_ps(), b = _mm512_setzero_ps();
-  std::int64_t d = 0;
-  for (; d + 2 <= head_dim; d += 2) {
-    a = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), load16(tile + d * kKvTile), a);
-    b = _mm512_fmadd_ps(_mm512_set1_ps(q[d + 1]), load16(tile + (d + 1) * kKvTile), b);
+struct Avx512 {
+  using Reg = __m512;
+  static constexpr int kLanes = 16;
+  static constexpr int kRegisters = 32;
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg set1(float x) { return _mm512_set1_ps(x); }
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static Reg load(const std::uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
-  for (; d < head_dim; ++d) a = _mm512_fmadd_ps(_mm512_set1_ps(q[d]), load16(tile + d * kKvTile), a);
-  _mm512_storeu_ps(scores, _mm512_add_ps(a, b));
-}
-
-template <typename T>
-void accumulate(float p, const T* v, std::int64_t head_dim, float* out) {
-  const __m512 pv = _mm512_set1_ps(p);
-  std::int64_t d = 0;
-  for (; d + 16 <= head_dim; d += 16) {
-    _mm512_storeu_ps(out + d, _mm512_fmadd_ps(pv, load16(v + d), _mm512_loadu_ps(out + d)));
+  static void store(float* p, Reg r) { _mm512_storeu_ps(p, r); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
+  static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
+  // e^x for x <= 0 (softmax after subtracting the max): 2^n e^r with |r| <= ln2/2 and a degree-6
+  // polynomial for e^r (relative error below 2e-7); below -87 the result is 0.
+  static Reg exp(Reg x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    const Reg n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
+    Reg r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145752f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860677e-6f), r);
+    Reg p = _mm512_set1_ps(1.0f / 720);
+    for (float c : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    const __m512i scale = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(scale));
   }
-  for (; d < head_dim; ++d) out[d] += p * widen(v[d]);
-}
+  static float reduce_add(Reg r) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, r);
+    float s = 0;
+    for (float l : lanes) s += l;
+    return s;
+  }
+  static float reduce_max(Reg r) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, r);
+    float m = lanes[0];
+    for (float l : lanes) m = l > m ? l : m;
+    return m;
+  }
+};
 
 }  // namespace
 
 const AttentionKernels& attention_avx512() {
-  static constexpr AttentionKernels kernels{"avx512", tile_scores<std::uint16_t>, tile_scores<float>,
-                                            accumulate<std::uint16_t>, accumulate<float>};
+  static constexpr AttentionKernels kernels{"avx512", GroupAttention<Avx512>::attend<std::uint16_t>,
+                                            GroupAttention<Avx512>::attend<float>};
   return kernels;
 }
 

@@ -10,15 +10,24 @@
 
 namespace memwall::engine {
 
-// The vector pieces, one table per instruction set, for f16 and f32 caches.
+// One KV head's slice of a layer's cache: K as tiles of 16 positions (head_dim x 16 values each),
+// V as rows of head_dim values.
+template <typename T>
+struct KvPlanes {
+  const T* k_tiles;
+  const T* v_rows;
+};
+
+// out (gqa, head_dim) = softmax(q K^T / sqrt(head_dim)) V for the gqa query heads q (gqa, head_dim)
+// over positions 0..n_pos-1. scratch: gqa x (n_pos + 16) floats.
+template <typename T>
+using AttendFn = void (*)(const float* q, std::int64_t gqa, std::int64_t head_dim, KvPlanes<T> kv,
+                          std::int64_t n_pos, float* out, float* scratch);
+
 struct AttentionKernels {
   std::string_view isa;
-  // scores[j] = sum_d q[d] * tile[d * 16 + j], j < 16.
-  void (*tile_scores_f16)(const float* q, const std::uint16_t* tile, std::int64_t head_dim, float* scores);
-  void (*tile_scores_f32)(const float* q, const float* tile, std::int64_t head_dim, float* scores);
-  // out[d] += p * v[d].
-  void (*accumulate_f16)(float p, const std::uint16_t* v, std::int64_t head_dim, float* out);
-  void (*accumulate_f32)(float p, const float* v, std::int64_t head_dim, float* out);
+  AttendFn<std::uint16_t> attend_f16;
+  AttendFn<float> attend_f32;
 };
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa);

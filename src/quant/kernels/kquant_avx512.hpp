@@ -1,0 +1,278 @@
+#pragma once
+// AVX-512 kernels of the K-quants over the packed layouts (pack_kquant.cpp), written once over the
+// dot-product policy `Dot` and instantiated in two files: with VNNI's vpdpbusd, and with
+// AVX512BW's vpmaddubsw + vpmaddwd. Everything sits in an anonymous namespace so the two
+// instantiations never meet at link time. One zmm register holds the 16 rows of a packed group,
+// one row per 32-bit lane, from the first super-block to the last.
+//
+// Per super-block and row, the integer dot product of each sub-block is multiplied by its integer
+// scale and summed in 32 bits (exact: at most 8 x 63 x 32 x 31 x 127 for Q5_K, 16 x 128 x 16 x 32
+// x 127 for Q6_K); the mins and Q6_K's offset 32 come off through the activations' sums of 16, so
+// no weight is touched twice. The float accumulator is updated once per super-block, by the same
+// operations whatever the number of tokens: a token's result does not depend on the batch.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "kquant_layout.hpp"
+#include "memwall/quant/blocks.hpp"
+#include "tables.hpp"
+
+namespace memwall::quant::kernels {
+namespace {
+
+using kquant::kRows;
+using kquant::Q45Layout;
+using kquant::Q6Layout;
+
+inline __m512 load_f16x16(const std::byte* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512i load512(const std::byte* p) { return _mm512_loadu_si512(p); }
+inline __m512i broadcast4(const std::int8_t* p) {
+  std::int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+inline __mmask64 load_mask64(const std::byte* p) {
+  std::uint64_t bits;
+  std::memcpy(&bits, p, 8);
+  return _cvtu64_mask64(bits);
+}
+// Bitwise mask ? x : y.
+inline __m512i select(__m512i mask, __m512i x, __m512i y) { return _mm512_ternarylogic_epi32(mask, x, y, 0xCA); }
+// A vpshufb control taking, in every 32-bit lane, that lane's bytes b0..b3 (-1: a zero byte).
+inline __m512i lane_bytes(int b0, int b1, int b2, int b3) {
+  const auto dword = [&](int p) {
+    const auto at = [p](int b) { return b < 0 ? 0x80 : 4 * p + b; };
+    return at(b0) | at(b1) << 8 | at(b2) << 16 | at(b3) << 24;
+  };
+  return _mm512_set4_epi32(dword(3), dword(2), dword(1), dword(0));
+}
+
+// What one token brings to one super-block: 256 quants, their scale, their 16 sums of 16.
+struct Act {
+  const std::int8_t* q;
+  float d;
+  const std::int32_t* sums16;
+};
+inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
+  const std::int64_t i = t * (x.cols / kSuperBlockSize) + b;
+  return {x.q + i * kSuperBlockSize, x.d[i], x.sums16 + 16 * i};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Q4_K and Q5_K: x = d * sc_j * q - dmin * m_j over 8 sub-blocks j of 32 weights.
+
+// The scales of the 16 rows as bytes, one row per lane: bytes 0..3 of `low` are sc_0..sc_3, of
+// `high` sc_4..sc_7 (each 0..63). Chunks a, b, c hold the file's scale bytes 0-3, 4-7, 8-11.
+struct Scales {
+  __m512i low, high;
+};
+inline Scales unpack_scales(const std::byte* p) {
+  const __m512i a = load512(p), c = load512(p + 128);
+  const __m512i low6 = _mm512_set1_epi8(63), low4 = _mm512_set1_epi8(15);
+  // sc_4..7: low 4 bits from the low nibbles of c, high 2 bits from the top of a; the 16-bit
+  // shift drags a neighbour's bits into bits 6-7, cleared by the AND.
+  const __m512i high = _mm512_and_si512(select(low4, c, _mm512_srli_epi16(a, 2)), low6);
+  return {_mm512_and_si512(a, low6), high};
+}
+// Scale j of the 16 rows as 32-bit lanes.
+inline __m512i scale_of(const Scales& s, int j) {
+  return _mm512_shuffle_epi8(j < 4 ? s.low : s.high, lane_bytes(j % 4, -1, -1, -1));
+}
+
+// sum_j m_j * (sum of the token's quants in sub-block j), per row: the mins as 16-bit pairs
+// (m_2i, m_2i+1) against the sub-block sums as pairs, 4 two-word dot products.
+template <typename Dot>
+[[gnu::always_inline]] inline __m512i min_sums(const std::byte* scales, const std::int32_t* sums16) {
+  const __m512i b = load512(scales + 64), c = load512(scales + 128);
+  const __m512i low6 = _mm512_set1_epi8(63), low4 = _mm512_set1_epi8(15);
+  // m_0..3 in the low 6 bits of b; m_4..7 with low 4 bits in the high nibbles of c and high 2
+  // bits on top of b.
+  const __m512i low = _mm512_and_si512(b, low6);
+  const __m512i high = _mm512_and_si512(select(low4, _mm512_srli_epi16(c, 4), _mm512_srli_epi16(b, 2)), low6);
+  // The sums of the 8 sub-blocks, |sum| <= 32 x 127, as 16-bit pairs.
+  const __m256i sums = _mm256_madd_epi16(_mm512_cvtepi32_epi16(_mm512_loadu_si512(sums16)), _mm256_set1_epi16(1));
+  alignas(16) std::int32_t pairs[4];
+  _mm_store_si128(reinterpret_cast<__m128i*>(pairs), _mm256_cvtepi32_epi16(sums));
+  __m512i acc = _mm512_setzero_si512();
+  acc = Dot::dot2x16(acc, _mm512_shuffle_epi8(low, lane_bytes(0, -1, 1, -1)), _mm512_set1_epi32(pairs[0]));
+  acc = Dot::dot2x16(acc, _mm512_shuffle_epi8(low, lane_bytes(2, -1, 3, -1)), _mm512_set1_epi32(pairs[1]));
+  acc = Dot::dot2x16(acc, _mm512_shuffle_epi8(high, lane_bytes(0, -1, 1, -1)), _mm512_set1_epi32(pairs[2]));
+  return Dot::dot2x16(acc, _mm512_shuffle_epi8(high, lane_bytes(2, -1, 3, -1)), _mm512_set1_epi32(pairs[3]));
+}
+
+template <typename Dot, TensorType T>
+struct Q45SubBlock {
+  using L = Q45Layout<T>;
+  // With a dot product exact for any weight byte, Q4_K's high nibbles stay in place (16 x their
+  // value): one AND instead of a shift and an AND, and one shift per sub-block to undo it.
+  static constexpr bool kHighTimes16 = Dot::kFullByteRange && !L::kHighBits;
+
+  // Register 2i holds the low nibbles of k-group i (weights 8i..8i+3), 2i+1 the high ones.
+  static void unpack(const std::byte* sb, int j, __m512i w[8]) {
+    const __m512i low4 = _mm512_set1_epi8(15), bit4 = _mm512_set1_epi8(16);
+    for (int i = 0; i < 4; ++i) {
+      const __m512i v = load512(sb + L::nibbles(j, i));
+      w[2 * i] = _mm512_and_si512(v, low4);
+      w[2 * i + 1] = kHighTimes16 ? _mm512_andnot_si512(low4, v) : _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+      if constexpr (L::kHighBits) {
+        w[2 * i] = _mm512_mask_add_epi8(w[2 * i], load_mask64(sb + L::mask(j, 2 * i)), w[2 * i], bit4);
+        w[2 * i + 1] = _mm512_mask_add_epi8(w[2 * i + 1], load_mask64(sb + L::mask(j, 2 * i + 1)), w[2 * i + 1], bit4);
+      }
+    }
+  }
+  // The sub-block's dot product with activations a[0..31], two chains.
+  static __m512i dot(const __m512i w[8], const std::int8_t* a) {
+    __m512i low = _mm512_setzero_si512(), high = _mm512_setzero_si512();
+    for (int i = 0; i < 4; ++i) {
+      low = Dot::dot4(low, w[2 * i], broadcast4(a + 8 * i));
+      high = Dot::dot4(high, w[2 * i + 1], broadcast4(a + 8 * i + 4));
+    }
+    return _mm512_add_epi32(low, kHighTimes16 ? _mm512_srai_epi32(high, 4) : high);
+  }
+};
+
+// acc += da * (d * scaled - dmin * mins), the one float step of a super-block.
+inline __m512 finish_q45(__m512 acc, __m512i scaled, __m512i mins, const std::byte* d, const std::byte* dmin, float da) {
+  const __m512 d_da = _mm512_mul_ps(load_f16x16(d), _mm512_set1_ps(da));
+  const __m512 dmin_da = _mm512_mul_ps(load_f16x16(dmin), _mm512_set1_ps(da));
+  acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled), d_da, acc);
+  return _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), dmin_da, acc);
+}
+
+// NT tokens of group g: each sub-block's weights are unpacked once into 8 registers and reused for
+// the NT tokens, whose dot chains run side by side. With NT = 1 (decode) the 8 sub-blocks still
+// give 16 independent chains, enough to hide the dot products' latency.
+template <typename Dot, TensorType T>
+struct Q45Kernel {
+  using L = Q45Layout<T>;
+  using B = Q45SubBlock<Dot, T>;
+
+  template <int NT>
+  static void tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                   std::int64_t g, std::int64_t t0) {
+    const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+    __m512 acc[NT];
+    for (auto& a : acc) a = _mm512_setzero_ps();
+    for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
+      const std::byte* sb = group + static_cast<std::size_t>(b) * L::kBytes;
+      const Scales scales = unpack_scales(sb + L::kScales);
+      __m512i scaled[NT];
+      for (auto& s : scaled) s = _mm512_setzero_si512();
+      // Unrolled, so that each sub-block's scale shuffle is a constant.
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        __m512i wq[8];
+        B::unpack(sb, j, wq);
+        const __m512i sc = scale_of(scales, j);
+        for (int t = 0; t < NT; ++t) {
+          const std::int8_t* a = x.q + (t0 + t) * x.cols + b * kSuperBlockSize + 32 * j;
+          scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(B::dot(wq, a), sc));
+        }
+      }
+      for (int t = 0; t < NT; ++t) {
+        const Act act = act_of(x, t0 + t, b);
+        const __m512i mins = min_sums<Dot>(sb + L::kScales, act.sums16);
+        acc[t] = finish_q45(acc[t], scaled[t], mins, sb + L::kD, sb + L::kDmin, act.d);
+      }
+    }
+    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Q6_K: x = d * sc_s * (q - 32) over 16 sub-blocks s of 16 weights, sc_s a signed byte.
+
+template <typename Dot>
+struct Q6SubBlock {
+  // Register c < 3 is chunk c's low 6 bits; register 3 gathers the chunks' top bit pairs. Chunk
+  // 2's stay in place, chunk 1's move to bits 4-5 and chunk 0's to 2-3, which puts register 3's
+  // levels, times 4, in bits 2-7; 16-bit shifts drag a neighbour byte's bits in below, which the
+  // selects and the final AND keep out.
+  static void unpack(const std::byte* sb, int s, __m512i w[4]) {
+    const __m512i low6 = _mm512_set1_epi8(63);
+    const __m512i c0 = load512(sb + Q6Layout::quants(s, 0)), c1 = load512(sb + Q6Layout::quants(s, 1)),
+                  c2 = load512(sb + Q6Layout::quants(s, 2));
+    w[0] = _mm512_and_si512(c0, low6);
+    w[1] = _mm512_and_si512(c1, low6);
+    w[2] = _mm512_and_si512(c2, low6);
+    const __m512i top4 = select(_mm512_set1_epi8(static_cast<char>(0xC0)), c2, _mm512_srli_epi16(c1, 2));
+    const __m512i top6 = select(_mm512_set1_epi8(static_cast<char>(0xF0)), top4, _mm512_srli_epi16(c0, 4));
+    w[3] = _mm512_and_si512(_mm512_srli_epi16(top6, 2), low6);
+  }
+  // init + the sub-block's dot product with activations a[0..15].
+  static __m512i dot(const __m512i w[4], const std::int8_t* a, __m512i init) {
+    __m512i acc = init;
+    for (int c = 0; c < 4; ++c) acc = Dot::dot4(acc, w[c], broadcast4(a + 4 * c));
+    return acc;
+  }
+};
+
+template <typename Dot>
+struct Q6Kernel {
+  using B = Q6SubBlock<Dot>;
+
+  template <int NT>
+  static void tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                   std::int64_t g, std::int64_t t0) {
+    const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+    __m512 acc[NT];
+    for (auto& a : acc) a = _mm512_setzero_ps();
+    for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
+      const std::byte* sb = group + static_cast<std::size_t>(b) * Q6Layout::kBytes;
+      __m512i scaled[NT];
+      for (auto& s : scaled) s = _mm512_setzero_si512();
+      for (int s = 0; s < 16; ++s) {
+        __m512i wq[4];
+        B::unpack(sb, s, wq);
+        const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + Q6Layout::kScales + 16 * s)));
+        for (int t = 0; t < NT; ++t) {
+          const Act act = act_of(x, t0 + t, b);
+          // The offset 32 of the levels, as the chain's start: -32 x the sub-block's activations.
+          const __m512i dot = B::dot(wq, act.q + 16 * s, _mm512_set1_epi32(-32 * act.sums16[s]));
+          scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(dot, sc));
+        }
+      }
+      for (int t = 0; t < NT; ++t) {
+        const Act act = act_of(x, t0 + t, b);
+        const __m512 d_da = _mm512_mul_ps(load_f16x16(sb + Q6Layout::kD), _mm512_set1_ps(act.d));
+        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[t]), d_da, acc[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+// Group by group; the tokens in tiles of 8, the rest in one narrower tile.
+template <typename Kernel>
+void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+              std::int64_t row_begin, std::int64_t row_end) {
+  for (std::int64_t g = row_begin / kRows; g < row_end / kRows; ++g) {
+    std::int64_t t = 0;
+    for (; t + 8 <= x.n_tokens; t += 8) Kernel::template tile<8>(w, x, y, ldy, g, t);
+    switch (x.n_tokens - t) {
+      case 7: Kernel::template tile<7>(w, x, y, ldy, g, t); break;
+      case 6: Kernel::template tile<6>(w, x, y, ldy, g, t); break;
+      case 5: Kernel::template tile<5>(w, x, y, ldy, g, t); break;
+      case 4: Kernel::template tile<4>(w, x, y, ldy, g, t); break;
+      case 3: Kernel::template tile<3>(w, x, y, ldy, g, t); break;
+      case 2: Kernel::template tile<2>(w, x, y, ldy, g, t); break;
+      case 1: Kernel::template tile<1>(w, x, y, ldy, g, t); break;
+      default: break;
+    }
+  }
+}
+
+template <typename Dot>
+constexpr TypeKernel kKQuantTypes[] = {
+    {TensorType::Q4_K, matmul_k<Q45Kernel<Dot, TensorType::Q4_K>>},
+    {TensorType::Q5_K, matmul_k<Q45Kernel<Dot, TensorType::Q5_K>>},
+    {TensorType::Q6_K, matmul_k<Q6Kernel<Dot>>},
+};
+
+}  // namespace
+}  // namespace memwall::quant::kernels

@@ -1,0 +1,184 @@
+#pragma once
+// AVX-512 kernels of the legacy family's 32-weight types (Q4_1, Q5_0, Q5_1), written once over a
+// 4-byte dot-product policy `Dot` and instantiated in legacy_avx512vnni.cpp (vpdpbusd) and
+// legacy_avx512bw.cpp (vpmaddubsw + vpmaddwd), as avx512_kernels.hpp is for the plain family.
+// One zmm register holds one field of the 16 rows of a packed group, row r in 32-bit lane r.
+//
+// A Dot policy provides
+//   template <int kMaxWeight, int N> static __m512i dot(const __m512i* w, const __m512i* a):
+//       per lane, sum over m < N of the 4-byte dot products of the unsigned weight bytes w[m]
+//       (each <= kMaxWeight) and the signed activation bytes a[m] (-127..127), exactly;
+//   static __m512i dot16(__m512i acc, __m512i x, __m512i y): acc + per-lane sum of the two
+//       products of signed 16-bit words (vpdpwssd).
+// Everything is in an anonymous namespace, so the two instantiations never meet at link time.
+#include <immintrin.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "legacy_layout.hpp"
+#include "memwall/quant/blocks.hpp"
+#include "tables.hpp"
+
+namespace memwall::quant::kernels {
+namespace {
+
+constexpr int R = static_cast<int>(kPackRows);
+
+inline __m512 load_f16x16(const std::byte* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline __m512i load512(const std::byte* p) { return _mm512_loadu_si512(p); }
+// A 64-byte load kept in a register. Left to itself GCC folds the load into every instruction
+// that uses the value (a chunk of quants feeds several masks), and the repeated 64-byte loads,
+// not the arithmetic, become the bottleneck.
+inline __m512i load512_once(const std::byte* p) {
+  __m512i v = _mm512_loadu_si512(p);
+  asm("" : "+v"(v));
+  return v;
+}
+inline __m512i broadcast4(const std::int8_t* p) {
+  std::int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+// The u64 at p as a mask: bit 4r + i for byte i of lane r.
+inline __mmask64 load_mask(const std::byte* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return _cvtu64_mask64(v);
+}
+inline __m512i byte_splat(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
+
+// Calls fn(std::integral_constant<int, N>{}, t) for the one N in 1..kMax equal to `rest`: the
+// tile of the last tokens, as wide as they are.
+template <int kMax, typename Fn>
+void narrow_tile(std::int64_t rest, std::int64_t t, Fn&& fn) {
+  if constexpr (kMax >= 1) {
+    if (rest == kMax) return fn(std::integral_constant<int, kMax>{}, t);
+    narrow_tile<kMax - 1>(rest, t, fn);
+  }
+}
+
+// Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) kGroups groups at a
+// time sharing the activation broadcasts; several tokens in tiles of kTile tokens that reuse each
+// unpacked block. decode(integral_constant G, g) and tile(integral_constant NT, g, t).
+template <int kGroups, int kTile, typename Decode, typename Tile>
+void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end, Decode&& decode, Tile&& tile) {
+  std::int64_t g = row_begin / R;
+  const std::int64_t g_end = row_end / R;
+  if (x.n_tokens == 1) {
+    for (; g + kGroups <= g_end; g += kGroups) decode(std::integral_constant<int, kGroups>{}, g);
+    for (; g < g_end; ++g) decode(std::integral_constant<int, 1>{}, g);
+    return;
+  }
+  for (; g < g_end; ++g) {
+    std::int64_t t = 0;
+    for (; t + kTile <= x.n_tokens; t += kTile) tile(std::integral_constant<int, kTile>{}, g, t);
+    narrow_tile<kTile - 1>(x.n_tokens - t, t, [&](auto nt, std::int64_t t0) { tile(nt, g, t0); });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 32-weight blocks. A Format unpacks one block of a group into Weights, dots them with a token's
+// 32 activations (the integer sum of q * a per row), and folds that into the float accumulator
+// with the block's scales, offset and min. decode32 and tile32 run any Format.
+
+// Activations of one 32-block of one token: its groups of 4 quants broadcast, its scale and sum.
+struct Act32 {
+  __m512i q[8];
+  float d;
+  std::int32_t sum;
+};
+inline Act32 act32(const ActivationView& x, std::int64_t t, std::int64_t b) {
+  const std::int64_t i = t * (x.cols / kBlockSize) + b;
+  Act32 a{{}, x.d[i], x.sums16[2 * i] + x.sums16[2 * i + 1]};
+  for (int m = 0; m < 8; ++m) a.q[m] = broadcast4(x.q + i * kBlockSize + 4 * m);
+  return a;
+}
+
+template <typename Dot, TensorType T>
+struct Format32 {
+  using L = legacy::Layout32<T>;
+  static constexpr std::size_t kBytes = L::kBytes;
+
+  // Register m holds the unsigned levels of weights 4m..4m+3 (Q4_0's nibble order, packed.hpp).
+  struct Weights {
+    __m512i q[8];
+  };
+  static Weights unpack(const std::byte* blk) {
+    Weights w;
+    const __m512i low = byte_splat(0x0F);
+    for (int j = 0; j < 4; ++j) {
+      const __m512i v = load512_once(blk + L::kNibbles + legacy::kChunk * j);
+      w.q[2 * j] = _mm512_and_si512(v, low);
+      w.q[2 * j + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+    }
+    if constexpr (L::kHighBits) {
+      const __m512i bit4 = byte_splat(0x10);
+      for (int m = 0; m < 8; ++m) {
+        w.q[m] = _mm512_mask_add_epi8(w.q[m], load_mask(blk + L::kHigh + 8 * m), w.q[m], bit4);
+      }
+    }
+    return w;
+  }
+  static __m512i dot(const Weights& w, const Act32& a) { return Dot::template dot<L::kMaxLevel, 8>(w.q, a.q); }
+  // acc + d * da * (dot - offset * sum) [+ m * (da * sum)].
+  static __m512 accumulate(__m512 acc, const std::byte* blk, __m512i dot, const Act32& a) {
+    if constexpr (L::kOffset != 0) dot = _mm512_sub_epi32(dot, _mm512_set1_epi32(L::kOffset * a.sum));
+    const __m512 scale = _mm512_mul_ps(load_f16x16(blk + L::kD), _mm512_set1_ps(a.d));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), scale, acc);
+    if constexpr (L::kMins) {
+      acc = _mm512_fmadd_ps(load_f16x16(blk + L::kM), _mm512_set1_ps(a.d * static_cast<float>(a.sum)), acc);
+    }
+    return acc;
+  }
+};
+
+// Decode: one token, G groups, each block's weights unpacked right where they are consumed.
+template <typename F, int G>
+void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
+  const std::byte* groups[G];
+  __m512 acc[G];
+  for (int g = 0; g < G; ++g) {
+    groups[g] = w.data + static_cast<std::size_t>(g0 + g) * w.group_bytes();
+    acc[g] = _mm512_setzero_ps();
+  }
+  for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
+    const Act32 a = act32(x, 0, b);
+    for (int g = 0; g < G; ++g) {
+      const std::byte* blk = groups[g] + static_cast<std::size_t>(b) * F::kBytes;
+      acc[g] = F::accumulate(acc[g], blk, F::dot(F::unpack(blk), a), a);
+    }
+  }
+  for (int g = 0; g < G; ++g) _mm512_storeu_ps(y + (g0 + g) * R, acc[g]);
+}
+
+// Several tokens: each block unpacked once and dotted with the NT tokens of the tile.
+template <typename F, int NT>
+void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+            std::int64_t g, std::int64_t t0) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc[NT];
+  for (auto& a : acc) a = _mm512_setzero_ps();
+  for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
+    const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
+    const typename F::Weights wq = F::unpack(blk);
+    for (int t = 0; t < NT; ++t) {
+      const Act32 a = act32(x, t0 + t, b);
+      acc[t] = F::accumulate(acc[t], blk, F::dot(wq, a), a);
+    }
+  }
+  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
+}
+
+template <typename F>
+void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+              std::int64_t row_begin, std::int64_t row_end) {
+  drive<4, 8>(
+      x, row_begin, row_end, [&](auto groups, std::int64_t g) { decode32<F, groups()>(w, x, y, g); },
+      [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, nt()>(w, x, y, ldy, g, t); });
+}
+
+}  // namespace
+}  // namespace memwall::quant::kernels
