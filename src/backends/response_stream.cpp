@@ -3,53 +3,21 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <numeric>
+
+#include "chunk_fields.hpp"
 
 namespace memwall::backends {
 namespace {
-
-using nlohmann::json;
 
 std::string excerpt(std::string_view text) {
   constexpr std::size_t kShown = 80;
   return fmt::format("'{}{}'", text.substr(0, kShown), text.size() > kShown ? "..." : "");
 }
 
-std::int64_t string_bytes(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? static_cast<std::int64_t>(it->get_ref<const std::string&>().size()) : 0;
-}
-
-std::optional<std::int64_t> integer(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_number()) return std::nullopt;
-  return it->get<std::int64_t>();
-}
-
-std::optional<double> number(const json& object, const char* key) {
-  const auto it = object.find(key);
-  if (it == object.end() || !it->is_number()) return std::nullopt;
-  return it->get<double>();
-}
-
-// {"error": {"message": ...}} or {"error": "..."}: what the server said went wrong.
-std::string error_text(const json& error) {
-  if (error.is_string()) return error.get<std::string>();
-  if (error.is_object()) {
-    if (const auto m = error.find("message"); m != error.end() && m->is_string()) return m->get<std::string>();
-  }
-  return error.dump();
-}
-
-// Text one OpenAI choice carries: `text` (completions), `delta.content` and reasoning (chat).
-std::int64_t choice_text_bytes(const json& choice) {
-  std::int64_t bytes = string_bytes(choice, "text");
-  if (const auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
-    bytes += string_bytes(*delta, "content") + string_bytes(*delta, "reasoning_content") +
-             string_bytes(*delta, "reasoning");
-  }
-  return bytes;
+// What the server said went wrong: error.message, the error string, or the chunk itself.
+std::string error_text(const ChunkFields& f, std::string_view payload) {
+  return f.error_message.empty() ? excerpt(payload) : f.error_message;
 }
 
 }  // namespace
@@ -94,45 +62,34 @@ bool ResponseStream::take_openai(std::string_view payload, std::int64_t t_ns) {
     done_ = true;
     return true;
   }
-  const json j = json::parse(payload, nullptr, false);
-  if (!j.is_object()) return fail(error_kind::malformed_stream, "chunk is not a JSON object: " + excerpt(payload));
-  if (const auto e = j.find("error"); e != j.end() && !e->is_null()) {
-    return fail(error_kind::stream_error, "server error in stream: " + error_text(*e));
-  }
-  std::int64_t text_bytes = 0;
-  if (const auto choices = j.find("choices"); choices != j.end() && choices->is_array()) {
-    for (const json& choice : *choices) {
-      if (!choice.is_object()) return fail(error_kind::malformed_stream, "choice is not an object: " + excerpt(payload));
-      text_bytes += choice_text_bytes(choice);
-      if (const auto f = choice.find("finish_reason"); f != choice.end() && !f->is_null()) finish_seen_ = true;
-    }
-  }
+  const ChunkFields f = scan_chunk(payload);
+  if (!f.valid_json || !f.is_object) return fail(error_kind::malformed_stream, "chunk is not a JSON object: " + excerpt(payload));
+  if (f.has_error) return fail(error_kind::stream_error, "server error in stream: " + error_text(f, payload));
+  if (f.bad_choice) return fail(error_kind::malformed_stream, "choice is not an object: " + excerpt(payload));
+  finish_seen_ = finish_seen_ || f.finish;
   std::optional<std::int64_t> cumulative;
-  if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
-    usage_ = Usage{integer(*u, "prompt_tokens").value_or(0), integer(*u, "completion_tokens").value_or(0)};
+  if (f.has_usage) {
+    usage_ = Usage{f.prompt_tokens.value_or(0), f.completion_tokens.value_or(0)};
     cumulative = usage_->completion_tokens;
   }
-  if (const auto t = j.find("timings"); t != j.end() && t->is_object()) {  // llama-server
-    timings_ = {integer(*t, "prompt_n"), number(*t, "prompt_ms"), integer(*t, "predicted_n"),
-                number(*t, "predicted_ms")};
+  if (f.has_timings) {  // llama-server
+    const auto count = [](std::optional<double> v) { return v ? std::optional(static_cast<std::int64_t>(*v)) : std::nullopt; };
+    timings_ = {count(f.prompt_n), f.prompt_ms, count(f.predicted_n), f.predicted_ms};
   }
-  if (text_bytes > 0) chunks_.push_back({t_ns, text_bytes, cumulative});
+  if (f.text_bytes > 0) chunks_.push_back({t_ns, f.text_bytes, cumulative});
   return true;
 }
 
 bool ResponseStream::take_ollama(std::string_view payload, std::int64_t t_ns) {
-  const json j = json::parse(payload, nullptr, false);
-  if (!j.is_object()) return fail(error_kind::malformed_stream, "line is not a JSON object: " + excerpt(payload));
-  if (const auto e = j.find("error"); e != j.end() && !e->is_null()) {
-    return fail(error_kind::stream_error, "server error in stream: " + error_text(*e));
-  }
-  const std::int64_t text_bytes = string_bytes(j, "response") + string_bytes(j, "thinking");
-  if (text_bytes > 0) chunks_.push_back({t_ns, text_bytes, std::nullopt});
-  if (const auto d = j.find("done"); d != j.end() && d->is_boolean() && d->get<bool>()) {
+  const ChunkFields f = scan_chunk(payload);
+  if (!f.valid_json || !f.is_object) return fail(error_kind::malformed_stream, "line is not a JSON object: " + excerpt(payload));
+  if (f.has_error) return fail(error_kind::stream_error, "server error in stream: " + error_text(f, payload));
+  if (f.text_bytes > 0) chunks_.push_back({t_ns, f.text_bytes, std::nullopt});
+  if (f.done) {
     done_ = true;
-    const auto ns_to_ms = [](std::optional<double> ns) { return ns ? std::optional(*ns * 1e-6) : std::nullopt; };
-    timings_ = {integer(j, "prompt_eval_count"), ns_to_ms(number(j, "prompt_eval_duration")),
-                integer(j, "eval_count"), ns_to_ms(number(j, "eval_duration"))};
+    const auto count = [](std::optional<double> v) { return v ? std::optional(static_cast<std::int64_t>(*v)) : std::nullopt; };
+    const auto ms = [](std::optional<double> ns) { return ns ? std::optional(*ns * 1e-6) : std::nullopt; };
+    timings_ = {count(f.prompt_eval_count), ms(f.prompt_eval_duration_ns), count(f.eval_count), ms(f.eval_duration_ns)};
     if (timings_.predicted_tokens) usage_ = Usage{timings_.prompt_tokens.value_or(0), *timings_.predicted_tokens};
   }
   return true;

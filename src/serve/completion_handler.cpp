@@ -48,7 +48,8 @@ void CompletionHandler::handle(const httplib::Request& req, httplib::Response& r
   const CompletionRequest& request = std::get<CompletionRequest>(parsed);
   std::variant<std::vector<std::int32_t>, ApiError> tokens = prompt_tokens(request);
   if (const ApiError* e = std::get_if<ApiError>(&tokens)) return reply_error(res, *e);
-  if (metrics_.waiting() >= options_.max_waiting) {
+  // Accepted and not finished, against what the batch and the queue hold.
+  if (metrics_.waiting() + metrics_.running() >= options_.max_running + options_.max_waiting) {
     return reply_error(res, api_error(503, fmt::format("{} requests are already waiting; try again later",
                                                        metrics_.waiting()),
                                       "server_error", "", "server_busy"));
