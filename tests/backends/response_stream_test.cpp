@@ -66,6 +66,23 @@ TEST(ResponseStream, RunningUsageCountsPlaceTokensExactly) {
   EXPECT_EQ(t.token_s, (std::vector<double>{0.001, 0.002, 0.002, 0.002}));
 }
 
+TEST(ResponseStream, OnlyTheChoicesOwnTextCounts) {
+  ResponseStream s(Api::openai_chat);
+  // vLLM-style logprobs and a tool call carry strings named "text" and "content" deeper down.
+  EXPECT_TRUE(s.feed(sse(R"({"id":"x","choices":[{"index":0,"delta":{"content":"ab","tool_calls":[{"function":)"
+                         R"({"arguments":"{}"}}]},"logprobs":{"content":[{"token":"ab","text":"ab"}]},)"
+                         R"("finish_reason":null,"stop_reason":null}],"text":"not a choice"})"),
+                     1 * kMs));
+  ASSERT_EQ(s.chunks().size(), 1u);
+  EXPECT_EQ(s.chunks()[0].text_bytes, 2);
+  EXPECT_FALSE(s.complete());
+  EXPECT_TRUE(s.feed(sse(R"({"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})"), 2 * kMs));
+  EXPECT_TRUE(s.complete());  // a finish reason ends a stream whose server sends no [DONE]
+  ResponseStream bad(Api::openai_completions);
+  EXPECT_FALSE(bad.feed(sse(R"({"choices":["text"]})"), 1));
+  EXPECT_EQ(bad.failure()->kind, error_kind::malformed_stream);
+}
+
 TEST(TokensPerChunk, FewerTokensThanChunksGoWhereTheTextReachesThem) {
   const std::vector<TextChunk> chunks = {{1, 1, {}}, {2, 1, {}}, {3, 1, {}}, {4, 1, {}}};
   EXPECT_EQ(tokens_per_chunk(chunks, 2), (std::vector<std::int64_t>{0, 1, 0, 1}));
