@@ -7,7 +7,14 @@
 //   - the client's time to first token minus the server's send time of that chunk, both read from
 //     CLOCK_MONOTONIC on this machine (the server reports its stamps on GET /stamps).
 //
-//   client_bench [--streams 2000] [--requests N] [--gen 64] [--interval-us 40000] [--server PATH]
+// Closed loop by default: --streams users start together and stay in lockstep (every stream has
+// the same length and pacing), as on a server that batches them, so chunks come in bursts of
+// --streams. With --rate R, requests arrive as a Poisson process instead (open loop, no cap) and
+// the streams, spread in time, make a steady flow; R = streams / (gen x interval) keeps --streams
+// of them open on average.
+//
+//   client_bench [--streams 2000] [--rate R] [--requests N] [--gen 64] [--interval-us 40000]
+//                [--server PATH]
 #include <curl/curl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -35,6 +42,7 @@ using memwall::backends::RequestTiming;
 
 struct Options {
   std::int64_t streams = 2000;
+  double rate_per_s = 0;  // > 0: open loop
   std::int64_t requests = 0;  // 0 = 4 rounds of streams
   std::int64_t gen = 64;
   std::int64_t interval_us = 40'000;
@@ -46,6 +54,7 @@ bool parse(int argc, char** argv, Options& o) {
     const std::string flag = argv[i];
     const std::string value = argv[i + 1];
     if (flag == "--streams") o.streams = std::stoll(value);
+    else if (flag == "--rate") o.rate_per_s = std::stod(value);
     else if (flag == "--requests") o.requests = std::stoll(value);
     else if (flag == "--gen") o.gen = std::stoll(value);
     else if (flag == "--interval-us") o.interval_us = std::stoll(value);
@@ -119,8 +128,10 @@ void report(const Options& o, const LoadResult& r, double wall_s, double client_
     ttft_offset_ms.push_back((client_ns - static_cast<double>(stamp->second)) * 1e-6);
   }
   const double window_s = r.window_end_s - r.window_start_s;
-  std::printf("client_bench: %lld streams, %lld requests of %lld chunks (+%lld warm-up), server interval %lld us\n",
-              static_cast<long long>(o.streams), static_cast<long long>(r.ok + r.failed), static_cast<long long>(o.gen),
+  std::printf("client_bench: %s, %lld requests of %lld chunks (+%lld warm-up), server interval %lld us\n",
+              o.rate_per_s > 0 ? fmt::format("open loop at {} requests/s", o.rate_per_s).c_str()
+                               : fmt::format("closed loop, {} streams", o.streams).c_str(),
+              static_cast<long long>(r.ok + r.failed), static_cast<long long>(o.gen),
               static_cast<long long>(r.requests.size()) - static_cast<long long>(r.ok + r.failed),
               static_cast<long long>(o.interval_us));
   std::printf("  requests ok / failed               %lld / %lld\n", static_cast<long long>(r.ok),
@@ -141,8 +152,8 @@ void report(const Options& o, const LoadResult& r, double wall_s, double client_
 int main(int argc, char** argv) {
   Options o;
   if (!parse(argc, argv, o)) {
-    std::fprintf(stderr,
-                 "usage: client_bench [--streams N] [--requests N] [--gen N] [--interval-us N] [--server PATH]\n");
+    std::fprintf(stderr, "usage: client_bench [--streams N] [--rate R] [--requests N] [--gen N] [--interval-us N] "
+                         "[--server PATH]\n");
     return 2;
   }
   if (o.requests == 0) o.requests = 4 * o.streams;
@@ -163,9 +174,10 @@ int main(int argc, char** argv) {
   endpoint.model = "fast";
   endpoint.proxy.emplace();
   memwall::backends::LoadSpec spec;
-  spec.concurrency = o.streams;
+  spec.concurrency = o.rate_per_s > 0 ? 0 : o.streams;
+  if (o.rate_per_s > 0) spec.rate_per_s = o.rate_per_s;
   spec.requests = o.requests;
-  spec.warmup_requests = o.streams;  // opens every connection before the window
+  spec.warmup_requests = o.streams;  // opens the connections before the window
   spec.prompt_tokens = 32;
   spec.gen_tokens = o.gen;
   spec.calibrate = false;

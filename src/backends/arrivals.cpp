@@ -63,9 +63,12 @@ Arrivals Arrivals::open(std::int64_t count, double rate_per_s, std::int64_t cap,
   return a;
 }
 
-std::vector<Release> Arrivals::take(std::int64_t now_ns, std::int64_t in_flight) {
+std::vector<Release> Arrivals::take(std::int64_t now_ns, std::int64_t in_flight, std::int64_t most) {
   std::vector<Release> out;
-  const auto room = [&] { return limit_ == 0 || in_flight + static_cast<std::int64_t>(out.size()) < limit_; };
+  const auto room = [&] {
+    const auto n = static_cast<std::int64_t>(out.size());
+    return n < most && (limit_ == 0 || in_flight + n < limit_);
+  };
   if (!open_) {
     while (next_ < count_ && room()) out.push_back({next_++, now_ns});
     return out;
@@ -81,10 +84,12 @@ std::vector<Release> Arrivals::take(std::int64_t now_ns, std::int64_t in_flight)
   return out;
 }
 
-std::int64_t Arrivals::next_due_ns(std::int64_t in_flight) const {
-  if (!open_ || next_ == count_) return kNever;
-  if (limit_ != 0 && in_flight >= limit_) return kNever;
-  return due_ns_[static_cast<std::size_t>(next_)];
+std::int64_t Arrivals::next_due_ns(std::int64_t now_ns, std::int64_t in_flight) const {
+  const bool full = limit_ != 0 && in_flight >= limit_;
+  if (full) return kNever;
+  if (!open_) return next_ < count_ ? now_ns : kNever;
+  if (!waiting_.empty()) return now_ns;
+  return next_ < count_ ? due_ns_[static_cast<std::size_t>(next_)] : kNever;
 }
 
 }  // namespace memwall::backends

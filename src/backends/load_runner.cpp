@@ -7,6 +7,11 @@
 namespace memwall::backends {
 namespace {
 
+// Requests handed to libcurl per turn of the loop. libcurl sends all the new requests in one call,
+// reading nothing meanwhile; in small batches, responses that have arrived are read (and stamped)
+// between them, however many users start at once.
+constexpr std::int64_t kLaunchBatch = 16;
+
 std::int64_t seconds_to_ns(double s) { return static_cast<std::int64_t>(s * 1e9); }
 
 double to_seconds(std::int64_t t_ns, std::int64_t start_ns) { return static_cast<double>(t_ns - start_ns) * 1e-9; }
@@ -39,14 +44,14 @@ std::size_t LoadRunner::run_phase(const std::vector<PlannedRequest>& plans, Arri
       return sent;
     }
     std::int64_t now_ns = clock.now_ns();
-    for (const Release& release : arrivals.take(now_ns, static_cast<std::int64_t>(open_.size()))) {
+    for (const Release& release : arrivals.take(now_ns, static_cast<std::int64_t>(open_.size()), kLaunchBatch)) {
       const auto i = static_cast<std::size_t>(release.index);
       ++sent;
       if (!launch(plans[i], release, out)) ++ended;
     }
     peak_in_flight_ = std::max(peak_in_flight_, static_cast<std::int64_t>(open_.size()));
     if (ended == plans.size()) break;
-    const std::int64_t due_ns = arrivals.next_due_ns(static_cast<std::int64_t>(open_.size()));
+    const std::int64_t due_ns = arrivals.next_due_ns(now_ns, static_cast<std::int64_t>(open_.size()));
     const std::int64_t wait_ns = std::min({due_ns - now_ns, next_sweep_ns - now_ns, std::int64_t{100'000'000}});
     done.clear();
     loop_->poll(wait_ns, done);

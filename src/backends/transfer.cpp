@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace memwall::backends {
@@ -69,11 +70,11 @@ std::size_t Transfer::on_write(char* data, std::size_t size, std::size_t n, void
 std::size_t Transfer::take(std::string_view bytes) {
   const std::int64_t now_ns = clock_.now_ns();  // first, before any parsing: the arrival time
   if (http_status_ == 0) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &http_status_);
+  last_body_ns_ = now_ns;
   if (http_status_ < 200 || http_status_ >= 300) {
     error_body_.append(bytes.substr(0, kErrorBodyBytes - std::min(error_body_.size(), kErrorBodyBytes)));
     return bytes.size();
   }
-  last_body_ns_ = now_ns;
   if (stream_.feed(bytes, now_ns)) return bytes.size();
   abort_ = stream_.failure();
   return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR

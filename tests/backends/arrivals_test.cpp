@@ -15,7 +15,8 @@ TEST(Arrivals, ClosedLoopReleasesOneRequestPerFreeUser) {
   EXPECT_EQ(first[1].index, 1);
   EXPECT_EQ(first[1].scheduled_ns, 100);
   EXPECT_TRUE(a.take(150, 2).empty());  // both users busy
-  EXPECT_EQ(a.next_due_ns(2), Arrivals::kNever);
+  EXPECT_EQ(a.next_due_ns(150, 2), Arrivals::kNever);
+  EXPECT_EQ(a.next_due_ns(150, 1), 150);  // one is free: due now
   std::vector<Release> next = a.take(200, 1);  // one finished
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].index, 2);
@@ -44,16 +45,24 @@ TEST(Arrivals, OpenLoopIsPoissonAtTheRateAndTheSameForASeed) {
   EXPECT_NE(other.take(std::int64_t{1} << 62, 0).back().scheduled_ns, all.back().scheduled_ns);
 }
 
+TEST(Arrivals, ReleasesAtMostTheAskedNumberPerTake) {
+  Arrivals a = Arrivals::closed(10, 8);
+  EXPECT_EQ(a.take(0, 0, 3).size(), 3u);
+  EXPECT_EQ(a.take(0, 3, 3).size(), 3u);
+  EXPECT_EQ(a.take(0, 6, 3).size(), 2u);  // the users run out first
+}
+
 TEST(Arrivals, OpenLoopArrivalsWaitForTheCapButKeepTheirArrivalTime) {
   Arrivals a = Arrivals::open(3, 1000.0, 1, 7, 0);
-  const std::int64_t due0 = a.next_due_ns(0);
+  const std::int64_t due0 = a.next_due_ns(0, 0);
   EXPECT_GT(due0, 0);
   EXPECT_TRUE(a.take(due0 - 1, 0).empty());
   const std::int64_t late = std::int64_t{10} * 1'000'000'000;  // all three have arrived by now
   std::vector<Release> r = a.take(late, 0);
   ASSERT_EQ(r.size(), 1u);  // the cap
   EXPECT_EQ(r[0].scheduled_ns, due0);
-  EXPECT_EQ(a.next_due_ns(1), Arrivals::kNever);
+  EXPECT_EQ(a.next_due_ns(late, 1), Arrivals::kNever);
+  EXPECT_EQ(a.next_due_ns(late, 0), late);  // arrived and waiting: due now
   r = a.take(late, 0);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_LT(r[0].scheduled_ns, late);

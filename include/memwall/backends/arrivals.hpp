@@ -26,11 +26,12 @@ class Arrivals {
   static Arrivals open(std::int64_t count, double rate_per_s, std::int64_t cap, std::uint64_t seed,
                        std::int64_t start_ns);
 
-  // Requests to send now, given `in_flight` already open; the caller sends them in order.
-  std::vector<Release> take(std::int64_t now_ns, std::int64_t in_flight);
-  // The next time take() could release something without a completion: kNever when only a
-  // completion can (closed loop, or the cap is reached).
-  std::int64_t next_due_ns(std::int64_t in_flight) const;
+  // Requests to send now, at most `most`, given `in_flight` already open; the caller sends them in
+  // order.
+  std::vector<Release> take(std::int64_t now_ns, std::int64_t in_flight, std::int64_t most = kNever);
+  // The next time take() could release something without a completion (now_ns when something is
+  // due already); kNever when only a completion can (closed loop full, or the cap reached).
+  std::int64_t next_due_ns(std::int64_t now_ns, std::int64_t in_flight) const;
   bool all_released() const { return next_ == count_ && waiting_.empty(); }
   std::int64_t count() const { return count_; }
 
