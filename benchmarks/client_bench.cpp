@@ -64,30 +64,65 @@ bool parse(int argc, char** argv, Options& o) {
   return argc % 2 == 1;
 }
 
-double cpu_seconds_self() {
+struct CpuTime {
+  double user_s = 0;
+  double system_s = 0;
+  double total() const { return user_s + system_s; }
+  CpuTime operator-(const CpuTime& o) const { return {user_s - o.user_s, system_s - o.system_s}; }
+};
+
+double seconds(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; }
+
+CpuTime cpu_self() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+  return {seconds(u.ru_utime), seconds(u.ru_stime)};
 }
 
-// utime + stime of a process from /proc/PID/stat, in seconds.
-double cpu_seconds_of(pid_t pid) {
+// utime and stime of a process from /proc/PID/stat.
+CpuTime cpu_of(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/stat", pid));
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::istringstream fields(stat.substr(stat.rfind(')') + 2));
   std::string field;
-  double ticks = 0;
-  for (int i = 3; fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);
-    if (i == 15) break;
+  CpuTime t;
+  const auto tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (int i = 3; fields >> field && i <= 15; ++i) {
+    if (i == 14) t.user_s = std::stod(field) * tick_s;
+    if (i == 15) t.system_s = std::stod(field) * tick_s;
   }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return t;
 }
 
 std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
+}
+
+// The machine's CPU time by state from /proc/stat's first line (all CPUs), in ticks: what else ran,
+// and what the hypervisor took (steal), while the benchmark did.
+struct MachineTicks {
+  std::vector<long long> ticks;  // user nice system idle iowait irq softirq steal
+};
+
+MachineTicks machine_ticks() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  MachineTicks m;
+  in >> cpu;
+  for (long long t; m.ticks.size() < 8 && in >> t;) m.ticks.push_back(t);
+  return m;
+}
+
+void print_machine(const MachineTicks& before, const MachineTicks& after) {
+  if (before.ticks.size() < 8 || after.ticks.size() < 8) return;
+  std::vector<double> d(8);
+  double total = 0;
+  for (std::size_t i = 0; i < 8; ++i) total += d[i] = static_cast<double>(after.ticks[i] - before.ticks[i]);
+  std::printf("  machine (all CPUs, same run)       busy %.0f%% (user %.0f%%, system %.0f%%, softirq %.0f%%), "
+              "idle %.0f%%, stolen by the hypervisor %.1f%%\n",
+              100 * (total - d[3] - d[4] - d[7]) / total, 100 * (d[0] + d[1]) / total, 100 * d[2] / total,
+              100 * d[6] / total, 100 * (d[3] + d[4]) / total, 100 * d[7] / total);
 }
 
 // index -> the server's send time of that request's first chunk.
@@ -113,8 +148,16 @@ void print_summary(const char* name, const char* unit, std::vector<double> sampl
               s.median, s.mean, s.p90, s.p99, s.max, unit);
 }
 
-void report(const Options& o, const LoadResult& r, double wall_s, double client_cpu_s, double server_cpu_s,
-            const std::map<std::int64_t, std::int64_t>& stamps) {
+struct Usage {
+  double wall_s = 0;
+  CpuTime client, server;
+  MachineTicks machine_before, machine_after;
+};
+
+void report(const Options& o, const LoadResult& r, const Usage& u, const std::map<std::int64_t, std::int64_t>& stamps) {
+  const double wall_s = u.wall_s;
+  const CpuTime& client = u.client;
+  const CpuTime& server = u.server;
   std::int64_t chunks = 0;
   std::vector<double> ttft_offset_ms, ttft_ms;
   for (std::size_t i = 0; i < r.requests.size(); ++i) {
@@ -140,11 +183,16 @@ void report(const Options& o, const LoadResult& r, double wall_s, double client_
   std::printf("  peak concurrent streams            %lld\n", static_cast<long long>(r.peak_in_flight));
   std::printf("  measured window                    %.3f s, %lld chunks: %.0f chunks/s\n", window_s,
               static_cast<long long>(chunks), static_cast<double>(chunks) / window_s);
-  std::printf("  client CPU (whole run, warm-up in) %.3f s over %.3f s wall: %.3f cores\n", client_cpu_s, wall_s,
-              client_cpu_s / wall_s);
-  std::printf("  server CPU (same run)              %.3f s: %.3f cores\n", server_cpu_s, server_cpu_s / wall_s);
+  std::printf("  client CPU (whole run, warm-up in) %.3f s over %.3f s wall: %.3f cores (user %.3f, system %.3f)\n",
+              client.total(), wall_s, client.total() / wall_s, client.user_s / wall_s, client.system_s / wall_s);
+  std::printf("  server CPU (same run)              %.3f s: %.3f cores (user %.3f, system %.3f)\n", server.total(),
+              server.total() / wall_s, server.user_s / wall_s, server.system_s / wall_s);
+  print_machine(u.machine_before, u.machine_after);
   print_summary("TTFT, client (ms)", "ms", ttft_ms);
   print_summary("client TTFT - server send (ms)", "ms", ttft_offset_ms);
+  const auto over_1ms = std::count_if(ttft_offset_ms.begin(), ttft_offset_ms.end(), [](double ms) { return ms > 1.0; });
+  std::printf("  first tokens stamped > 1 ms after the server sent them: %lld of %zu\n", static_cast<long long>(over_1ms),
+              ttft_offset_ms.size());
 }
 
 }  // namespace
@@ -182,18 +230,21 @@ int main(int argc, char** argv) {
   spec.gen_tokens = o.gen;
   spec.calibrate = false;
 
-  const double server_cpu_before = cpu_seconds_of(server.pid());
-  const double cpu_before = cpu_seconds_self();
+  Usage usage;
+  usage.machine_before = machine_ticks();
+  const CpuTime server_before = cpu_of(server.pid());
+  const CpuTime client_before = cpu_self();
   const std::int64_t wall_before = memwall::steady_now_ns();
   const memwall::Result<LoadResult> r = memwall::backends::run_load(endpoint, spec);
-  const double wall_s = static_cast<double>(memwall::steady_now_ns() - wall_before) * 1e-9;
-  const double client_cpu_s = cpu_seconds_self() - cpu_before;
-  const double server_cpu_s = cpu_seconds_of(server.pid()) - server_cpu_before;
+  usage.wall_s = static_cast<double>(memwall::steady_now_ns() - wall_before) * 1e-9;
+  usage.client = cpu_self() - client_before;
+  usage.server = cpu_of(server.pid()) - server_before;
+  usage.machine_after = machine_ticks();
   if (!r.ok()) {
     std::fprintf(stderr, "client_bench: %s\n", r.error().message.c_str());
     return 1;
   }
-  report(o, *r, wall_s, client_cpu_s, server_cpu_s, server_stamps(endpoint.url));
+  report(o, *r, usage, server_stamps(endpoint.url));
   server.stop(SIGTERM, 5'000);
   return r->failed == 0 ? 0 : 1;
 }

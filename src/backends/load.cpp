@@ -172,7 +172,8 @@ Result<LoadResult> run_load(const EndpointConfig& endpoint, const LoadSpec& spec
   if (!builder.ok()) return builder.error();
   const std::int64_t streams = spec.rate_per_s && spec.concurrency == 0 ? 16384 : spec.concurrency;
   raise_descriptor_limit(streams);
-  Result<std::unique_ptr<MultiLoop>> loop = MultiLoop::create(static_cast<long>(std::min<std::int64_t>(streams, 16384) + 16));
+  Result<std::unique_ptr<MultiLoop>> loop =
+      MultiLoop::create(static_cast<long>(std::min<std::int64_t>(streams, 16384) + 16), clock);
   if (!loop.ok()) return loop.error();
 
   const HostPort hp = host_and_port(builder->url());

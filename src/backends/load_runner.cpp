@@ -88,7 +88,7 @@ bool LoadRunner::launch(const PlannedRequest& plan, const Release& release, std:
                                : "libcurl could not create a handle";
     return false;
   }
-  auto transfer = std::make_unique<Transfer>(context_.api, *context_.clock);
+  auto transfer = std::make_unique<Transfer>(context_.api, loop_->arrival_clock());
   const std::string prompt = prompts_.make(plan.tag, plan.index, plan.words);
   transfer->start(easy, context_.builder->body(prompt, plan.max_tokens), now_ns);
   transfer->slot = open_.size();

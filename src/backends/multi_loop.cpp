@@ -11,7 +11,7 @@
 
 namespace memwall::backends {
 
-Result<std::unique_ptr<MultiLoop>> MultiLoop::create(long max_connections) {
+Result<std::unique_ptr<MultiLoop>> MultiLoop::create(long max_connections, const Clock& clock) {
   // Reference-counted and thread-safe in the libcurl versions memwall builds with (>= 7.84).
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return make_error("libcurl failed to initialise");
   CURLM* multi = curl_multi_init();
@@ -22,7 +22,7 @@ Result<std::unique_ptr<MultiLoop>> MultiLoop::create(long max_connections) {
     curl_global_cleanup();
     return make_error("cannot create the client's event loop: {}", std::strerror(errno));
   }
-  auto loop = std::unique_ptr<MultiLoop>(new MultiLoop(multi, epoll_fd));
+  auto loop = std::unique_ptr<MultiLoop>(new MultiLoop(multi, epoll_fd, clock));
   curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &MultiLoop::on_socket);
   curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, loop.get());
   curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &MultiLoop::on_timer);
@@ -83,12 +83,15 @@ void MultiLoop::poll(std::int64_t wait_ns, std::vector<std::pair<CURL*, CURLcode
     if (n < 0 && errno == ENOSYS) pwait2_ = false;
   }
   if (!pwait2_) n = epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>((wait_ns + 999'999) / 1'000'000));
+  const std::int64_t wake_ns = arrival_.clock().now_ns();
   for (int i = 0; i < n; ++i) {
     const std::uint32_t e = events[i].events;
     const int flags = (e & EPOLLIN ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                       (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+    arrival_.set(wake_ns, events[i].data.fd);
     act(events[i].data.fd, flags);
   }
+  arrival_.set(0, CURL_SOCKET_BAD);
   if (timer_due_ns_ >= 0 && steady_now_ns() >= timer_due_ns_) {
     timer_due_ns_ = -1;  // libcurl sets the next one from inside the call
     act(CURL_SOCKET_TIMEOUT, 0);

@@ -68,7 +68,10 @@ std::size_t Transfer::on_write(char* data, std::size_t size, std::size_t n, void
 }
 
 std::size_t Transfer::take(std::string_view bytes) {
-  const std::int64_t now_ns = clock_.now_ns();  // first, before any parsing: the arrival time
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  curl_easy_getinfo(easy_, CURLINFO_ACTIVESOCKET, &socket);
+  // Never before the request went out, whatever the stamp of the batch says.
+  const std::int64_t now_ns = std::max(clock_.arrival_ns(socket), sent_ns_);
   if (http_status_ == 0) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &http_status_);
   last_body_ns_ = now_ns;
   if (http_status_ < 200 || http_status_ >= 300) {

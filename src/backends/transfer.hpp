@@ -1,6 +1,6 @@
 #pragma once
 // One streamed request on a libcurl easy handle: its body, the decoding of its response as bytes
-// arrive (stamped on the injected clock), and the classification of how it ended.
+// arrive (stamped by the loop's arrival clock), and the classification of how it ended.
 #include <curl/curl.h>
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "memwall/backends/request_builder.hpp"
 #include "memwall/backends/request_timing.hpp"
 #include "memwall/backends/response_stream.hpp"
-#include "memwall/util/clock.hpp"
+#include "multi_loop.hpp"
 
 namespace memwall::backends {
 
@@ -29,7 +29,7 @@ CURL* make_easy(const ConnectionOptions& options);
 
 class Transfer {
  public:
-  Transfer(Api api, const Clock& clock) : clock_(clock), stream_(api) {}
+  Transfer(Api api, const ArrivalClock& clock) : clock_(clock), stream_(api) {}
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
 
@@ -55,7 +55,7 @@ class Transfer {
   std::size_t take(std::string_view bytes);
   void classify(CURLcode code, std::string& kind, std::string& message) const;
 
-  const Clock& clock_;
+  const ArrivalClock& clock_;
   ResponseStream stream_;
   CURL* easy_ = nullptr;
   std::string body_;
