@@ -1,0 +1,321 @@
+// memwall bench: the sweep. Loads each model once, runs every point, appends each finished point
+// to --save at once, prints rows as they finish; Ctrl-C keeps what is done and exits 130.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "bench_printer.hpp"
+#include "commands.hpp"
+#include "memwall/bench/ranges.hpp"
+#include "memwall/bench/record.hpp"
+#include "memwall/engine/kv_cache.hpp"
+#include "memwall/engine/model.hpp"
+#include "memwall/hw/memory.hpp"
+#include "memwall/hw/probe_cache.hpp"
+#include "memwall/hw/system_state.hpp"
+#include "memwall/model/params.hpp"
+#include "memwall/model/presets.hpp"
+#include "memwall/model/scheme.hpp"
+#include "memwall/util/build_info.hpp"
+
+namespace memwall::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) { g_stop.store(true); }
+
+struct BenchCliOptions {
+  std::string profile;
+  std::string models, quants, threads, concurrency, rates, prompts, gens, depths, kv_types;
+  std::int64_t max_concurrency = 0;
+  std::int64_t repetitions = 0, warmup = -1, requests = 0;
+  double min_time_s = -1;
+  std::uint64_t seed = 1;
+  std::string output = "table";
+  std::string save;
+  bool refresh_probe = false;
+};
+
+// The flags over the profile (or the embedded default when neither gives a model).
+Result<bench::SweepSpec> build_spec(const BenchCliOptions& o) {
+  const bool any_flag = !o.models.empty();
+  auto base = bench::load_sweep_profile(o.profile.empty() ? (any_flag ? "" : "quick") : o.profile);
+  bench::SweepSpec spec;
+  if (!o.profile.empty() || !any_flag) {
+    if (!base) return base.error();
+    spec = *base;
+  }
+  const auto names = [](const std::string& text, const char* flag, std::vector<std::string>& out) -> Status {
+    if (text.empty()) return {};
+    auto v = bench::parse_name_list(text, flag);
+    if (!v) return v.error();
+    out = *v;
+    return {};
+  };
+  const auto ints = [](const std::string& text, const char* flag, std::int64_t min, std::vector<std::int64_t>& out) -> Status {
+    if (text.empty()) return {};
+    auto v = bench::parse_int_list(text, flag, min);
+    if (!v) return v.error();
+    out = *v;
+    return {};
+  };
+  for (Status s : {names(o.models, "-m", spec.models), names(o.quants, "-q", spec.quants),
+                   names(o.kv_types, "--kv-type", spec.kv_types), ints(o.threads, "-t", 0, spec.threads),
+                   ints(o.concurrency, "-c", 1, spec.concurrency), ints(o.prompts, "-p", 0, spec.prompts),
+                   ints(o.gens, "-n", 0, spec.gens), ints(o.depths, "-d", 0, spec.depths)}) {
+    if (!s.ok()) return s.error();
+  }
+  if (!o.rates.empty()) {
+    auto v = bench::parse_number_list(o.rates, "--rate");
+    if (!v) return v.error();
+    spec.rates = *v;
+  }
+  for (const std::string& kv : spec.kv_types) {
+    if (!engine::kv_type_from_name(kv)) return make_error("--kv-type: '{}' is not f16, q8_0 or f32", kv);
+  }
+  for (const std::string& q : spec.quants) {
+    if (!model::scheme_from_name(q)) return make_error("-q: '{}' is not a known scheme (see 'memwall model --help')", q);
+  }
+  if (o.max_concurrency > 0) spec.rate_max_concurrency = o.max_concurrency;
+  if (o.repetitions > 0) spec.repetitions = o.repetitions;
+  if (o.warmup >= 0) spec.warmup = o.warmup;
+  if (o.requests > 0) spec.requests = o.requests;
+  if (o.min_time_s >= 0) spec.min_time_s = o.min_time_s;
+  spec.seed = o.seed;
+  return spec;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::uint64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+// Starts a new peak for the next point (Linux: writing 5 to clear_refs resets VmHWM).
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+// One loaded model and what the records say about it.
+struct Loaded {
+  std::shared_ptr<const engine::Model> model;
+  bench::ModelFacts facts;
+  bench::ModelCost cost;
+  bool quantized = true;
+};
+
+Result<Loaded> load(const std::string& name, const std::string& scheme_name, unsigned threads) {
+  engine::LoadOptions options;
+  options.threads = threads;
+  std::optional<model::Scheme> scheme;
+  if (!scheme_name.empty()) scheme = model::scheme_from_name(scheme_name);
+  Result<std::shared_ptr<const engine::Model>> m = make_error("unreachable");
+  if (name.rfind("preset:", 0) == 0) {
+    const auto preset = model::find_preset(name.substr(7));
+    if (!preset) return make_error("-m: no preset '{}' (see 'memwall model presets')", name.substr(7));
+    m = engine::load_preset(preset->spec, scheme.value_or(model::Scheme::Q4_0), options);
+  } else {
+    options.requantize = scheme;
+    m = engine::load_gguf(name, options);
+  }
+  if (!m) return m.error();
+  Loaded l;
+  l.model = *m;
+  const model::ModelSpec& s = l.model->spec;
+  const model::ParamCounts params = model::count_params(s, model::plan_tensors(s));
+  l.facts = {s.name, std::string(model::arch_name(s.arch)), static_cast<double>(params.total),
+             static_cast<double>(params.active), static_cast<double>(l.model->weight_bytes.total),
+             l.model->weight_bytes.per_token, 0, s.n_layers, s.n_head_kv, s.head_dim, s.n_expert, s.n_expert_used};
+  l.cost.weight_bytes_per_step = l.model->weight_bytes.per_token;
+  l.cost.flops_per_token = 2.0 * static_cast<double>(params.active_excluding_input_embedding());
+  l.cost.vocab = static_cast<std::int32_t>(s.n_vocab);
+  l.quantized = !scheme_name.empty() ? !(scheme_name == "F32" || scheme_name == "F16" || scheme_name == "BF16") : true;
+  return l;
+}
+
+int run_bench(const BenchCliOptions& o) {
+  auto spec = build_spec(o);
+  if (!spec) return fail(kExitUsageError, spec.error().message);
+  auto format = parse_output_format(o.output);
+  if (!format) return fail(kExitUsageError, format.error().message);
+  auto points = bench::expand(*spec);
+  if (!points) return fail(kExitUsageError, points.error().message);
+
+  std::ofstream save;
+  if (!o.save.empty()) {
+    save.open(o.save, std::ios::app);
+    if (!save) return fail(kExitRuntimeError, fmt::format("--save {}: cannot open for appending", o.save));
+  }
+  auto probe = hw::cached_or_quick_probe(o.refresh_probe);
+  if (!probe) return fail(kExitRuntimeError, "probe: " + probe.error().message);
+
+  std::vector<std::string> run_warnings;
+  const BuildInfo& build = build_info();
+  if (!build.optimized()) run_warnings.push_back(fmt::format("{} build: numbers are not representative", build.build_type));
+  for (const std::string& g : hw::frequency_governors()) {
+    if (g != "performance") run_warnings.push_back(fmt::format("CPU frequency governor is '{}', not 'performance'", g));
+  }
+  for (const std::string& w : run_warnings) std::cerr << "memwall: warning: " << w << '\n';
+
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, nullptr);
+
+  SteadyClock clock;
+  BenchPrinter printer(*format, std::cout);
+  const bench::Provenance provenance{probe->cpu.model, "", probe->fingerprint, ""};
+  std::string loaded_key;
+  Loaded loaded;
+  int failures = 0;
+  std::size_t done = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (const bench::Point& point : *points) {
+    if (g_stop.load()) break;
+    const std::string key = point.model + "|" + point.scheme;
+    bench::PointExtras extras;
+    extras.warnings = run_warnings;
+    bench::Provenance prov = provenance;
+    prov.timestamp = utc_now();
+    const unsigned threads = point.threads > 0 ? static_cast<unsigned>(point.threads) : probe->all_cores();
+    extras.threads = threads;
+    const auto emit = [&](const nlohmann::json& record) {
+      if (save.is_open()) save << record.dump() << '\n' << std::flush;
+      printer.add(record);
+    };
+    if (key != loaded_key) {
+      loaded = {};
+      loaded_key = key;
+      std::cerr << fmt::format("memwall: loading {}{}\n", point.model, point.scheme.empty() ? "" : " at " + point.scheme);
+      auto l = load(point.model, point.scheme, threads);
+      if (!l) {
+        ++failures;
+        emit(bench::make_failed_record(point, "failed", l.error().message, {}, extras, prov));
+        continue;
+      }
+      loaded = std::move(*l);
+    }
+    if (!loaded.model) {
+      ++failures;
+      emit(bench::make_failed_record(point, "failed", "the model did not load (see above)", {}, extras, prov));
+      continue;
+    }
+    const engine::KvType kv = *engine::kv_type_from_name(point.kv_type);
+    bench::ModelCost cost = loaded.cost;
+    cost.kv_bytes_per_token = static_cast<double>(engine::KvCache::bytes_for(loaded.model->spec, kv, engine::kKvTile)) / engine::kKvTile;
+    bench::ModelFacts facts = loaded.facts;
+    facts.kv_bytes_per_token = cost.kv_bytes_per_token;
+    const std::int64_t users = std::max<std::int64_t>({point.concurrency, point.max_concurrency, 1});
+    const std::int64_t context = point.depth + point.prompt + point.gen + 1;
+    const double kv_needed = cost.kv_bytes_per_token * static_cast<double>(context) *
+                             static_cast<double>(point.rate > 0 && point.max_concurrency == 0 ? point.requests : users);
+    const auto available = static_cast<double>(hw::available_memory_bytes());
+    if (kv_needed > 0.9 * available) {
+      emit(bench::make_failed_record(point, "skipped",
+                                     fmt::format("KV cache would need {:.2f} GiB, {:.2f} GiB available", kv_needed / (1 << 30),
+                                                 available / (1 << 30)),
+                                     facts, extras, prov));
+      continue;
+    }
+    if (available < 0.1 * static_cast<double>(probe->memory.total_bytes)) {
+      extras.warnings.push_back("memory pressure: under 10% of memory available");
+    }
+    engine::EngineOptions eo;
+    eo.threads = threads;
+    eo.kv_type = kv;
+    eo.max_context = context + 16;
+    eo.max_sequences = std::max<std::int64_t>(users, point.rate > 0 ? point.requests : 1);
+    std::string isa;
+    const bench::RunContext ctx{
+        clock,
+        [&](std::int64_t ns) {
+          while (clock.now_ns() < ns && !g_stop.load()) {
+            std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(ns - clock.now_ns(), 10'000'000)));
+          }
+        },
+        &g_stop,
+        [&]() -> Result<std::unique_ptr<bench::Target>> {
+          auto e = engine::Engine::create(loaded.model, eo, clock);
+          if (!e) return e.error();
+          isa = std::string(quant::isa_name((*e)->isa()));
+          return std::unique_ptr<bench::Target>(std::make_unique<bench::EngineTarget>(std::move(*e)));
+        }};
+    reset_peak_rss();
+    auto run = bench::run_point(point, cost, ctx);
+    if (run && run->interrupted) break;
+    prov.isa = isa;
+    if (!run) {
+      ++failures;
+      emit(bench::make_failed_record(point, "failed", run.error().message, facts, extras, prov));
+      continue;
+    }
+    extras.peak_rss_bytes = peak_rss_bytes();
+    const bench::Roofline roofline{probe->read_gbps(), loaded.quantized ? probe->int8.best_gops : probe->f32.best_gops};
+    nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
+    for (const auto& [metric, stat] : record["stats"].items()) {
+      if (metric.ends_with("tok_s") && stat["n"].get<int>() >= 3 && stat["cv"].get<double>() > 0.05) {
+        record["warnings"].push_back(fmt::format("{} varies by {:.1f}% (CV above 5%)", metric, 100 * stat["cv"].get<double>()));
+      }
+    }
+    emit(record);
+    ++done;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress_line(done, points->size(), elapsed);
+  }
+  printer.finish();
+  if (g_stop.load()) {
+    std::cerr << fmt::format("memwall: interrupted: {} point(s) finished{}\n", done,
+                             save.is_open() ? " and saved to " + o.save : "");
+    return kExitInterrupted;
+  }
+  printer.summary(std::cerr);
+  return failures > 0 ? kExitRuntimeError : kExitOk;
+}
+
+}  // namespace
+
+Command setup_bench(CLI::App& parent) {
+  auto options = std::make_shared<BenchCliOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "bench", "The sweep: models x quantizations x threads x users x prompt/gen/depth on the built-in engine; "
+               "tok/s, TTFT, TPOT, ITL and roofline efficiency per point. No arguments: the 'quick' profile.");
+  app->add_option("--profile", options->profile, "Named sweep (quick, ci, full) or a JSON file of one");
+  app->add_option("-m,--model", options->models, "GGUF files or preset:NAME, comma separated");
+  app->add_option("-q,--quant", options->quants, "Schemes (Q4_0,Q8_0,...): presets synthesized, F16/BF16/F32 files requantized");
+  app->add_option("-t,--threads", options->threads, "Threads (0 = one per physical core)");
+  app->add_option("-c,--concurrency", options->concurrency, "Closed-loop users (serving test), e.g. 1,2,4 or 1-16*2");
+  app->add_option("--rate", options->rates, "Open-loop Poisson arrivals per second (serving test), e.g. 0.5,1,2");
+  app->add_option("--max-concurrency", options->max_concurrency, "Cap on requests in flight under --rate");
+  app->add_option("-p,--prompt", options->prompts, "Prompt tokens, e.g. 128-512+128");
+  app->add_option("-n,--gen", options->gens, "Generated tokens");
+  app->add_option("-d,--depth", options->depths, "Tokens already in the KV cache");
+  app->add_option("--kv-type", options->kv_types, "KV cache element type: f16, q8_0, f32");
+  app->add_option("-r,--repetitions", options->repetitions, "Measured repetitions per point")->check(CLI::PositiveNumber);
+  app->add_option("--warmup", options->warmup, "Untimed runs (pp/tg) or requests (serving) first")->check(CLI::NonNegativeNumber);
+  app->add_option("--min-time", options->min_time_s, "Repeat each point for at least this many seconds")->check(CLI::NonNegativeNumber);
+  app->add_option("--requests", options->requests, "Measured requests per serving point (default 4 per user, 16 under --rate)")->check(CLI::PositiveNumber);
+  app->add_option("--seed", options->seed, "Seed of prompts and arrivals");
+  app->add_option("-o,--output", options->output, "table, md, csv, json or jsonl on stdout");
+  app->add_option("--save", options->save, "Append one JSON record per finished point to this file");
+  app->add_flag("--refresh-probe", options->refresh_probe, "Run a quick probe now instead of using the cached one");
+  return {app, [options] { return run_bench(*options); }};
+}
+
+}  // namespace memwall::cli
