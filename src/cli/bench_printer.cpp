@@ -16,7 +16,7 @@ struct Column {
   int width;
 };
 constexpr Column kColumns[] = {{"model", 22}, {"scheme", 7},   {"test", 18},     {"thr", 3},       {"tok/s", 16},
-                               {"per user", 8}, {"TTFT p50/p99 ms", 16}, {"TPOT ms", 8}, {"ITL p99", 8}, {"roofline", 8},
+                               {"per user", 8}, {"TTFT p50/p99 ms", 16}, {"TPOT ms", 8}, {"ITL p99", 8}, {"roofline", 8}, {"predicted", 9},
                                {"status", 8}};
 
 double stat(const json& r, const char* metric, const char* field) {
@@ -43,7 +43,7 @@ std::vector<std::string> cells(const json& r) {
   if (model.rfind("preset:", 0) != 0 && model.find('/') != std::string::npos) model = model.substr(model.rfind('/') + 1);
   std::vector<std::string> c = {model, p["scheme"], test_label(p), std::to_string(p["threads"].get<std::int64_t>())};
   if (r["status"] != "ok") {
-    c.insert(c.end(), {"-", "-", "-", "-", "-", "-", fmt::format("{}: {}", r["status"].get<std::string>(), r.value("reason", ""))});
+    c.insert(c.end(), {"-", "-", "-", "-", "-", "-", "-", fmt::format("{}: {}", r["status"].get<std::string>(), r.value("reason", ""))});
     return c;
   }
   const char* main = p["test"] == "pp" ? "pp_tok_s" : p["test"] == "tg" ? "tg_tok_s" : "agg_tok_s";
@@ -57,6 +57,8 @@ std::vector<std::string> cells(const json& r) {
   const json& roof = r["roofline"];
   const json& eff = p["test"] == "pp" ? roof["prefill_efficiency"] : roof["efficiency"];
   c.push_back(eff.is_null() ? "-" : fmt::format("{:.0f}%", 100 * eff.get<double>()));
+  const json& pred = r["prediction"];
+  c.push_back(pred.is_object() && pred.contains(main) ? number(pred[main].get<double>(), 2) : "-");
   c.push_back("ok");
   return c;
 }

@@ -18,6 +18,8 @@
 #include "memwall/bench/ranges.hpp"
 #include "memwall/bench/record.hpp"
 #include "memwall/engine/kv_cache.hpp"
+#include "memwall/fit/hardware.hpp"
+#include "memwall/fit/predict.hpp"
 #include "memwall/engine/model.hpp"
 #include "memwall/hw/memory.hpp"
 #include "memwall/hw/probe_cache.hpp"
@@ -120,6 +122,7 @@ struct Loaded {
   bench::ModelFacts facts;
   bench::ModelCost cost;
   bool quantized = true;
+  std::optional<fit::ModelShape> shape;  // for the prediction beside each measurement
 };
 
 Result<Loaded> load(const std::string& name, const std::string& scheme_name, unsigned threads) {
@@ -147,6 +150,13 @@ Result<Loaded> load(const std::string& name, const std::string& scheme_name, uns
   l.cost.weight_bytes_per_step = l.model->weight_bytes.per_token;
   l.cost.flops_per_token = 2.0 * static_cast<double>(params.active_excluding_input_embedding());
   l.cost.vocab = static_cast<std::int32_t>(s.n_vocab);
+  if (scheme) {
+    l.shape = fit::shape_from_preset(s, *scheme);
+  } else if (name.rfind("preset:", 0) == 0) {
+    l.shape = fit::shape_from_preset(s, model::Scheme::Q4_0);
+  } else if (auto shape = fit::shape_from_gguf(name)) {
+    l.shape = *shape;
+  }
   l.quantized = !scheme_name.empty() ? !(scheme_name == "F32" || scheme_name == "F16" || scheme_name == "BF16") : true;
   return l;
 }
@@ -166,6 +176,9 @@ int run_bench(const BenchCliOptions& o) {
   }
   auto probe = hw::cached_or_quick_probe(o.refresh_probe);
   if (!probe) return fail(kExitRuntimeError, "probe: " + probe.error().message);
+
+  // The fit model's prediction for each point: this machine, calibrated when it has been.
+  const Result<fit::Hardware> local = fit::local_hardware(false);
 
   std::vector<std::string> run_warnings;
   const BuildInfo& build = build_info();
@@ -269,6 +282,18 @@ int run_bench(const BenchCliOptions& o) {
     extras.peak_rss_bytes = peak_rss_bytes();
     const bench::Roofline roofline{probe->read_gbps(), loaded.quantized ? probe->int8.best_gops : probe->f32.best_gops};
     nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
+    if (local && loaded.shape) {
+      fit::PointParams params;
+      params.users = std::max<std::int64_t>(point.concurrency, 1);
+      params.prompt = point.prompt;
+      params.gen = point.gen;
+      params.depth = point.depth;
+      params.kv_type = kv == engine::KvType::q8_0 ? quant::TensorType::Q8_0
+                       : kv == engine::KvType::f32 ? quant::TensorType::F32 : quant::TensorType::F16;
+      const fit::Prediction pred = fit::predict_point(*local, *loaded.shape, params);
+      record["prediction"] = {{"pp_tok_s", pred.pp_tok_s}, {"tg_tok_s", pred.tg_tok_s}, {"agg_tok_s", pred.agg_tok_s},
+                              {"ttft_ms", pred.ttft_ms}, {"basis", pred.basis}};
+    }
     for (const auto& [metric, stat] : record["stats"].items()) {
       if (metric.ends_with("tok_s") && stat["n"].get<int>() >= 3 && stat["cv"].get<double>() > 0.05) {
         record["warnings"].push_back(fmt::format("{} varies by {:.1f}% (CV above 5%)", metric, 100 * stat["cv"].get<double>()));
