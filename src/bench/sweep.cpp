@@ -133,20 +133,20 @@ Status apply_profile(const nlohmann::json& j, const std::string& where, SweepSpe
       out = v[0];
       return {};
     };
+    const auto names = [&](std::vector<std::string>& out) -> Status {
+      auto v = parse_name_list(text, flag);
+      if (!v) return v.error();
+      out = *v;
+      return {};
+    };
     Status s;
     if (key == "description") continue;
     if (key == "model") {
-      auto v = parse_name_list(text, flag);
-      if (!v) return v.error();
-      spec.models = *v;
+      s = names(spec.models);
     } else if (key == "quant") {
-      auto v = parse_name_list(text, flag);
-      if (!v) return v.error();
-      spec.quants = *v;
+      s = names(spec.quants);
     } else if (key == "kv-type") {
-      auto v = parse_name_list(text, flag);
-      if (!v) return v.error();
-      spec.kv_types = *v;
+      s = names(spec.kv_types);
     } else if (key == "rate") {
       auto v = parse_number_list(text, flag);
       if (!v) return v.error();

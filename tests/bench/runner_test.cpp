@@ -28,6 +28,17 @@ struct Harness {
 
 ModelCost cost() { return {1e9, 1000, 2e9, 32000}; }
 
+// A closed-loop serving point of `users` (or, with users = 0, an open-loop one to set up).
+Point serve(std::int64_t users, std::int64_t requests, std::int64_t prompt, std::int64_t gen) {
+  Point p;
+  p.test = TestKind::serve;
+  p.concurrency = users;
+  p.requests = requests;
+  p.prompt = prompt;
+  p.gen = gen;
+  return p;
+}
+
 TEST(Runner, TgCountsOnlyDecodeSteps) {
   Harness h;
   Point p;
@@ -59,12 +70,7 @@ TEST(Runner, WarmupAndMinimumTime) {
 
 TEST(Runner, ClosedLoopLatenciesAreExact) {
   Harness h;
-  Point p;
-  p.test = TestKind::serve;
-  p.concurrency = 2;
-  p.requests = 4;
-  p.prompt = 8;
-  p.gen = 3;
+  Point p = serve(2, 4, 8, 3);
   const PointRun run = *run_point(p, cost(), h.ctx());
   ASSERT_EQ(run.requests.size(), 4u);
   // Two users: requests 0 and 1 run 0-30 ms, 2 and 3 are sent when those end and run 30-60 ms.
@@ -85,13 +91,8 @@ TEST(Runner, ClosedLoopLatenciesAreExact) {
 
 TEST(Runner, WarmupRequestsAreExcludedFromLatencies) {
   Harness h;
-  Point p;
-  p.test = TestKind::serve;
-  p.concurrency = 1;
-  p.requests = 2;
+  Point p = serve(1, 2, 4, 2);
   p.warmup = 1;
-  p.prompt = 4;
-  p.gen = 2;
   const PointRun run = *run_point(p, cost(), h.ctx());
   ASSERT_EQ(run.requests.size(), 3u);
   EXPECT_TRUE(run.requests[0].warmup);
@@ -106,13 +107,9 @@ TEST(Runner, WarmupRequestsAreExcludedFromLatencies) {
 
 TEST(Runner, OpenLoopQueueTimeIsPartOfTtft) {
   Harness h;
-  Point p;
-  p.test = TestKind::serve;
+  Point p = serve(0, 20, 4, 2);
   p.rate = 200;  // arrivals 5 ms apart on average, each request takes 20 ms: a queue forms
   p.max_concurrency = 1;
-  p.requests = 20;
-  p.prompt = 4;
-  p.gen = 2;
   const PointRun run = *run_point(p, cost(), h.ctx());
   const ServingStats s = serving_stats(run.requests);
   ASSERT_EQ(s.ok, 20);
@@ -130,12 +127,7 @@ TEST(Runner, OpenLoopQueueTimeIsPartOfTtft) {
 
 TEST(Runner, PromptsAreDistinctFromTheFirstToken) {
   Harness h;
-  Point p;
-  p.test = TestKind::serve;
-  p.concurrency = 4;
-  p.requests = 8;
-  p.prompt = 16;
-  p.gen = 1;
+  Point p = serve(4, 8, 16, 1);
   ASSERT_TRUE(run_point(p, cost(), h.ctx()).ok());
   const auto& prompts = h.prompts;
   ASSERT_EQ(prompts.size(), 8u);
@@ -148,12 +140,7 @@ TEST(Runner, PromptsAreDistinctFromTheFirstToken) {
 TEST(Runner, EngineErrorsAreCountedNotFatal) {
   Harness h;
   h.cap = 2;  // the target refuses a third sequence
-  Point p;
-  p.test = TestKind::serve;
-  p.concurrency = 3;
-  p.requests = 3;
-  p.prompt = 4;
-  p.gen = 2;
+  Point p = serve(3, 3, 4, 2);
   const PointRun run = *run_point(p, cost(), h.ctx());
   const ServingStats s = serving_stats(run.requests);
   EXPECT_EQ(s.ok, 2);
@@ -175,14 +162,9 @@ TEST(Runner, StopInterrupts) {
 
 TEST(Record, ValidatesAgainstTheSchema) {
   Harness h;
-  Point p;
+  Point p = serve(2, 4, 8, 3);
   p.model = "preset:x";
   p.scheme = "Q4_0";
-  p.test = TestKind::serve;
-  p.concurrency = 2;
-  p.requests = 4;
-  p.prompt = 8;
-  p.gen = 3;
   const PointRun run = *run_point(p, cost(), h.ctx());
   const nlohmann::json record = make_record(p, run, {"x", "llama"}, {50, 1000}, {2}, {"cpu", "avx2", "fp", "2026-01-01T00:00:00Z"});
   const Status valid = memwall::testing::validate_against_schema(record, "bench-record.v1.schema.json");
