@@ -43,6 +43,7 @@ int run(int argc, char** argv) {
   for (Command& c : setup_model(app)) commands.push_back(std::move(c));
   commands.push_back(setup_fit(app));
   commands.push_back(setup_plan(app));
+  commands.push_back(setup_check(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
