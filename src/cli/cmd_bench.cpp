@@ -47,12 +47,11 @@ struct BenchCliOptions {
   bool refresh_probe = false;
 };
 
-// The flags over the profile (or the embedded default when neither gives a model).
+// The flags over the profile; the embedded default ('quick') when neither names a model.
 Result<bench::SweepSpec> build_spec(const BenchCliOptions& o) {
-  const bool any_flag = !o.models.empty();
-  auto base = bench::load_sweep_profile(o.profile.empty() ? (any_flag ? "" : "quick") : o.profile);
   bench::SweepSpec spec;
-  if (!o.profile.empty() || !any_flag) {
+  if (!o.profile.empty() || o.models.empty()) {
+    auto base = bench::load_sweep_profile(o.profile.empty() ? "quick" : o.profile);
     if (!base) return base.error();
     spec = *base;
   }
