@@ -22,6 +22,7 @@ struct Command {
 };
 
 Command setup_probe(CLI::App& parent);
+Command setup_report(CLI::App& parent);
 std::vector<Command> setup_model(CLI::App& parent);  // synth, info, quantize, presets
 
 // Prints "memwall: error: <message>" on stderr; returns `code`.

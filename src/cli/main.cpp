@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands = {setup_probe(app)};
   for (Command& c : setup_model(app)) commands.push_back(std::move(c));
+  commands.push_back(setup_report(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
