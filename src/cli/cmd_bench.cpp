@@ -27,6 +27,7 @@
 #include "memwall/model/params.hpp"
 #include "memwall/model/presets.hpp"
 #include "memwall/model/scheme.hpp"
+#include "memwall/report/row_writer.hpp"
 #include "memwall/util/build_info.hpp"
 
 namespace memwall::cli {
@@ -151,8 +152,6 @@ Result<Loaded> load(const std::string& name, const std::string& scheme_name, uns
   l.cost.vocab = static_cast<std::int32_t>(s.n_vocab);
   if (scheme) {
     l.shape = fit::shape_from_preset(s, *scheme);
-  } else if (name.rfind("preset:", 0) == 0) {
-    l.shape = fit::shape_from_preset(s, model::Scheme::Q4_0);
   } else if (auto shape = fit::shape_from_gguf(name)) {
     l.shape = *shape;
   }
@@ -163,10 +162,15 @@ Result<Loaded> load(const std::string& name, const std::string& scheme_name, uns
 int run_bench(const BenchCliOptions& o) {
   auto spec = build_spec(o);
   if (!spec) return fail(kExitUsageError, spec.error().message);
-  auto format = parse_output_format(o.output);
-  if (!format) return fail(kExitUsageError, format.error().message);
+  auto format = report::parse_format(o.output);
+  if (!format || *format == report::Format::html) {
+    return fail(kExitUsageError, fmt::format("-o: '{}' is not table, md, csv, json or jsonl", o.output));
+  }
   auto points = bench::expand(*spec);
   if (!points) return fail(kExitUsageError, points.error().message);
+  for (bench::Point& p : *points) {
+    if (p.scheme.empty() && p.model.rfind("preset:", 0) == 0) p.scheme = "Q4_0";  // what a preset is made at
+  }
 
   std::ofstream save;
   if (!o.save.empty()) {
@@ -192,7 +196,8 @@ int run_bench(const BenchCliOptions& o) {
   sigaction(SIGINT, &sa, nullptr);
 
   SteadyClock clock;
-  BenchPrinter printer(*format, std::cout);
+  report::RowWriter rows(*format, std::cout);
+  std::vector<nlohmann::json> records;
   const bench::Provenance provenance{probe->cpu.model, "", probe->fingerprint, ""};
   std::string loaded_key;
   Loaded loaded;
@@ -210,7 +215,8 @@ int run_bench(const BenchCliOptions& o) {
     extras.threads = threads;
     const auto emit = [&](const nlohmann::json& record) {
       if (save.is_open()) save << record.dump() << '\n' << std::flush;
-      printer.add(record);
+      rows.add(record);
+      records.push_back(record);
     };
     if (key != loaded_key) {
       loaded = {};
@@ -294,7 +300,8 @@ int run_bench(const BenchCliOptions& o) {
                               {"ttft_ms", pred.ttft_ms}, {"basis", pred.basis}};
     }
     for (const auto& [metric, stat] : record["stats"].items()) {
-      if (metric.ends_with("tok_s") && stat["n"].get<int>() >= 3 && stat["cv"].get<double>() > 0.05) {
+      const bool throughput = metric == "pp_tok_s" || metric == "tg_tok_s" || metric == "agg_tok_s";
+      if (throughput && stat["n"].get<int>() >= 3 && stat["cv"].get<double>() > 0.05) {
         record["warnings"].push_back(fmt::format("{} varies by {:.1f}% (CV above 5%)", metric, 100 * stat["cv"].get<double>()));
       }
     }
@@ -303,13 +310,13 @@ int run_bench(const BenchCliOptions& o) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     progress_line(done, points->size(), elapsed);
   }
-  printer.finish();
+  rows.finish();
   if (g_stop.load()) {
     std::cerr << fmt::format("memwall: interrupted: {} point(s) finished{}\n", done,
                              save.is_open() ? " and saved to " + o.save : "");
     return kExitInterrupted;
   }
-  printer.summary(std::cerr);
+  print_summary(records, std::cerr);
   return failures > 0 ? kExitRuntimeError : kExitOk;
 }
 

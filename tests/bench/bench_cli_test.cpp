@@ -43,7 +43,7 @@ TEST_F(BenchCli, EngineAndServingPointsSaveRecordsThatMatchTheSchema) {
                    "-o", "csv"},
                   env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("c3 p8 n4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("preset:tiny-moe,Q4_0,engine,,serve,"), std::string::npos) << r.out;  // CSV rows
   const auto records = read_lines(save);
   ASSERT_EQ(records.size(), 6u);  // pp16 and tg8 at two schemes, then two serving points
   for (const nlohmann::json& rec : records) {
