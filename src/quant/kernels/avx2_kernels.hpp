@@ -95,17 +95,6 @@ template <int kMax, int N>
   return out;
 }
 
-// Per sub-block of 16 of a 256-block, factor x its sum of activations (|factor x sum| < 2^15) in
-// both 16-bit words: vpmaddwd against a scale in both words gives 2 x factor x scale x sum.
-inline void scaled_sum_words(const std::int32_t* sums16, int factor, std::int32_t out[16]) {
-  for (int i = 0; i < 16; i += 8) {
-    const __m256i v = _mm256_mullo_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sums16 + i)),
-                                         _mm256_set1_epi32(factor));
-    const __m256i words = _mm256_or_si256(_mm256_and_si256(v, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v, 16));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), words);
-  }
-}
-
 // The same pointer, opaque to the compiler: loads through it are not merged with earlier ones. The
 // decode driver gives each half its own view of the activations, so that a unit's broadcasts are
 // loaded again for each half (loads are cheap) rather than held in registers the unpacked weights
@@ -114,6 +103,14 @@ template <typename T>
 [[gnu::always_inline]] inline const T* opaque(const T* p) {
   asm volatile("" : "+r"(p));
   return p;
+}
+
+// acc + v, kept in order: left alone, GCC reassociates the units' additions into a tree, which
+// holds every unit's product live at once and spills them.
+[[gnu::always_inline]] inline __m256i add_in_order(__m256i acc, __m256i v) {
+  acc = _mm256_add_epi32(acc, v);
+  asm("" : "+x"(acc));
+  return acc;
 }
 
 // Calls fn(std::integral_constant<int, u>{}) for u = 0..N-1: the units of a block, each with its
@@ -179,7 +176,7 @@ template <typename F, int G>
       for (int k = 0; k < K; ++k) {
         const std::byte* blk = halves[k] + static_cast<std::size_t>(b) * F::kBytes;
         const typename F::Unit unit = F::template unpack<u()>(blk, k % 2, head[k]);
-        sum[k] = _mm256_add_epi32(sum[k], F::template dot<u()>(unit, opaque(act.q), tok));
+        sum[k] = add_in_order(sum[k], F::template dot<u()>(unit, opaque(act.q), tok));
       }
     });
     for (int k = 0; k < K; ++k) {
@@ -210,7 +207,7 @@ template <typename F, int NT>
     }
     for_units<F::kUnits>([&](auto u) __attribute__((always_inline)) {
       const typename F::Unit unit = F::template unpack<u()>(blk, h, head);
-      for (int t = 0; t < NT; ++t) sum[t] = _mm256_add_epi32(sum[t], F::template dot<u()>(unit, act[t].q, tok[t]));
+      for (int t = 0; t < NT; ++t) sum[t] = add_in_order(sum[t], F::template dot<u()>(unit, act[t].q, tok[t]));
     });
     for (int t = 0; t < NT; ++t) acc[t] = F::finish(acc[t], blk, h, head, sum[t], tok[t]);
   }

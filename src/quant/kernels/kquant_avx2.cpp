@@ -118,22 +118,18 @@ struct Q6 {
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }
 
-  // The offset 32 of the levels, as -16 x each sub-block's sum (|sum| <= 16 x 127) in both words.
   struct Tok {
     float d;
-    std::int32_t offset[16];
+    const std::int32_t* sums16;
   };
-  static Tok token(const Act& a) {
-    Tok t{a.d, {}};
-    scaled_sum_words(a.sums16, -16, t.offset);
-    return t;
-  }
+  static Tok token(const Act& a) { return {a.d, a.sums16}; }
 
   // Register c < 3 is chunk c's low 6 bits (weights 4c..4c+3 of the sub-block); register 3 gathers
-  // the chunks' top bit pairs (weights 12..15).
+  // the chunks' top bit pairs (weights 12..15). The scale in both words, and -32 x the scale in the
+  // low word for the offset 32 of the levels.
   struct Unit {
     __m256i w[4];
-    __m256i scale16;
+    __m256i scale16, offset16;
   };
   template <int s>
   [[gnu::always_inline]] static Unit unpack(const std::byte* sb, int h, const Head&) {
@@ -156,13 +152,15 @@ struct Q6 {
     const __m256i row_in_words = _mm256_setr_epi8(-1, 0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3,
                                                   -1, 4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7);
     u.scale16 = _mm256_srai_epi16(_mm256_shuffle_epi8(_mm256_set1_epi64x(scales), row_in_words), 8);
+    u.offset16 = _mm256_mullo_epi16(u.scale16, _mm256_set1_epi32(word_pair(-32, 0)));
     return u;
   }
-  // sc_s * (dot_s - 32 sum_s(a)); levels up to 63 pair two vpmaddubsw in 16 bits.
+  // sc_s * (dot_s - 32 sum_s(a)); levels up to 63 pair two vpmaddubsw in 16 bits. The sum's low
+  // word is the sum (|sum| <= 16 x 127); its high word meets the offset's zero.
   template <int s>
   [[gnu::always_inline]] static __m256i dot(const Unit& u, const std::int8_t* q, const Tok& t) {
     return _mm256_add_epi32(dot_scaled<63, 4>(u.w, q + 16 * s, u.scale16),
-                            _mm256_madd_epi16(u.scale16, _mm256_set1_epi32(t.offset[s])));
+                            _mm256_madd_epi16(u.offset16, _mm256_set1_epi32(t.sums16[s])));
   }
 
   [[gnu::always_inline]] static __m256 finish(__m256 acc, const std::byte* sb, int h, const Head&, __m256i scaled,

@@ -106,38 +106,37 @@ struct SuperBlock {
   }
 
   // Q2_K: the sub-blocks' sums as the word pairs (sum_8g+k, sum_8g+k+4) at 4g + k (k < 4), which
-  // are a quad-set's fields (0, 2) and (1, 3) (pair_of); Q3_K: the offset 4 of the levels as -2 x
-  // each sub-block's sum (|sum| <= 16 x 127) in both words.
+  // are a quad-set's fields (0, 2) and (1, 3) (pair_of); Q3_K: the sums as they are.
   struct Tok {
     float d;
-    std::int32_t extra[16];
+    const std::int32_t* sums16;
+    std::int32_t pairs[kQ2 ? 8 : 1];
   };
   static Tok token(const Act& a) {
-    Tok t{a.d, {}};
+    Tok t{a.d, a.sums16, {}};
     if constexpr (kQ2) {
       for (int g = 0; g < 2; ++g) {
         const __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.sums16 + 8 * g));
         const __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.sums16 + 8 * g + 4));
         const __m128i pairs = _mm_unpacklo_epi16(_mm_packs_epi32(low, low), _mm_packs_epi32(high, high));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.extra + 4 * g), pairs);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(t.pairs + 4 * g), pairs);
       }
-    } else {
-      scaled_sum_words(a.sums16, -2, t.extra);
     }
     return t;
   }
   // Where Tok holds the sums of fields (0, 2) of quad-set q; those of (1, 3) are 2 further.
   static constexpr int pair_of(int q) { return 4 * (legacy::kQuadBase[q] / 8) + legacy::kQuadBase[q] % 8; }
 
-  // Register c holds the levels of weights 4c..4c+3 of the sub-block; the scale in both words.
+  // Register c holds the levels of weights 4c..4c+3 of the sub-block; the scale in both words, and
+  // (Q3_K) -4 x the scale in the low word, for the offset 4 of the levels.
   struct Unit {
     __m256i w[4];
-    __m256i scale16;
+    __m256i scale16, offset16;
   };
   template <int u>
   [[gnu::always_inline]] static Unit unpack(const std::byte* sb, int h, const Head&) {
     constexpr int q = u / 4, j = u % 4;
-    Unit unit;
+    Unit unit{};
     for (int c = 0; c < 4; ++c) {
       const __m256i v = load256(sb + legacy::quant_chunk(kQuants, q, c) + 32 * h);
       unit.w[c] = _mm256_and_si256(j == 0 ? v : _mm256_srli_epi16(v, 2 * j), byte_splat(3));
@@ -152,6 +151,7 @@ struct SuperBlock {
       // Member j / 2 of pair 2q + j % 2 (legacy_layout.hpp), in both words.
       constexpr int m = j / 2;
       unit.scale16 = _mm256_shuffle_epi8(q3_pair<2 * q + j % 2>(sb, h), lane_bytes(2 * m, 2 * m + 1, 2 * m, 2 * m + 1));
+      unit.offset16 = _mm256_mullo_epi16(unit.scale16, _mm256_set1_epi32(word_pair(-4, 0)));
     }
     return unit;
   }
@@ -160,7 +160,8 @@ struct SuperBlock {
     constexpr int s = legacy::quad_sub_block(u / 4, u % 4);
     const __m256i scaled = dot_scaled<kMaxLevel, 4>(unit.w, q + 16 * s, unit.scale16);
     if constexpr (kQ2) return scaled;
-    return _mm256_add_epi32(scaled, _mm256_madd_epi16(unit.scale16, _mm256_set1_epi32(t.extra[s])));
+    // The sum in the low word (|sum| <= 16 x 127), the offset's zero against the high one.
+    return _mm256_add_epi32(scaled, _mm256_madd_epi16(unit.offset16, _mm256_set1_epi32(t.sums16[s])));
   }
 
   // acc + d * da * scaled [- dmin * da * sum_s m_s sum_s(a)].
@@ -171,8 +172,8 @@ struct SuperBlock {
     if constexpr (kQ2) {
       __m256i mins = _mm256_setzero_si256();
       for (int q = 0; q < 4; ++q) {
-        mins = _mm256_add_epi32(mins, _mm256_madd_epi16(head.min02[q], _mm256_set1_epi32(t.extra[pair_of(q)])));
-        mins = _mm256_add_epi32(mins, _mm256_madd_epi16(head.min13[q], _mm256_set1_epi32(t.extra[pair_of(q) + 2])));
+        mins = _mm256_add_epi32(mins, _mm256_madd_epi16(head.min02[q], _mm256_set1_epi32(t.pairs[pair_of(q)])));
+        mins = _mm256_add_epi32(mins, _mm256_madd_epi16(head.min13[q], _mm256_set1_epi32(t.pairs[pair_of(q) + 2])));
       }
       const __m256 dmin_da = _mm256_mul_ps(load_f16x8(sb + legacy::LayoutQ2K::kDmin + 16 * h), da);
       acc = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mins), dmin_da, acc);
