@@ -155,8 +155,8 @@ struct Q6 {
     u.offset16 = _mm256_mullo_epi16(u.scale16, _mm256_set1_epi32(word_pair(-32, 0)));
     return u;
   }
-  // sc_s * (dot_s - 32 sum_s(a)); levels up to 63 pair two vpmaddubsw in 16 bits. The sum's low
-  // word is the sum (|sum| <= 16 x 127); its high word meets the offset's zero.
+  // sc_s * (dot_s - 32 sum_s(a)); levels up to 63 pair two vpmaddubsw in 16 bits. The sum as a
+  // dword against offset16: its low word is the sum (|sum| <= 16 x 127), its high word meets zero.
   template <int s>
   [[gnu::always_inline]] static __m256i dot(const Unit& u, const std::int8_t* q, const Tok& t) {
     return _mm256_add_epi32(dot_scaled<63, 4>(u.w, q + 16 * s, u.scale16),

@@ -20,8 +20,7 @@ struct Block32 {
   static constexpr std::size_t kBytes = L::kBytes;
   static constexpr int kUnits = 1;
   static constexpr int kTile = 4;
-  // Two groups: four independent chains, and a block's eight activation broadcasts shared by four
-  // halves.
+  // Blocks are small: two groups at a time give four independent chains per block.
   static constexpr int kDecodeGroups = 2;
 
   struct Head {};
@@ -160,7 +159,8 @@ struct SuperBlock {
     constexpr int s = legacy::quad_sub_block(u / 4, u % 4);
     const __m256i scaled = dot_scaled<kMaxLevel, 4>(unit.w, q + 16 * s, unit.scale16);
     if constexpr (kQ2) return scaled;
-    // The sum in the low word (|sum| <= 16 x 127), the offset's zero against the high one.
+    // The sum as a dword against offset16: its low word is the sum (|sum| <= 16 x 127), its high
+    // word meets zero.
     return _mm256_add_epi32(scaled, _mm256_madd_epi16(unit.offset16, _mm256_set1_epi32(t.sums16[s])));
   }
 
