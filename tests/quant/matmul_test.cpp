@@ -79,18 +79,9 @@ std::vector<TensorType> packable_types() {
 }
 const std::vector<TensorType> kTypes = packable_types();
 
-// The types a table leaves to the generic kernel on purpose.
-struct KnownGap {
-  KernelIsa isa;
-  TensorType type;
-};
-constexpr KnownGap kKnownGaps[] = {
-    {KernelIsa::avx512bw, TensorType::Q8_0},  // no AVX-512BW Q8_0 kernel yet (matmul_avx512bw.cpp)
-};
-
 // Kernels::matmul falls back to the generic kernel for a type the table lacks, which the tests
-// against the reference would not notice: every table must have its own kernel for every type
-// (but the known gaps), once.
+// against the reference would not notice: every table must have its own kernel for every type,
+// once.
 TEST_P(MatmulTest, TheTableHasItsOwnKernelForEveryType) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : kTypes) {
@@ -98,9 +89,7 @@ TEST_P(MatmulTest, TheTableHasItsOwnKernelForEveryType) {
     for (std::span<const TypeKernel> family : k.families) {
       for (const TypeKernel& entry : family) found += entry.type == type && entry.fn != nullptr;
     }
-    int expected = 1;
-    for (const KnownGap& gap : kKnownGaps) expected -= gap.isa == GetParam() && gap.type == type;
-    EXPECT_EQ(found, expected) << isa_name(GetParam()) << " " << type_info(type).name;
+    EXPECT_EQ(found, 1) << isa_name(GetParam()) << " " << type_info(type).name;
   }
 }
 
