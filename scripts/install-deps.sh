@@ -5,7 +5,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config git
-          libcli11-dev nlohmann-json3-dev libhwloc-dev libfmt-dev libbenchmark-dev)
+          libcli11-dev nlohmann-json3-dev libhwloc-dev libfmt-dev libbenchmark-dev
+          libcurl4-openssl-dev libcpp-httplib-dev)
 if [[ "${1:-}" == "--tests" ]]; then
   # clang and its runtime build the libFuzzer target of the GGUF reader (its smoke test runs in CI).
   packages+=(libgtest-dev libgmock-dev libvalijson-dev clang libclang-rt-14-dev)

@@ -28,6 +28,7 @@ Command setup_report(CLI::App& parent);
 std::vector<Command> setup_model(CLI::App& parent);  // synth, info, quantize, presets
 Command setup_fit(CLI::App& parent);
 Command setup_plan(CLI::App& parent);
+Command setup_serve(CLI::App& parent);
 
 // Prints "memwall: error: <message>" on stderr; returns `code`.
 int fail(int code, const std::string& message);

@@ -45,6 +45,7 @@ int run(int argc, char** argv) {
   commands.push_back(setup_plan(app));
   commands.push_back(setup_check(app));
   commands.push_back(setup_report(app));
+  commands.push_back(setup_serve(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,16 +1,18 @@
 #pragma once
-// What one request did, as any load generator sees it: the built-in engine driven by `bench`, or a
-// server driven over HTTP. Plain data; the statistics are computed from it in one place (bench).
-#include <cmath>
+// What one request to a server did, as plain data: when it was scheduled, sent, when each output
+// token arrived, how it ended. All times are seconds since the load's start on one steady clock,
+// so the bench module turns them into TTFT, TPOT, ITL and E2E without knowing about HTTP.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace memwall::backends {
 
-// What a server says about its own work, when it says (llama-server's `timings`, Ollama's counts
-// and durations).
+// What the server itself reports about a request (llama-server's `timings`, Ollama's
+// prompt_eval_count/prompt_eval_duration/eval_count/eval_duration), beside the client's clock.
 struct ServerTimings {
   std::optional<std::int64_t> prompt_tokens;
   std::optional<double> prompt_ms;
@@ -18,18 +20,41 @@ struct ServerTimings {
   std::optional<double> predicted_ms;
 };
 
-// All times in seconds since the load started, on one steady clock.
+// The kinds a failed request is counted under. A request has exactly one (or none: success).
+namespace error_kind {
+inline constexpr std::string_view connect_refused = "connect_refused";    // nothing listens there
+inline constexpr std::string_view connect_failed = "connect_failed";      // unreachable, reset, ...
+inline constexpr std::string_view dns = "dns";                            // the host name did not resolve
+inline constexpr std::string_view connect_timeout = "connect_timeout";    // TCP (+TLS) took too long
+inline constexpr std::string_view tls = "tls";                            // handshake or certificate
+inline constexpr std::string_view first_byte_timeout = "first_byte_timeout";  // no response body in time
+inline constexpr std::string_view idle_timeout = "idle_timeout";          // too long between two chunks
+inline constexpr std::string_view http_4xx = "http_4xx";
+inline constexpr std::string_view http_5xx = "http_5xx";
+inline constexpr std::string_view http_other = "http_other";              // 1xx/3xx that did not resolve
+inline constexpr std::string_view malformed_stream = "malformed_stream";  // bad SSE framing or JSON
+inline constexpr std::string_view stream_error = "stream_error";          // the server sent an error object
+inline constexpr std::string_view truncated_stream = "truncated_stream";  // ended cleanly, no final chunk
+inline constexpr std::string_view closed_mid_stream = "closed_mid_stream";  // connection lost mid-response
+inline constexpr std::string_view closed_before_response = "closed_before_response";  // closed, no reply
+inline constexpr std::string_view cancelled = "cancelled";                // the load was stopped (Ctrl-C)
+inline constexpr std::string_view transport = "transport";                // any other libcurl failure
+}  // namespace error_kind
+
 struct RequestTiming {
-  double scheduled_s = 0;                // when it was due: its arrival (open loop) or its user's turn
-  double sent_s = 0;                     // when it was submitted; sent_s - scheduled_s is queue time
-  double first_token_s = std::nan("");  // the first generated token; NaN when none came
-  std::vector<double> token_s;           // every output token's arrival (k tokens in one chunk: k entries)
-  double end_s = 0;
-  std::int64_t prompt_tokens = 0;        // actual
-  std::int64_t output_tokens = 0;
-  std::string error_kind;                // empty: success
-  std::string error_message;
-  bool warmup = false;                   // excluded from the statistics
+  static constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
+
+  double scheduled_s = 0;       // when the load wanted it sent (open loop: its Poisson arrival)
+  double sent_s = 0;            // handed to the connection (later than scheduled when capped)
+  double first_token_s = kNone; // the first chunk that carries generated text
+  std::vector<double> token_s;  // arrival of every output token; a chunk of k tokens gives k entries
+  double end_s = 0;             // the response ended (or failed)
+  std::int64_t prompt_tokens = 0;   // the server's usage when given, else the calibrated estimate
+  std::int64_t output_tokens = 0;   // the server's usage when given, else the text chunks
+  bool usage_reported = false;      // prompt_tokens/output_tokens came from the server
+  std::string error_kind;       // empty = success; else one of error_kind::*
+  std::string error_message;    // human-readable detail; never holds the API key
+  bool warmup = false;          // run before the measured window, excluded from it
   ServerTimings server;
 
   bool ok() const { return error_kind.empty(); }

@@ -1,0 +1,90 @@
+#include "memwall/backends/arrivals.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace memwall::backends {
+namespace {
+
+// xoshiro256** seeded through splitmix64: a fixed generator, so a seed means the same arrivals on
+// every standard library (std::exponential_distribution is implementation-defined).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) {
+    for (std::uint64_t& s : state_) {
+      seed += 0x9e3779b97f4a7c15ULL;
+      std::uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      s = z ^ (z >> 31);
+    }
+  }
+  // Uniform in [0, 1).
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const std::uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
+  std::uint64_t state_[4];
+};
+
+}  // namespace
+
+Arrivals Arrivals::closed(std::int64_t count, std::int64_t users) {
+  Arrivals a;
+  a.count_ = count;
+  a.limit_ = std::max<std::int64_t>(users, 1);
+  return a;
+}
+
+Arrivals Arrivals::open(std::int64_t count, double rate_per_s, std::int64_t cap, std::uint64_t seed,
+                        std::int64_t start_ns) {
+  Arrivals a;
+  a.count_ = count;
+  a.limit_ = std::max<std::int64_t>(cap, 0);
+  a.open_ = true;
+  Rng rng(seed);
+  double t_s = 0;
+  a.due_ns_.reserve(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) {
+    t_s += -std::log1p(-rng.uniform()) / rate_per_s;
+    a.due_ns_.push_back(start_ns + std::llround(t_s * 1e9));
+  }
+  return a;
+}
+
+std::vector<Release> Arrivals::take(std::int64_t now_ns, std::int64_t in_flight) {
+  std::vector<Release> out;
+  const auto room = [&] { return limit_ == 0 || in_flight + static_cast<std::int64_t>(out.size()) < limit_; };
+  if (!open_) {
+    while (next_ < count_ && room()) out.push_back({next_++, now_ns});
+    return out;
+  }
+  while (next_ < count_ && due_ns_[static_cast<std::size_t>(next_)] <= now_ns) {
+    waiting_.push_back({next_, due_ns_[static_cast<std::size_t>(next_)]});
+    ++next_;
+  }
+  while (!waiting_.empty() && room()) {
+    out.push_back(waiting_.front());
+    waiting_.pop_front();
+  }
+  return out;
+}
+
+std::int64_t Arrivals::next_due_ns(std::int64_t in_flight) const {
+  if (!open_ || next_ == count_) return kNever;
+  if (limit_ != 0 && in_flight >= limit_) return kNever;
+  return due_ns_[static_cast<std::size_t>(next_)];
+}
+
+}  // namespace memwall::backends
