@@ -40,10 +40,10 @@ void print_summary(const std::vector<nlohmann::json>& records, std::ostream& err
   const std::string load = p["test"] == "tg" ? fmt::format("tg{}", p["gen"].get<std::int64_t>())
                            : p["rate"].is_null() ? fmt::format("{} user(s)", p["concurrency"].get<std::int64_t>())
                                                  : fmt::format("{:g} requests/s", p["rate"].get<double>());
-  err << fmt::format("memwall: {} of {} point(s) measured; best decode {:.1f} tok/s ({} {}, {}), {} of the {:.1f} GB/s memory roofline\n",
-                     ok, records.size(), best_tok_s, p["model"].get<std::string>(), p["scheme"].get<std::string>(), load,
-                     eff.is_null() ? "-" : fmt::format("{:.0f}%", 100 * eff.get<double>()),
-                     (*best)["roofline"]["read_gbs"].get<double>());
+  const std::string roofline = eff.is_null() ? "" : fmt::format(", {:.0f}% of the {:.1f} GB/s memory roofline",
+                                                                 100 * eff.get<double>(), (*best)["roofline"]["read_gbs"].get<double>());
+  err << fmt::format("memwall: {} of {} point(s) measured; best decode {:.1f} tok/s ({} {}, {}){}\n", ok, records.size(),
+                     best_tok_s, p["model"].get<std::string>(), p["scheme"].get<std::string>(), load, roofline);
 }
 
 }  // namespace memwall::cli

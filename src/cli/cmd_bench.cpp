@@ -15,6 +15,7 @@
 
 #include "bench_printer.hpp"
 #include "commands.hpp"
+#include "memwall/bench/endpoint_runner.hpp"
 #include "memwall/bench/ranges.hpp"
 #include "memwall/bench/record.hpp"
 #include "memwall/engine/kv_cache.hpp"
@@ -22,6 +23,7 @@
 #include "memwall/fit/predict.hpp"
 #include "memwall/engine/model.hpp"
 #include "memwall/hw/memory.hpp"
+#include "memwall/hw/probe.hpp"
 #include "memwall/hw/probe_cache.hpp"
 #include "memwall/hw/system_state.hpp"
 #include "memwall/model/params.hpp"
@@ -46,6 +48,13 @@ struct BenchCliOptions {
   std::string output = "table";
   std::string save;
   bool refresh_probe = false;
+  // An external server instead of the built-in engine.
+  std::string endpoint, api = "openai-completions", api_key_env, extra_body;
+  std::vector<std::string> headers;
+  std::optional<std::string> proxy;
+  bool insecure = false, no_ignore_eos = false;
+  double connect_timeout_s = 10, first_byte_timeout_s = 300, idle_timeout_s = 120;
+  double max_error_rate = 0.05;
 };
 
 // The flags over the profile; the embedded default ('quick') when neither names a model.
@@ -159,9 +168,94 @@ Result<Loaded> load(const std::string& name, const std::string& scheme_name, uns
   return l;
 }
 
+// The sweep against a server: serving points only (c = 1 when neither -c nor --rate is given),
+// the same records, no roofline (the server's memory is not this probe's).
+int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec) {
+  if (spec.models.empty()) return fail(kExitUsageError, "--endpoint needs -m NAME: the server's model name");
+  if (!spec.quants.empty()) return fail(kExitUsageError, "-q does not apply to --endpoint: the server's model is what it is");
+  for (std::int64_t d : spec.depths) {
+    if (d != 0) return fail(kExitUsageError, "-d does not apply to --endpoint: a server's cache cannot be pre-filled");
+  }
+  if (spec.concurrency.empty() && spec.rates.empty()) spec.concurrency = {1};
+  spec.threads = {0};
+  spec.kv_types = {"server"};
+  const std::optional<backends::Api> api = backends::api_from_name(o.api);
+  if (!api) return fail(kExitUsageError, fmt::format("--api: '{}' is not openai-completions, openai-chat or ollama", o.api));
+  auto format = report::parse_format(o.output);
+  if (!format || *format == report::Format::html) {
+    return fail(kExitUsageError, fmt::format("-o: '{}' is not table, md, csv, json or jsonl", o.output));
+  }
+  auto points = bench::expand(spec);
+  if (!points) return fail(kExitUsageError, points.error().message);
+  for (bench::Point& p : *points) p.scheme = "server";
+  std::ofstream save;
+  if (!o.save.empty()) {
+    save.open(o.save, std::ios::app);
+    if (!save) return fail(kExitRuntimeError, fmt::format("--save {}: cannot open for appending", o.save));
+  }
+  const auto fingerprint = hw::local_fingerprint();
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, nullptr);
+
+  SteadyClock clock;
+  report::RowWriter rows(*format, std::cout);
+  std::vector<nlohmann::json> records;
+  int failures = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (const bench::Point& point : *points) {
+    if (g_stop.load()) break;
+    backends::EndpointConfig endpoint;
+    endpoint.url = o.endpoint;
+    endpoint.api = *api;
+    endpoint.model = point.model;
+    endpoint.headers = o.headers;
+    endpoint.api_key_env = o.api_key_env;
+    endpoint.timeouts = {o.connect_timeout_s, o.first_byte_timeout_s, o.idle_timeout_s};
+    endpoint.proxy = o.proxy;
+    endpoint.verify_tls = !o.insecure;
+    endpoint.ignore_eos = !o.no_ignore_eos;
+    endpoint.extra_body = o.extra_body;
+    bench::PointExtras extras;
+    extras.backend = backends::api_name(*api);
+    extras.endpoint = o.endpoint;
+    const bench::Provenance prov{"", "server", fingerprint ? *fingerprint : "unknown", utc_now()};
+    bench::ModelFacts facts;
+    facts.name = point.model;
+    auto run = bench::run_endpoint_point(point, endpoint, clock, &g_stop);
+    if (run && run->interrupted) break;
+    nlohmann::json record;
+    if (!run) {
+      // Nothing could be sent: every point would fail the same way.
+      return fail(kExitUsageError, "--endpoint: " + run.error().message);
+    }
+    record = bench::make_record(point, *run, facts, {}, extras, prov);
+    record["roofline"]["efficiency"] = nullptr;
+    if (const double rate = bench::error_rate(*run); rate > o.max_error_rate) {
+      ++failures;
+      record["status"] = "failed";
+      record["reason"] = fmt::format("{:.1f}% of requests failed, above --max-error-rate {:.1f}%", 100 * rate, 100 * o.max_error_rate);
+    }
+    if (save.is_open()) save << record.dump() << '\n' << std::flush;
+    rows.add(record);
+    records.push_back(record);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress_line(records.size(), points->size(), elapsed);
+  }
+  rows.finish();
+  if (g_stop.load()) {
+    std::cerr << fmt::format("memwall: interrupted: {} point(s) finished{}\n", records.size(),
+                             save.is_open() ? " and saved to " + o.save : "");
+    return kExitInterrupted;
+  }
+  print_summary(records, std::cerr);
+  return failures > 0 ? kExitRuntimeError : kExitOk;
+}
+
 int run_bench(const BenchCliOptions& o) {
   auto spec = build_spec(o);
   if (!spec) return fail(kExitUsageError, spec.error().message);
+  if (!o.endpoint.empty()) return run_endpoint_bench(o, *spec);
   auto format = report::parse_format(o.output);
   if (!format || *format == report::Format::html) {
     return fail(kExitUsageError, fmt::format("-o: '{}' is not table, md, csv, json or jsonl", o.output));
@@ -346,6 +440,18 @@ Command setup_bench(CLI::App& parent) {
   app->add_option("-o,--output", options->output, "table, md, csv, json or jsonl on stdout");
   app->add_option("--save", options->save, "Append one JSON record per finished point to this file");
   app->add_flag("--refresh-probe", options->refresh_probe, "Run a quick probe now instead of using the cached one");
+  app->add_option("--endpoint", options->endpoint, "Measure this OpenAI-compatible or Ollama server instead of the built-in engine (-m: its model name)");
+  app->add_option("--api", options->api, "openai-completions (default), openai-chat or ollama");
+  app->add_option("--header", options->headers, "Extra request header 'Name: value' (repeatable)");
+  app->add_option("--api-key-env", options->api_key_env, "Environment variable holding the API key (never printed or saved)");
+  app->add_option("--proxy", options->proxy, "Proxy URL ('' = none; default: the environment's)");
+  app->add_flag("--insecure", options->insecure, "Do not verify TLS certificates");
+  app->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to connect")->check(CLI::PositiveNumber);
+  app->add_option("--first-byte-timeout", options->first_byte_timeout_s, "Seconds to the first byte of a response")->check(CLI::PositiveNumber);
+  app->add_option("--idle-timeout", options->idle_timeout_s, "Seconds allowed between two chunks")->check(CLI::PositiveNumber);
+  app->add_option("--extra-body", options->extra_body, "JSON object merged into every request body");
+  app->add_flag("--no-ignore-eos", options->no_ignore_eos, "Do not send ignore_eos (for servers that reject it)");
+  app->add_option("--max-error-rate", options->max_error_rate, "A point with a larger share of failed requests is marked failed")->check(CLI::Range(0.0, 1.0));
   return {app, [options] { return run_bench(*options); }};
 }
 
