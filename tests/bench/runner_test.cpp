@@ -166,13 +166,15 @@ TEST(Record, ValidatesAgainstTheSchema) {
   p.model = "preset:x";
   p.scheme = "Q4_0";
   const PointRun run = *run_point(p, cost(), h.ctx());
-  const nlohmann::json record = make_record(p, run, {"x", "llama"}, {50, 1000}, {2}, {"cpu", "avx2", "fp", "2026-01-01T00:00:00Z"});
+  PointExtras extras;
+  extras.threads = 2;
+  const nlohmann::json record = make_record(p, run, {"x", "llama"}, {50, 1000}, extras, {"cpu", "avx2", "fp", "2026-01-01T00:00:00Z"});
   const Status valid = memwall::testing::validate_against_schema(record, "bench-record.v1.schema.json");
   EXPECT_TRUE(valid.ok()) << valid.error().message;
   EXPECT_EQ(record["stats"]["ttft_ms"]["median"], 10);
   EXPECT_EQ(record["requests"]["ok"], 4);
   EXPECT_EQ(record["samples"]["agg_tok_s"].size(), 1u);
-  const nlohmann::json failed = make_failed_record(p, "skipped", "KV cache would need 9 GiB", {}, {2}, {"cpu", "", "fp", "2026-01-01T00:00:00Z"});
+  const nlohmann::json failed = make_failed_record(p, "skipped", "KV cache would need 9 GiB", {}, extras, {"cpu", "", "fp", "2026-01-01T00:00:00Z"});
   const Status failed_valid = memwall::testing::validate_against_schema(failed, "bench-record.v1.schema.json");
   EXPECT_TRUE(failed_valid.ok()) << failed_valid.error().message;
 }
