@@ -15,6 +15,9 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
 
-# Test discovery (gtest_discover_tests) and ctest run the binaries through qemu-user. QEMU_CPU
-# in the environment picks the emulated CPU (e.g. cortex-a57: no dotprod).
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64 -L /usr/aarch64-linux-gnu)
+# Test discovery (gtest_discover_tests) and ctest run the binaries through qemu-user; QEMU_CPU in
+# the environment picks the emulated CPU (e.g. cortex-a57: no dotprod). The binaries load the
+# multiarch libc6:arm64 that the libraries above depend on, from /lib/aarch64-linux-gnu: no -L
+# /usr/aarch64-linux-gnu, whose dynamic loader (the cross toolchain's glibc, another build) hangs
+# with that libc as soon as a thread starts.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64)
