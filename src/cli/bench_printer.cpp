@@ -6,7 +6,48 @@
 
 #include <iostream>
 
+#include "commands.hpp"
+
 namespace memwall::cli {
+
+Result<report::Format> parse_row_format(const std::string& name) {
+  auto format = report::parse_format(name);
+  if (!format || *format == report::Format::html) {
+    return make_error("-o: '{}' is not table, md, csv, json or jsonl ('memwall report' writes html)", name);
+  }
+  return *format;
+}
+
+Result<std::unique_ptr<SweepOutput>> SweepOutput::open(report::Format format, const std::string& save_path,
+                                                       std::size_t total_points) {
+  std::unique_ptr<SweepOutput> out(new SweepOutput(format, total_points));
+  if (!save_path.empty()) {
+    out->save_.open(save_path, std::ios::app);
+    if (!out->save_) return make_error("--save {}: cannot open for appending", save_path);
+    out->save_path_ = save_path;
+  }
+  return out;
+}
+
+void SweepOutput::emit(const nlohmann::json& record) {
+  if (save_.is_open()) save_ << record.dump() << '\n' << std::flush;
+  rows_.add(record);
+  records_.push_back(record);
+  failures_ += record["status"] == "failed";
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  progress_line(records_.size(), total_, elapsed);
+}
+
+int SweepOutput::finish(bool interrupted) {
+  rows_.finish();
+  if (interrupted) {
+    std::cerr << fmt::format("memwall: interrupted: {} point(s) finished{}\n", records_.size(),
+                             save_.is_open() ? " and saved to " + save_path_ : "");
+    return kExitInterrupted;
+  }
+  print_summary(records_, std::cerr);
+  return failures_ > 0 ? kExitRuntimeError : kExitOk;
+}
 
 void progress_line(std::size_t done, std::size_t total, double elapsed_s) {
   const double left = done > 0 ? elapsed_s / static_cast<double>(done) * static_cast<double>(total - done) : 0;

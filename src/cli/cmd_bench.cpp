@@ -168,9 +168,50 @@ Result<Loaded> load(const std::string& name, const std::string& scheme_name, uns
   return l;
 }
 
+void catch_sigint() {
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, nullptr);
+}
+
+// Warnings that hold for the whole run: printed once, and kept in every record.
+std::vector<std::string> run_warnings() {
+  std::vector<std::string> warnings;
+  const BuildInfo& build = build_info();
+  if (!build.optimized()) warnings.push_back(fmt::format("{} build: numbers are not representative", build.build_type));
+  for (const std::string& g : hw::frequency_governors()) {
+    if (g != "performance") warnings.push_back(fmt::format("CPU frequency governor is '{}', not 'performance'", g));
+  }
+  for (const std::string& w : warnings) std::cerr << "memwall: warning: " << w << '\n';
+  return warnings;
+}
+
+void add_cv_warnings(nlohmann::json& record) {
+  for (const auto& [metric, stat] : record["stats"].items()) {
+    const bool throughput = metric == "pp_tok_s" || metric == "tg_tok_s" || metric == "agg_tok_s";
+    if (throughput && stat["n"].get<int>() >= 3 && stat["cv"].get<double>() > 0.05) {
+      record["warnings"].push_back(fmt::format("{} varies by {:.1f}% (CV above 5%)", metric, 100 * stat["cv"].get<double>()));
+    }
+  }
+}
+
+nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape& shape, const bench::Point& point,
+                               engine::KvType kv) {
+  fit::PointParams params;
+  params.users = std::max<std::int64_t>(point.concurrency, 1);
+  params.prompt = point.prompt;
+  params.gen = point.gen;
+  params.depth = point.depth;
+  params.kv_type = kv == engine::KvType::q8_0 ? quant::TensorType::Q8_0
+                   : kv == engine::KvType::f32 ? quant::TensorType::F32 : quant::TensorType::F16;
+  const fit::Prediction pred = fit::predict_point(local, shape, params);
+  return {{"pp_tok_s", pred.pp_tok_s}, {"tg_tok_s", pred.tg_tok_s}, {"agg_tok_s", pred.agg_tok_s},
+          {"ttft_ms", pred.ttft_ms}, {"basis", pred.basis}};
+}
+
 // The sweep against a server: serving points only (c = 1 when neither -c nor --rate is given),
 // the same records, no roofline (the server's memory is not this probe's).
-int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec) {
+int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec, report::Format format) {
   if (spec.models.empty()) return fail(kExitUsageError, "--endpoint needs -m NAME: the server's model name");
   if (!spec.quants.empty()) return fail(kExitUsageError, "-q does not apply to --endpoint: the server's model is what it is");
   for (std::int64_t d : spec.depths) {
@@ -181,30 +222,17 @@ int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec) {
   spec.kv_types = {"server"};
   const std::optional<backends::Api> api = backends::api_from_name(o.api);
   if (!api) return fail(kExitUsageError, fmt::format("--api: '{}' is not openai-completions, openai-chat or ollama", o.api));
-  auto format = report::parse_format(o.output);
-  if (!format || *format == report::Format::html) {
-    return fail(kExitUsageError, fmt::format("-o: '{}' is not table, md, csv, json or jsonl", o.output));
-  }
   auto points = bench::expand(spec);
   if (!points) return fail(kExitUsageError, points.error().message);
-  for (bench::Point& p : *points) p.scheme = "server";
-  std::ofstream save;
-  if (!o.save.empty()) {
-    save.open(o.save, std::ios::app);
-    if (!save) return fail(kExitRuntimeError, fmt::format("--save {}: cannot open for appending", o.save));
-  }
+  auto out = SweepOutput::open(format, o.save, points->size());
+  if (!out) return fail(kExitRuntimeError, out.error().message);
   const auto fingerprint = hw::local_fingerprint();
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigaction(SIGINT, &sa, nullptr);
+  catch_sigint();
 
   SteadyClock clock;
-  report::RowWriter rows(*format, std::cout);
-  std::vector<nlohmann::json> records;
-  int failures = 0;
-  const auto started = std::chrono::steady_clock::now();
-  for (const bench::Point& point : *points) {
+  for (bench::Point point : *points) {
     if (g_stop.load()) break;
+    point.scheme = "server";
     backends::EndpointConfig endpoint;
     endpoint.url = o.endpoint;
     endpoint.api = *api;
@@ -216,202 +244,130 @@ int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec) {
     endpoint.verify_tls = !o.insecure;
     endpoint.ignore_eos = !o.no_ignore_eos;
     endpoint.extra_body = o.extra_body;
+    auto run = bench::run_endpoint_point(point, endpoint, clock, &g_stop);
+    // Nothing could be sent: every point would fail the same way.
+    if (!run) return fail(kExitUsageError, "--endpoint: " + run.error().message);
+    if (run->interrupted) break;
     bench::PointExtras extras;
     extras.backend = backends::api_name(*api);
     extras.endpoint = o.endpoint;
-    const bench::Provenance prov{"", "server", fingerprint ? *fingerprint : "unknown", utc_now()};
     bench::ModelFacts facts;
     facts.name = point.model;
-    auto run = bench::run_endpoint_point(point, endpoint, clock, &g_stop);
-    if (run && run->interrupted) break;
-    nlohmann::json record;
-    if (!run) {
-      // Nothing could be sent: every point would fail the same way.
-      return fail(kExitUsageError, "--endpoint: " + run.error().message);
-    }
-    record = bench::make_record(point, *run, facts, {}, extras, prov);
+    const bench::Provenance prov{"", "server", fingerprint ? *fingerprint : "unknown", utc_now()};
+    nlohmann::json record = bench::make_record(point, *run, facts, {}, extras, prov);
     record["roofline"]["efficiency"] = nullptr;
     if (const double rate = bench::error_rate(*run); rate > o.max_error_rate) {
-      ++failures;
       record["status"] = "failed";
       record["reason"] = fmt::format("{:.1f}% of requests failed, above --max-error-rate {:.1f}%", 100 * rate, 100 * o.max_error_rate);
     }
-    if (save.is_open()) save << record.dump() << '\n' << std::flush;
-    rows.add(record);
-    records.push_back(record);
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress_line(records.size(), points->size(), elapsed);
+    add_cv_warnings(record);
+    (*out)->emit(record);
   }
-  rows.finish();
-  if (g_stop.load()) {
-    std::cerr << fmt::format("memwall: interrupted: {} point(s) finished{}\n", records.size(),
-                             save.is_open() ? " and saved to " + o.save : "");
-    return kExitInterrupted;
+  return (*out)->finish(g_stop.load());
+}
+
+// One point on the built-in engine, as its record: skipped when its KV cache would not fit,
+// failed with the engine's error, measured otherwise. Sets *interrupted on Ctrl-C.
+nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loaded, const hw::ProbeResult& probe,
+                                    const Result<fit::Hardware>& local, bench::PointExtras extras, bench::Provenance prov,
+                                    bool* interrupted) {
+  const engine::KvType kv = *engine::kv_type_from_name(point.kv_type);
+  bench::ModelCost cost = loaded.cost;
+  cost.kv_bytes_per_token = static_cast<double>(engine::KvCache::bytes_for(loaded.model->spec, kv, engine::kKvTile)) / engine::kKvTile;
+  bench::ModelFacts facts = loaded.facts;
+  facts.kv_bytes_per_token = cost.kv_bytes_per_token;
+  const std::int64_t users = std::max<std::int64_t>({point.concurrency, point.max_concurrency, 1});
+  const std::int64_t context = point.depth + point.prompt + point.gen + 1;
+  const std::int64_t caches = point.rate > 0 && point.max_concurrency == 0 ? point.requests : users;
+  const double kv_needed = cost.kv_bytes_per_token * static_cast<double>(context * caches);
+  const auto available = static_cast<double>(hw::available_memory_bytes());
+  if (kv_needed > 0.9 * available) {
+    return bench::make_failed_record(point, "skipped",
+                                     fmt::format("KV cache would need {:.2f} GiB, {:.2f} GiB available",
+                                                 kv_needed / (1 << 30), available / (1 << 30)),
+                                     facts, extras, prov);
   }
-  print_summary(records, std::cerr);
-  return failures > 0 ? kExitRuntimeError : kExitOk;
+  if (available < 0.1 * static_cast<double>(probe.memory.total_bytes)) {
+    extras.warnings.push_back("memory pressure: under 10% of memory available");
+  }
+  engine::EngineOptions eo;
+  eo.threads = static_cast<unsigned>(extras.threads);
+  eo.kv_type = kv;
+  eo.max_context = context + 16;
+  eo.max_sequences = std::max<std::int64_t>(users, point.rate > 0 ? point.requests : 1);
+  SteadyClock clock;
+  const bench::RunContext ctx{
+      clock,
+      [&](std::int64_t ns) {
+        while (clock.now_ns() < ns && !g_stop.load()) {
+          std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(ns - clock.now_ns(), 10'000'000)));
+        }
+      },
+      &g_stop,
+      [&]() -> Result<std::unique_ptr<bench::Target>> {
+        auto e = engine::Engine::create(loaded.model, eo, clock);
+        if (!e) return e.error();
+        prov.isa = std::string(quant::isa_name((*e)->isa()));
+        return std::unique_ptr<bench::Target>(std::make_unique<bench::EngineTarget>(std::move(*e)));
+      }};
+  reset_peak_rss();
+  auto run = bench::run_point(point, cost, ctx);
+  if (!run) return bench::make_failed_record(point, "failed", run.error().message, facts, extras, prov);
+  *interrupted = run->interrupted;
+  extras.peak_rss_bytes = peak_rss_bytes();
+  const bench::Roofline roofline{probe.read_gbps(), loaded.quantized ? probe.int8.best_gops : probe.f32.best_gops};
+  nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
+  if (local && loaded.shape) record["prediction"] = prediction_json(*local, *loaded.shape, point, kv);
+  add_cv_warnings(record);
+  return record;
 }
 
 int run_bench(const BenchCliOptions& o) {
   auto spec = build_spec(o);
   if (!spec) return fail(kExitUsageError, spec.error().message);
-  if (!o.endpoint.empty()) return run_endpoint_bench(o, *spec);
-  auto format = report::parse_format(o.output);
-  if (!format || *format == report::Format::html) {
-    return fail(kExitUsageError, fmt::format("-o: '{}' is not table, md, csv, json or jsonl", o.output));
-  }
+  auto format = parse_row_format(o.output);
+  if (!format) return fail(kExitUsageError, format.error().message);
+  if (!o.endpoint.empty()) return run_endpoint_bench(o, *spec, *format);
   auto points = bench::expand(*spec);
   if (!points) return fail(kExitUsageError, points.error().message);
   for (bench::Point& p : *points) {
     if (p.scheme.empty() && p.model.rfind("preset:", 0) == 0) p.scheme = "Q4_0";  // what a preset is made at
   }
-
-  std::ofstream save;
-  if (!o.save.empty()) {
-    save.open(o.save, std::ios::app);
-    if (!save) return fail(kExitRuntimeError, fmt::format("--save {}: cannot open for appending", o.save));
-  }
+  auto out = SweepOutput::open(*format, o.save, points->size());
+  if (!out) return fail(kExitRuntimeError, out.error().message);
   auto probe = hw::cached_or_quick_probe(o.refresh_probe);
   if (!probe) return fail(kExitRuntimeError, "probe: " + probe.error().message);
-
   // The fit model's prediction for each point: this machine, calibrated when it has been.
   const Result<fit::Hardware> local = fit::local_hardware(false);
+  const std::vector<std::string> warnings = run_warnings();
+  catch_sigint();
 
-  std::vector<std::string> run_warnings;
-  const BuildInfo& build = build_info();
-  if (!build.optimized()) run_warnings.push_back(fmt::format("{} build: numbers are not representative", build.build_type));
-  for (const std::string& g : hw::frequency_governors()) {
-    if (g != "performance") run_warnings.push_back(fmt::format("CPU frequency governor is '{}', not 'performance'", g));
-  }
-  for (const std::string& w : run_warnings) std::cerr << "memwall: warning: " << w << '\n';
-
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigaction(SIGINT, &sa, nullptr);
-
-  SteadyClock clock;
-  report::RowWriter rows(*format, std::cout);
-  std::vector<nlohmann::json> records;
-  const bench::Provenance provenance{probe->cpu.model, "", probe->fingerprint, ""};
   std::string loaded_key;
   Loaded loaded;
-  int failures = 0;
-  std::size_t done = 0;
-  const auto started = std::chrono::steady_clock::now();
+  std::string load_error;
   for (const bench::Point& point : *points) {
     if (g_stop.load()) break;
-    const std::string key = point.model + "|" + point.scheme;
     bench::PointExtras extras;
-    extras.warnings = run_warnings;
-    bench::Provenance prov = provenance;
-    prov.timestamp = utc_now();
-    const unsigned threads = point.threads > 0 ? static_cast<unsigned>(point.threads) : probe->all_cores();
-    extras.threads = threads;
-    const auto emit = [&](const nlohmann::json& record) {
-      if (save.is_open()) save << record.dump() << '\n' << std::flush;
-      rows.add(record);
-      records.push_back(record);
-    };
-    if (key != loaded_key) {
-      loaded = {};
+    extras.warnings = warnings;
+    extras.threads = point.threads > 0 ? point.threads : probe->all_cores();
+    const bench::Provenance prov{probe->cpu.model, "", probe->fingerprint, utc_now()};
+    if (const std::string key = point.model + "|" + point.scheme; key != loaded_key) {
       loaded_key = key;
       std::cerr << fmt::format("memwall: loading {}{}\n", point.model, point.scheme.empty() ? "" : " at " + point.scheme);
-      auto l = load(point.model, point.scheme, threads);
-      if (!l) {
-        ++failures;
-        emit(bench::make_failed_record(point, "failed", l.error().message, {}, extras, prov));
-        continue;
-      }
-      loaded = std::move(*l);
+      auto l = load(point.model, point.scheme, static_cast<unsigned>(extras.threads));
+      loaded = l ? std::move(*l) : Loaded{};
+      load_error = l ? "" : l.error().message;
     }
     if (!loaded.model) {
-      ++failures;
-      emit(bench::make_failed_record(point, "failed", "the model did not load (see above)", {}, extras, prov));
+      (*out)->emit(bench::make_failed_record(point, "failed", load_error, {}, extras, prov));
       continue;
     }
-    const engine::KvType kv = *engine::kv_type_from_name(point.kv_type);
-    bench::ModelCost cost = loaded.cost;
-    cost.kv_bytes_per_token = static_cast<double>(engine::KvCache::bytes_for(loaded.model->spec, kv, engine::kKvTile)) / engine::kKvTile;
-    bench::ModelFacts facts = loaded.facts;
-    facts.kv_bytes_per_token = cost.kv_bytes_per_token;
-    const std::int64_t users = std::max<std::int64_t>({point.concurrency, point.max_concurrency, 1});
-    const std::int64_t context = point.depth + point.prompt + point.gen + 1;
-    const double kv_needed = cost.kv_bytes_per_token * static_cast<double>(context) *
-                             static_cast<double>(point.rate > 0 && point.max_concurrency == 0 ? point.requests : users);
-    const auto available = static_cast<double>(hw::available_memory_bytes());
-    if (kv_needed > 0.9 * available) {
-      emit(bench::make_failed_record(point, "skipped",
-                                     fmt::format("KV cache would need {:.2f} GiB, {:.2f} GiB available", kv_needed / (1 << 30),
-                                                 available / (1 << 30)),
-                                     facts, extras, prov));
-      continue;
-    }
-    if (available < 0.1 * static_cast<double>(probe->memory.total_bytes)) {
-      extras.warnings.push_back("memory pressure: under 10% of memory available");
-    }
-    engine::EngineOptions eo;
-    eo.threads = threads;
-    eo.kv_type = kv;
-    eo.max_context = context + 16;
-    eo.max_sequences = std::max<std::int64_t>(users, point.rate > 0 ? point.requests : 1);
-    std::string isa;
-    const bench::RunContext ctx{
-        clock,
-        [&](std::int64_t ns) {
-          while (clock.now_ns() < ns && !g_stop.load()) {
-            std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<std::int64_t>(ns - clock.now_ns(), 10'000'000)));
-          }
-        },
-        &g_stop,
-        [&]() -> Result<std::unique_ptr<bench::Target>> {
-          auto e = engine::Engine::create(loaded.model, eo, clock);
-          if (!e) return e.error();
-          isa = std::string(quant::isa_name((*e)->isa()));
-          return std::unique_ptr<bench::Target>(std::make_unique<bench::EngineTarget>(std::move(*e)));
-        }};
-    reset_peak_rss();
-    auto run = bench::run_point(point, cost, ctx);
-    if (run && run->interrupted) break;
-    prov.isa = isa;
-    if (!run) {
-      ++failures;
-      emit(bench::make_failed_record(point, "failed", run.error().message, facts, extras, prov));
-      continue;
-    }
-    extras.peak_rss_bytes = peak_rss_bytes();
-    const bench::Roofline roofline{probe->read_gbps(), loaded.quantized ? probe->int8.best_gops : probe->f32.best_gops};
-    nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
-    if (local && loaded.shape) {
-      fit::PointParams params;
-      params.users = std::max<std::int64_t>(point.concurrency, 1);
-      params.prompt = point.prompt;
-      params.gen = point.gen;
-      params.depth = point.depth;
-      params.kv_type = kv == engine::KvType::q8_0 ? quant::TensorType::Q8_0
-                       : kv == engine::KvType::f32 ? quant::TensorType::F32 : quant::TensorType::F16;
-      const fit::Prediction pred = fit::predict_point(*local, *loaded.shape, params);
-      record["prediction"] = {{"pp_tok_s", pred.pp_tok_s}, {"tg_tok_s", pred.tg_tok_s}, {"agg_tok_s", pred.agg_tok_s},
-                              {"ttft_ms", pred.ttft_ms}, {"basis", pred.basis}};
-    }
-    for (const auto& [metric, stat] : record["stats"].items()) {
-      const bool throughput = metric == "pp_tok_s" || metric == "tg_tok_s" || metric == "agg_tok_s";
-      if (throughput && stat["n"].get<int>() >= 3 && stat["cv"].get<double>() > 0.05) {
-        record["warnings"].push_back(fmt::format("{} varies by {:.1f}% (CV above 5%)", metric, 100 * stat["cv"].get<double>()));
-      }
-    }
-    emit(record);
-    ++done;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress_line(done, points->size(), elapsed);
+    bool interrupted = false;
+    nlohmann::json record = measure_engine_point(point, loaded, *probe, local, extras, prov, &interrupted);
+    if (interrupted) break;
+    (*out)->emit(record);
   }
-  rows.finish();
-  if (g_stop.load()) {
-    std::cerr << fmt::format("memwall: interrupted: {} point(s) finished{}\n", done,
-                             save.is_open() ? " and saved to " + o.save : "");
-    return kExitInterrupted;
-  }
-  print_summary(records, std::cerr);
-  return failures > 0 ? kExitRuntimeError : kExitOk;
+  return (*out)->finish(g_stop.load());
 }
 
 }  // namespace
