@@ -1,8 +1,10 @@
 // Matmul kernels per instruction set and weight type, single-threaded: decode (1 token) on a matrix
 // far larger than the caches, reported as weight GB/s (decimal, of packed = file bytes); and tiles
 // of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops).
+// Run one kind alone with e.g. --benchmark_filter='/Q4_K/decode$'.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -20,19 +22,35 @@ struct Matrix {
   PackedMatrix view;
 };
 
+// At most this many distinct rows are quantized; a taller matrix repeats their packed groups, which
+// streams the same bytes from memory at a fraction of the set-up time.
+constexpr std::int64_t kDistinctRows = 512;
+
 Matrix make_matrix(TensorType type, std::int64_t rows, std::int64_t cols) {
+  const std::int64_t distinct = std::min(rows, kDistinctRows);
   std::mt19937 rng(1);
   std::normal_distribution<float> normal(0.0f, 0.05f);
-  std::vector<std::byte> file(static_cast<std::size_t>(rows) * bytes_for(type, cols));
+  std::vector<std::byte> file(static_cast<std::size_t>(distinct) * bytes_for(type, cols));
   std::vector<float> row(static_cast<std::size_t>(cols));
-  for (std::int64_t r = 0; r < rows; ++r) {
+  for (std::int64_t r = 0; r < distinct; ++r) {
     for (float& v : row) v = normal(rng);
     reference_fns(type)->quantize_row(row.data(), file.data() + r * bytes_for(type, cols), cols);
   }
-  Matrix m{HugeBuffer::allocate(packed_bytes(type, rows, cols)).value(), {}};
-  m.view = pack_matrix(type, file, rows, cols,
-                       std::span(static_cast<std::byte*>(m.packed.data()), m.packed.bytes())).value();
+  const std::size_t bytes = packed_bytes(type, rows, cols), head = packed_bytes(type, distinct, cols);
+  Matrix m{HugeBuffer::allocate(bytes).value(), {}};
+  auto* packed = static_cast<std::byte*>(m.packed.data());
+  m.view = pack_matrix(type, file, distinct, cols, std::span(packed, head)).value();
+  for (std::size_t at = head; at < bytes; at += head) std::memcpy(packed + at, packed, std::min(head, bytes - at));
+  m.view.rows = rows;
   return m;
+}
+
+// Rows of a decode matrix of `cols` columns: at least 16384, and at least 256 MiB packed, far
+// beyond any last-level cache, whatever the type's bits per weight.
+std::int64_t dram_rows(TensorType type, std::int64_t cols) {
+  const auto row_bytes = static_cast<std::int64_t>(bytes_for(type, static_cast<std::uint64_t>(cols)));
+  const std::int64_t rows = (std::int64_t{256} << 20) / row_bytes;
+  return std::max<std::int64_t>(16384, (rows + kDistinctRows - 1) / kDistinctRows * kDistinctRows);
 }
 
 void run(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t rows,
@@ -66,8 +84,7 @@ int register_all() {
       if (!info || !packable(info->type)) continue;
       const TensorType type = info->type;
       const std::string name = std::string(isa_name(isa)) + "/" + std::string(type_info(type).name);
-      // 16384 x 4096: 37 MB at Q4_0, 134 MB at F16 - beyond the last-level cache.
-      benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, 16384, 4096, 1)
+      benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, dram_rows(type, 4096), 4096, 1)
           ->Unit(benchmark::kMillisecond);
       // 512 x 2048 stays in L2: the kernel's own speed, without DRAM.
       benchmark::RegisterBenchmark((name + "/decode_l2").c_str(), run, isa, type, 512, 2048, 1)

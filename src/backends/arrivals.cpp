@@ -3,42 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "memwall/util/rng.hpp"
+
 namespace memwall::backends {
-namespace {
-
-// xoshiro256** seeded through splitmix64: a fixed generator, so a seed means the same arrivals on
-// every standard library (std::exponential_distribution is implementation-defined).
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) {
-    for (std::uint64_t& s : state_) {
-      seed += 0x9e3779b97f4a7c15ULL;
-      std::uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      s = z ^ (z >> 31);
-    }
-  }
-  // Uniform in [0, 1).
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t t = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= t;
-    state_[3] = rotl(state_[3], 45);
-    return result;
-  }
-  std::uint64_t state_[4];
-};
-
-}  // namespace
 
 Arrivals Arrivals::closed(std::int64_t count, std::int64_t users) {
   Arrivals a;

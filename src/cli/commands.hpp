@@ -22,7 +22,12 @@ struct Command {
 };
 
 Command setup_probe(CLI::App& parent);
+Command setup_bench(CLI::App& parent);
+Command setup_check(CLI::App& parent);
+Command setup_report(CLI::App& parent);
 std::vector<Command> setup_model(CLI::App& parent);  // synth, info, quantize, presets
+Command setup_fit(CLI::App& parent);
+Command setup_plan(CLI::App& parent);
 Command setup_serve(CLI::App& parent);
 
 // Prints "memwall: error: <message>" on stderr; returns `code`.

@@ -39,8 +39,12 @@ int run(int argc, char** argv) {
                "it for others."};
   app.set_version_flag("--version", version_line());
   app.require_subcommand(1);
-  std::vector<Command> commands = {setup_probe(app)};
+  std::vector<Command> commands = {setup_probe(app), setup_bench(app)};
   for (Command& c : setup_model(app)) commands.push_back(std::move(c));
+  commands.push_back(setup_fit(app));
+  commands.push_back(setup_plan(app));
+  commands.push_back(setup_check(app));
+  commands.push_back(setup_report(app));
   commands.push_back(setup_serve(app));
   try {
     app.parse(argc, argv);

@@ -27,6 +27,7 @@ struct Forward::Buffers {
   std::vector<std::vector<float>> scores; // per member: one KV head's query heads over the context
   detail::MoeBuffers moe;
   hw::SpinBarrier barrier;
+  detail::WorkCounter work;
 
   explicit Buffers(unsigned members) : barrier(members) {}
 };
@@ -75,6 +76,7 @@ void Forward::run(std::span<const BatchToken> tokens, std::span<KvCache* const> 
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].logits) step.logit_tokens.push_back(static_cast<std::int32_t>(i));
   }
+  buffers_->work.next.store(0, std::memory_order_relaxed);
   team_.run([&](unsigned member) { run_member(step, member); });
 }
 
@@ -82,7 +84,7 @@ void Forward::run_member(const Step& step, unsigned member) {
   const Model& m = *model_;
   const model::ModelSpec& s = m.spec;
   Buffers& b = *buffers_;
-  const Phase p{kernels_, member, team_.size(), b.barrier};
+  const Phase p{kernels_, member, team_.size(), b.barrier, b.work};
   const auto n = static_cast<std::int64_t>(step.tokens.size());
   const detail::Range mine = p.my(n);
   const std::int64_t embd = pad16(s.n_embd), qd = pad16(s.q_dim()), kvd = pad16(s.kv_dim());

@@ -3,6 +3,7 @@
 // forward pass, and the scratch that holds quantized matmul inputs.
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -46,11 +47,20 @@ class ActivationScratch {
 // Rows [begin, begin + count) of a view.
 quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count);
 
+// Hands out matmul chunks to whichever member asks first. Never reset while a pass runs: every
+// member asks once more than it gets work in each matmuls() call, so each member knows where the
+// next call's chunks start without talking to the others.
+struct WorkCounter {
+  alignas(64) std::atomic<std::int64_t> next{0};
+};
+
 struct Phase {
   const quant::Kernels& kernels;
   unsigned member;
   unsigned members;
   hw::SpinBarrier& barrier;
+  WorkCounter& work;
+  mutable std::int64_t work_base = 0;  // the counter's value where the next matmuls() call starts
 
   // This member's contiguous share of n items.
   Range my(std::int64_t n) const {
@@ -73,21 +83,39 @@ struct Phase {
     return views;
   }
 
-  // The jobs' 16-row groups, as one list, split evenly over the members.
+  // The jobs' 16-row groups in chunks of a few groups, taken in turn by whichever member is free,
+  // so that a member slowed down by the other's traffic takes less of the work. A row's result
+  // does not depend on which member computes it. Every member must call this with the same jobs,
+  // and the call must be followed by sync() before the next one.
   void matmuls(std::span<const MatmulJob> jobs) const {
     std::int64_t total = 0;
-    for (const MatmulJob& j : jobs) total += j.w->padded_rows() / quant::kPackRows;
-    const Range r = my(total);
-    std::int64_t base = 0;
-    for (const MatmulJob& j : jobs) {
-      const std::int64_t groups = j.w->padded_rows() / quant::kPackRows;
-      const std::int64_t lo = std::max(r.begin, base), hi = std::min(r.end, base + groups);
-      if (lo < hi) {
-        kernels.matmul(j.w->type)(*j.w, j.x, j.y, j.ldy, (lo - base) * quant::kPackRows,
-                                  (hi - base) * quant::kPackRows);
+    for (const MatmulJob& j : jobs) total += chunk_count(j);
+    for (;;) {
+      std::int64_t c = work.next.fetch_add(1, std::memory_order_relaxed) - work_base;
+      if (c >= total) break;
+      for (const MatmulJob& j : jobs) {
+        const std::int64_t n = chunk_count(j);
+        if (c < n) {
+          const std::int64_t rows = chunk_groups(j) * quant::kPackRows;
+          kernels.matmul(j.w->type)(*j.w, j.x, j.y, j.ldy, c * rows, std::min((c + 1) * rows, j.w->padded_rows()));
+          break;
+        }
+        c -= n;
       }
-      base += groups;
     }
+    work_base += total + members;
+  }
+
+ private:
+  // Groups per chunk: a multiple of 4 (the decode kernels stream 4 groups at once), about 64 KiB
+  // of weights or more.
+  static std::int64_t chunk_groups(const MatmulJob& j) {
+    const auto group_bytes = static_cast<std::int64_t>(j.w->group_bytes());
+    return 4 * std::max<std::int64_t>(1, (std::int64_t{1} << 16) / (4 * group_bytes));
+  }
+  static std::int64_t chunk_count(const MatmulJob& j) {
+    const std::int64_t groups = j.w->padded_rows() / quant::kPackRows, per = chunk_groups(j);
+    return (groups + per - 1) / per;
   }
 };
 

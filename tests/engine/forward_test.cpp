@@ -8,6 +8,7 @@
 #include "memwall/engine/evaluate.hpp"
 #include "memwall/engine/routing.hpp"
 #include "memwall/model/presets.hpp"
+#include "memwall/model/requantize.hpp"
 #include "memwall/model/synth.hpp"
 #include "memwall/quant/packed.hpp"
 #include "reference_forward.hpp"
@@ -192,6 +193,30 @@ TEST_F(ForwardTest, PresetInMemoryEqualsItsSynthesizedFile) {
   const auto from_preset = next_token_logits(*load_preset(spec, model::Scheme::Q8_0, options), kPrompt, {});
   const auto from_file = next_token_logits(*load_gguf(model_file("tiny-moe", model::Scheme::Q8_0), {}), kPrompt, {});
   EXPECT_EQ(*from_preset, *from_file);
+}
+
+}  // namespace
+}  // namespace memwall::engine
+
+namespace memwall::engine {
+namespace {
+
+// An F32 file requantized in memory at load is the file `memwall model quantize` writes, bit for
+// bit, so its logits are the same.
+TEST_F(ForwardTest, RequantizedAtLoadEqualsTheQuantizedFile) {
+  const auto f32 = model_file("tiny-llama", model::Scheme::F32);
+  for (model::Scheme scheme : {model::Scheme::Q8_0, model::Scheme::Q4_K_M}) {
+    const auto quantized = std::filesystem::path(testing::make_temp_dir("requant")) / "q.gguf";
+    ASSERT_TRUE(model::quantize_model(*gguf::GgufFile::open(f32), quantized, scheme, 0, {}).ok());
+    LoadOptions options;
+    options.requantize = scheme;
+    const auto in_memory = load_gguf(f32, options);
+    ASSERT_TRUE(in_memory.ok()) << in_memory.error().message;
+    EXPECT_EQ((*in_memory)->weight_bytes.total, (*load_gguf(quantized, {}))->weight_bytes.total);
+    EXPECT_EQ(*next_token_logits(*in_memory, kPrompt, {}), *next_token_logits(*load_gguf(quantized, {}), kPrompt, {}))
+        << model::scheme_info(scheme).name;
+    std::filesystem::remove_all(quantized.parent_path());
+  }
 }
 
 }  // namespace

@@ -79,6 +79,20 @@ std::vector<TensorType> packable_types() {
 }
 const std::vector<TensorType> kTypes = packable_types();
 
+// Kernels::matmul falls back to the generic kernel for a type the table lacks, which the tests
+// against the reference would not notice: every table must have its own kernel for every type,
+// once.
+TEST_P(MatmulTest, TheTableHasItsOwnKernelForEveryType) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : kTypes) {
+    int found = 0;
+    for (std::span<const TypeKernel> family : k.families) {
+      for (const TypeKernel& entry : family) found += entry.type == type && entry.fn != nullptr;
+    }
+    EXPECT_EQ(found, 1) << isa_name(GetParam()) << " " << type_info(type).name;
+  }
+}
+
 TEST_P(MatmulTest, QuantizedActivationsAreTheReferencesBytes) {
   const Kernels& k = kernels_for(GetParam());
   for (ActivationKind kind : {ActivationKind::q8_32, ActivationKind::q8_256}) {

@@ -16,6 +16,11 @@ namespace memwall::testing {
 
 ProcessResult run_memwall(const std::vector<std::string>& args,
                           const std::vector<std::string>& env) {
+  return run_memwall(args, env, [](pid_t) {});
+}
+
+ProcessResult run_memwall(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                          const std::function<void(pid_t)>& while_running) {
   const std::string dir = make_temp_dir("memwall-run");
   const std::string out_path = dir + "/out", err_path = dir + "/err";
   const pid_t pid = fork();
@@ -32,6 +37,7 @@ ProcessResult run_memwall(const std::vector<std::string>& args,
     execve(MEMWALL_BINARY, argv.data(), environ);
     _exit(127);
   }
+  while_running(pid);
   int status = 0;
   waitpid(pid, &status, 0);
   ProcessResult result;

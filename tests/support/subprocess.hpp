@@ -1,4 +1,7 @@
 #pragma once
+#include <sys/types.h>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +17,9 @@ struct ProcessResult {
 // `env` entries ("NAME=value") are added to the environment.
 ProcessResult run_memwall(const std::vector<std::string>& args,
                           const std::vector<std::string>& env = {});
+// The same, calling `while_running(pid)` in the parent once the child is started (to signal it).
+ProcessResult run_memwall(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                          const std::function<void(pid_t)>& while_running);
 
 // A fresh empty directory under the system temp dir, removed by the caller if it cares.
 std::string make_temp_dir(const std::string& prefix);

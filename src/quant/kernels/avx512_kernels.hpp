@@ -49,14 +49,21 @@ inline Block32 block32(const ActivationView& x, std::int64_t t, std::int64_t b) 
 
 // ---------------------------------------------------------------------------------------------
 // Q4_0 and Q8_0: per block, 16 f16 scales then the quants (packed.hpp). Each loads the block's
-// weights into eight registers (the same 4 weights of 16 rows each, as unsigned bytes), then for
-// every token of the tile runs 8 dot products against broadcast groups of 4 activations. The
-// unsigned weights carry an offset (8 for Q4_0's nibbles, 128 for Q8_0 after flipping the sign
-// bit) that comes off as offset x sum(activations) per block: exact, in integers.
+// weights into eight registers (the same 4 weights of 16 rows each), then for every token of the
+// tile runs 8 dot products against broadcast groups of 4 activations. With an unsigned-by-signed
+// dot product the weights are made unsigned with an offset (8 for Q4_0's nibbles, 128 for Q8_0
+// after flipping the sign bit) that comes off as offset x sum(activations) per block: exact, in
+// integers. A Dot with a signed product (kSignedQ8) takes Q8_0's bytes as they are.
+template <typename Dot>
+constexpr bool signed_q8() {
+  if constexpr (requires { Dot::kSignedQ8; }) return Dot::kSignedQ8;
+  return false;
+}
 
 template <typename Dot, TensorType T>
 struct Q32Block {
-  static constexpr int kOffset = T == TensorType::Q4_0 ? 8 : 128;
+  static constexpr bool kSigned = T == TensorType::Q8_0 && signed_q8<Dot>();
+  static constexpr int kOffset = T == TensorType::Q4_0 ? 8 : kSigned ? 0 : 128;
   static constexpr std::size_t kBytes = T == TensorType::Q4_0 ? 2 * R + 16 * R : 2 * R + 32 * R;
 
   static void unpack(const std::byte* q, __m512i w[8]) {
@@ -67,9 +74,18 @@ struct Q32Block {
         w[2 * j] = _mm512_and_si512(v, low);
         w[2 * j + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
       }
+    } else if constexpr (kSigned) {
+      for (int j = 0; j < 8; ++j) w[j] = load512(q + 64 * j);
     } else {
       const __m512i sign = _mm512_set1_epi8(static_cast<char>(0x80));
       for (int j = 0; j < 8; ++j) w[j] = _mm512_xor_si512(load512(q + 64 * j), sign);
+    }
+  }
+  static __m512i dot(__m512i acc, __m512i w, __m512i a) {
+    if constexpr (kSigned) {
+      return Dot::dot4_signed(acc, w, a);
+    } else {
+      return Dot::dot4(acc, w, a);
     }
   }
   // Register m holds weights 4m..4m+3 in both formats (Q4_0's m = 2i is the low nibbles of
@@ -103,8 +119,8 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
       B::unpack(blk + 2 * R, wq);
       __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
       for (int m = 0; m < 8; m += 2) {
-        dot0 = Dot::dot4(dot0, wq[m], act[m]);
-        dot1 = Dot::dot4(dot1, wq[m + 1], act[m + 1]);
+        dot0 = B::dot(dot0, wq[m], act[m]);
+        dot1 = B::dot(dot1, wq[m + 1], act[m + 1]);
       }
       const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), offset);
       acc[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), da), acc[g]);
@@ -131,7 +147,7 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
       const std::int8_t* a = x.q + (t0 + t) * x.cols + b * 32;
       const Block32 ab = block32(x, t0 + t, b);
       __m512i dot = _mm512_setzero_si512();
-      for (int m = 0; m < 8; ++m) dot = Dot::dot4(dot, wq[m], broadcast4(a + B::act_offset(m)));
+      for (int m = 0; m < 8; ++m) dot = B::dot(dot, wq[m], broadcast4(a + B::act_offset(m)));
       dot = _mm512_sub_epi32(dot, _mm512_set1_epi32(B::kOffset * ab.sum));
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(ab.d)), acc[t]);
     }

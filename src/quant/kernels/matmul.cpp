@@ -77,6 +77,16 @@ const Kernels& avx512vnni() {
                          {plain_avx512vnni(), kquant_avx512vnni(), legacy_avx512vnni()}};
   return k;
 }
+#elif defined(__aarch64__)
+const Kernels& neon() {
+  static const Kernels k{KernelIsa::neon, quantize_neon, {plain_neon(), kquant_neon(), legacy_neon()}};
+  return k;
+}
+const Kernels& neon_dotprod() {
+  static const Kernels k{KernelIsa::neon_dotprod, quantize_neon,
+                         {plain_neon_dotprod(), kquant_neon_dotprod(), legacy_neon_dotprod()}};
+  return k;
+}
 #endif
 
 }  // namespace kernels

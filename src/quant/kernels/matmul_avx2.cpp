@@ -1,32 +1,9 @@
 // AVX2 + FMA kernels: a ymm register holds 8 of a packed group's 16 rows, so each group is done in
 // two halves. vpmaddubsw + vpmaddwd make the 4-byte dot product.
-#include <immintrin.h>
-
-#include <cstring>
-
-#include "memwall/quant/blocks.hpp"
-#include "tables.hpp"
+#include "avx2_kernels.hpp"
 
 namespace memwall::quant::kernels {
 namespace {
-
-constexpr int R = static_cast<int>(kPackRows);
-constexpr int H = 8;  // rows per half group
-
-inline __m256 load_f16x8(const std::byte* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
-inline __m256i load256(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-inline __m256i broadcast4(const std::int8_t* p) {
-  std::int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-inline float hsum(__m256 v) {
-  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
-  return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
-}
 
 // Q4_0 and Q8_0, half h of each group (rows 8h..8h+7: bytes 32h..32h+31 of every 64-byte k-group,
 // scales 8h..8h+7). Q4_0's nibbles go through vpmaddubsw as unsigned bytes, with the offset 8 taken

@@ -1,15 +1,21 @@
 // AVX-512 without VNNI (Skylake-X): vpmaddubsw multiplies unsigned by signed bytes into saturating
 // 16-bit pair sums, vpmaddwd adds the pairs into 32 bits. Nibble quants cannot saturate the pairs
-// (2 x 15 x 127 fits 16 bits); Q8_0's sign-flipped bytes could (2 x 255 x 127 does not).
+// (2 x 15 x 127 fits 16 bits); Q8_0's sign-flipped bytes could (2 x 255 x 127 does not), so Q8_0
+// multiplies |w| by the activation carrying w's sign: 2 x 128 x 127 fits.
 #include "avx512_kernels.hpp"
 
 namespace memwall::quant::kernels {
 namespace {
 
 struct BwDot {
+  static constexpr bool kSignedQ8 = true;
   static __m512i dot4(__m512i acc, __m512i w_u8, __m512i a_s8) {
     const __m512i pairs = _mm512_maddubs_epi16(w_u8, a_s8);
     return _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, _mm512_set1_epi16(1)));
+  }
+  static __m512i dot4_signed(__m512i acc, __m512i w_s8, __m512i a_s8) {
+    const __m512i a_signed = _mm512_mask_sub_epi8(a_s8, _mm512_movepi8_mask(w_s8), _mm512_setzero_si512(), a_s8);
+    return dot4(acc, _mm512_abs_epi8(w_s8), a_signed);
   }
 };
 
@@ -18,6 +24,7 @@ constexpr TypeKernel kTypes[] = {
     {TensorType::F16, matmul_plain<TensorType::F16>},
     {TensorType::BF16, matmul_plain<TensorType::BF16>},
     {TensorType::Q4_0, matmul_q32<BwDot, TensorType::Q4_0>},
+    {TensorType::Q8_0, matmul_q32<BwDot, TensorType::Q8_0>},
 };
 
 }  // namespace

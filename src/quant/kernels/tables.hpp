@@ -38,6 +38,15 @@ void quantize_avx512(ActivationKind kind, const float* x, std::int64_t n_rows, s
 #elif defined(__aarch64__)
 const Kernels& neon();
 const Kernels& neon_dotprod();
+std::span<const TypeKernel> plain_neon();
+std::span<const TypeKernel> kquant_neon();
+std::span<const TypeKernel> legacy_neon();
+std::span<const TypeKernel> plain_neon_dotprod();
+std::span<const TypeKernel> kquant_neon_dotprod();
+std::span<const TypeKernel> legacy_neon_dotprod();
+// Both NEON tables quantize with the Armv8.0 code: the dot product plays no part in it.
+void quantize_neon(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
+                   std::int8_t* q, float* d, std::int32_t* sums16);
 #endif
 
 }  // namespace memwall::quant::kernels

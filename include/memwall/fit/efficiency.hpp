@@ -1,0 +1,52 @@
+#pragma once
+// How far real inference gets from the peaks: one set of fractions per device class, each fitted
+// once on published llama.cpp measurements of devices named in the README, and replaced by this
+// machine's own when `memwall fit --calibrate` has seen its bench runs ("measured beats default").
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "memwall/util/result.hpp"
+
+namespace memwall::fit {
+
+enum class DeviceClass { apple_gpu, nvidia_consumer, nvidia_datacenter, nvidia_soc, amd_gpu, amd_apu, cpu };
+
+std::string_view device_class_name(DeviceClass c);  // "apple-gpu", ...
+std::optional<DeviceClass> device_class_from_name(std::string_view name);
+std::string device_class_names();  // "apple-gpu, nvidia-consumer, ..." for error messages
+
+struct Efficiency {
+  double decode_bandwidth = 0;             // fraction of the bandwidth a decode step streams at
+  double step_overhead_us_per_layer = 0;   // fixed cost of a step, per layer (launches, barriers)
+  double prefill_compute = 0;              // fraction of the compute peak prefill reaches
+  bool calibrated = false;
+  std::string source;  // where the numbers come from, printed with every prediction
+};
+
+Efficiency default_efficiency(DeviceClass c);
+// Memory a runtime takes besides weights, KV cache and buffers (context, code, thread stacks).
+double runtime_overhead_gib(DeviceClass c);
+
+// This machine's calibration, stored beside the probe cache as fit-<fingerprint>.json.
+struct Calibration {
+  std::string fingerprint;
+  Efficiency efficiency;
+  int decode_points = 0;
+  int prefill_points = 0;
+  double decode_rms_rel_error = 0;   // of the fitted model on the points it was fitted on
+  double prefill_rms_rel_error = 0;
+  std::string results_file;
+  std::string timestamp_utc;
+};
+
+std::string calibration_path(const std::string& fingerprint);
+// nullopt when there is none (or it is unreadable or of another version).
+std::optional<Calibration> load_calibration(const std::string& fingerprint);
+Status store_calibration(const Calibration& calibration);
+nlohmann::json calibration_to_json(const Calibration& c);
+Result<Calibration> calibration_from_json(const nlohmann::json& j);
+
+}  // namespace memwall::fit

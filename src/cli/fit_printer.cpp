@@ -1,0 +1,158 @@
+#include "fit_printer.hpp"
+
+#include <fmt/format.h>
+
+#include "memwall/util/text_table.hpp"
+#include "memwall/util/units.hpp"
+
+namespace memwall::cli {
+namespace {
+
+std::string gib(std::uint64_t bytes) { return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / static_cast<double>(kGiB)); }
+
+// Three significant digits: 0.163, 48.2, 1234.
+std::string num(double x) {
+  if (x >= 100) return fmt::format("{:.0f}", x);
+  return fmt::format("{:.3g}", x);
+}
+
+std::string scheme_label(const fit::ModelShape& s) {
+  return s.scheme ? std::string(model::scheme_info(*s.scheme).name) : "file";
+}
+
+std::string hardware_lines(const fit::Hardware& hw) {
+  std::string out = fmt::format(
+      "hardware   {} [{}]: {} ({} kept by the OS), {} GB/s ({}), {} TFLOPS ({}){}\n", hw.display_name,
+      fit::device_class_name(hw.device_class), gib(hw.memory_bytes), gib(hw.os_reserve_bytes), num(hw.bandwidth_gbps),
+      hw.bandwidth_basis, num(hw.compute_tflops), hw.compute_basis,
+      hw.int8_tops ? fmt::format(", {} int8 TOPS", num(*hw.int8_tops)) : "");
+  const fit::Efficiency& e = hw.efficiency;
+  out += fmt::format("efficiency decode {:.2f} of bandwidth + {:.0f} us per layer and step, prefill {:.2f} of peak: {}\n",
+                     e.decode_bandwidth, e.step_overhead_us_per_layer, e.prefill_compute, e.source);
+  if (!e.calibrated && hw.name == "local") out += "           (not calibrated: 'memwall fit --calibrate RESULTS.jsonl')\n";
+  return out;
+}
+
+std::string targets_line(const fit::Targets& t) {
+  std::string line = fmt::format("targets    context {}, {} user{}, prompt {}, gen {}, KV {}", t.context, t.users,
+                                 t.users == 1 ? "" : "s", t.prompt, t.gen, quant::type_info(t.kv_type).name);
+  if (t.min_tok_s) line += fmt::format(", >= {:g} tok/s per user", *t.min_tok_s);
+  if (t.max_ttft_ms) line += fmt::format(", TTFT <= {:g} ms", *t.max_ttft_ms);
+  return line + "\n";
+}
+
+void add_fit_row(TextTable& table, const fit::Evaluation& e) {
+  const fit::Prediction& p = e.prediction;
+  table.add_row({e.shape.spec.name, scheme_label(e.shape), gib(e.memory.weights), gib(e.memory.needed),
+                 std::string(fit::verdict_name(e.memory.verdict)), std::to_string(e.max_context),
+                 std::to_string(e.max_users), num(p.pp_tok_s), num(p.tg_tok_s), num(p.agg_tok_s), num(p.ttft_ms),
+                 p.compute_bound ? "compute" : "bandwidth", e.meets ? "yes" : e.shortfall});
+}
+
+}  // namespace
+
+std::string format_fit(const fit::FitReport& r, bool every_scheme) {
+  std::string out = hardware_lines(r.hardware) + targets_line(r.targets);
+  TextTable table({"model", "scheme", "weights", "needs", "verdict", "max ctx", "max users", "pp tok/s", "tg tok/s",
+                   "agg tok/s", "TTFT ms", "bound", "meets targets"});
+  for (const fit::ModelResult& m : r.models) {
+    if (every_scheme) {
+      for (std::size_t i = m.begin; i < m.end; ++i) add_fit_row(table, r.rows[i]);
+    } else if (m.end > m.begin) {
+      add_fit_row(table, r.rows[m.recommended.value_or(m.end - 1)]);
+    }
+  }
+  out += '\n';
+  out += table.render();
+  if (!every_scheme) out += "(one row per model: its recommended scheme, else its smallest; --model shows every scheme)\n";
+  out += "\nRecommended (highest-quality scheme that fits and meets the targets)\n";
+  for (const fit::ModelResult& m : r.models) {
+    if (m.recommended) {
+      const fit::Evaluation& e = r.rows[*m.recommended];
+      out += fmt::format("  {:<30} {} ({} needed, {} tok/s per user)\n", m.model, scheme_label(e.shape),
+                         gib(e.memory.needed), num(e.prediction.tg_tok_s));
+    } else {
+      out += fmt::format("  {:<30} none\n", m.model);
+    }
+  }
+  if (!r.ranking.empty()) {
+    out += "\nRanking (largest model first)\n";
+    for (std::size_t i = 0; i < r.ranking.size(); ++i) {
+      const fit::Evaluation& e = r.rows[r.ranking[i]];
+      out += fmt::format("  {:>2}. {} {}: {} tok/s per user, {} aggregate, TTFT {} ms\n", i + 1, e.shape.spec.name,
+                         scheme_label(e.shape), num(e.prediction.tg_tok_s), num(e.prediction.agg_tok_s),
+                         num(e.prediction.ttft_ms));
+    }
+  }
+  if (!r.rows.empty()) out += fmt::format("\nbasis      {}\n", r.rows.front().prediction.basis);
+  return out;
+}
+
+std::string format_plan(const fit::PlanReport& r) {
+  std::string out = targets_line(r.targets);
+  out += "\nWhat the target needs (before the runtime's own memory and the OS reserve)\n";
+  TextTable needs({"model", "scheme", "weights", "memory", "bandwidth GB/s (effective)", "decode TFLOPS",
+                   "prefill TFLOPS"});
+  for (const fit::Requirement& q : r.requirements) {
+    needs.add_row({q.shape.spec.name, scheme_label(q.shape), gib(q.shape.weight_bytes), gib(q.memory_bytes),
+                   num(q.effective_bandwidth_gbps), num(q.decode_tflops),
+                   q.prefill_tflops ? num(*q.prefill_tflops) : "-"});
+  }
+  out += needs.render(2);
+  out += "  effective bandwidth = bytes a decode step streams x steps per second; a machine needs it divided by\n"
+         "  its class's decode efficiency, plus time for the per-step overhead.\n";
+  out += "\nMachines that meet it, cheapest first (price where known)\n";
+  TextTable meet({"machine", "class", "memory", "GB/s", "scheme", "verdict", "tg tok/s", "agg tok/s", "TTFT ms", "price",
+                  "agg tok/s per $1000", "agg tok/s per W"});
+  TextTable miss({"machine", "class", "memory", "GB/s", "best scheme tried", "why not"});
+  for (const fit::PlanRow& row : r.rows) {
+    const fit::Hardware& hw = row.hardware;
+    if (row.chosen) {
+      const fit::Evaluation& e = *row.chosen;
+      meet.add_row({hw.name, std::string(fit::device_class_name(hw.device_class)), gib(hw.memory_bytes),
+                    num(hw.bandwidth_gbps), scheme_label(e.shape), std::string(fit::verdict_name(e.memory.verdict)),
+                    num(e.prediction.tg_tok_s), num(e.prediction.agg_tok_s), num(e.prediction.ttft_ms),
+                    hw.price_usd ? fmt::format("${:.0f}", *hw.price_usd) : "-",
+                    row.tok_s_per_kusd ? num(*row.tok_s_per_kusd) : "-", row.tok_s_per_watt ? num(*row.tok_s_per_watt) : "-"});
+    } else {
+      miss.add_row({hw.name, std::string(fit::device_class_name(hw.device_class)), gib(hw.memory_bytes),
+                    num(hw.bandwidth_gbps), scheme_label(row.best_effort.shape), row.best_effort.shortfall});
+    }
+  }
+  out += meet.empty() ? "  none\n" : meet.render(2);
+  if (!miss.empty()) {
+    out += "\nMachines that fall short\n";
+    out += miss.render(2);
+  }
+  out += "\nPredictions use each profile's class efficiencies (README: fit and plan); the lowest-quality scheme is "
+         "the one a machine that falls short was last tried at.\n";
+  return out;
+}
+
+std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationReport& r, const std::string& stored_at) {
+  const fit::Calibration& c = r.calibration;
+  const fit::Efficiency d = fit::default_efficiency(hw.device_class);
+  std::string out = fmt::format("calibrated {} from {}\n", hw.display_name, c.results_file);
+  TextTable eff({"efficiency", "default", "this machine"});
+  eff.add_row({"decode, of read bandwidth", fmt::format("{:.3f}", d.decode_bandwidth), fmt::format("{:.3f}", c.efficiency.decode_bandwidth)});
+  eff.add_row({"step overhead, us per layer", fmt::format("{:.1f}", d.step_overhead_us_per_layer),
+               fmt::format("{:.1f}", c.efficiency.step_overhead_us_per_layer)});
+  eff.add_row({"prefill, of compute peak", fmt::format("{:.3f}", d.prefill_compute), fmt::format("{:.3f}", c.efficiency.prefill_compute)});
+  out += eff.render(2);
+  out += fmt::format("  fitted on {} tg points (rms error {:.1f}%) and {} pp points (rms error {:.1f}%); skipped: {} of "
+                     "other machines, {} not ok, {} unusable\n",
+                     c.decode_points, 100 * c.decode_rms_rel_error, c.prefill_points, 100 * c.prefill_rms_rel_error,
+                     r.skipped_other_machine, r.skipped_not_ok, r.skipped_unusable);
+  TextTable points({"test", "model", "scheme", "prompt", "gen", "depth", "measured tok/s", "fitted tok/s", "error"});
+  for (const fit::CalibrationRow& row : r.rows) {
+    points.add_row({row.test, row.model, row.scheme, std::to_string(row.prompt), std::to_string(row.gen),
+                    std::to_string(row.depth), num(row.measured_tok_s), num(row.fitted_tok_s),
+                    fmt::format("{:+.1f}%", 100 * (row.fitted_tok_s / row.measured_tok_s - 1))});
+  }
+  out += '\n';
+  out += points.render(2);
+  out += fmt::format("\nstored in {}; fit and bench use it from now on\n", stored_at);
+  return out;
+}
+
+}  // namespace memwall::cli

@@ -1,0 +1,97 @@
+#include "memwall/fit/model_shape.hpp"
+
+#include <cmath>
+
+#include "memwall/gguf/reader.hpp"
+#include "memwall/model/gguf_io.hpp"
+#include "memwall/model/params.hpp"
+#include "memwall/model/summary.hpp"
+#include "memwall/model/tensors.hpp"
+
+namespace memwall::fit {
+namespace {
+
+bool is_routed_expert(const model::ModelSpec& spec, const model::PlannedTensor& t) {
+  return spec.n_expert > 0 && t.is_expert();
+}
+
+// Fills the byte and parameter figures from the tensors and their types, reusing model::'s
+// counters on the shared and the expert tensors separately.
+void fill_sizes(ModelShape& shape, std::span<const model::PlannedTensor> tensors,
+                std::span<const quant::TensorType> types) {
+  std::vector<model::PlannedTensor> shared, experts;
+  std::vector<quant::TensorType> shared_types, expert_types;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    const bool expert = is_routed_expert(shape.spec, tensors[i]);
+    (expert ? experts : shared).push_back(tensors[i]);
+    (expert ? expert_types : shared_types).push_back(types[i]);
+  }
+  const model::WeightBytes shared_bytes = model::weight_bytes(shape.spec, shared, shared_types);
+  const model::WeightBytes expert_bytes = model::weight_bytes(shape.spec, experts, expert_types);
+  shape.weight_bytes = shared_bytes.total + expert_bytes.total;
+  shape.shared_bytes_per_step = shared_bytes.per_token;
+  shape.expert_bytes = static_cast<double>(expert_bytes.total);
+
+  const model::ParamCounts params = model::count_params(shape.spec, tensors);
+  shape.params_total = params.total;
+  shape.params_active = params.active;
+  // An untied input embedding is only looked up; a tied one is multiplied as the output matrix.
+  shape.matmul_params = static_cast<double>(shape.spec.tied_embeddings ? params.active
+                                                                       : params.active_excluding_input_embedding());
+  shape.quantized = false;
+  for (quant::TensorType t : types) shape.quantized |= quant::type_info(t).block_size > 1;
+}
+
+}  // namespace
+
+double ModelShape::expected_experts(double tokens) const {
+  if (spec.n_expert == 0) return 0;
+  const double e = spec.n_expert;
+  const double k = spec.n_expert_used;
+  return e * (1.0 - std::pow(1.0 - k / e, std::max(tokens, 1.0)));
+}
+
+double ModelShape::weight_bytes_per_step(double tokens) const {
+  if (spec.n_expert == 0) return shared_bytes_per_step;
+  return shared_bytes_per_step + expert_bytes * expected_experts(tokens) / spec.n_expert;
+}
+
+double ModelShape::kv_bytes_per_token(quant::TensorType kv_type) const {
+  return model::kv_bytes_per_token(spec, kv_type);
+}
+
+double ModelShape::flops_per_token(double context) const {
+  return 2.0 * matmul_params + 4.0 * spec.n_layers * spec.q_dim() * context;
+}
+
+ModelShape shape_from_preset(const model::ModelSpec& spec, model::Scheme scheme) {
+  ModelShape shape;
+  shape.spec = spec;
+  shape.scheme = scheme;
+  shape.source = "preset";
+  shape.label = spec.name + " " + std::string(model::scheme_info(scheme).name);
+  const std::vector<model::PlannedTensor> tensors = model::plan_tensors(spec);
+  const std::vector<quant::TensorType> types = model::assign_types(spec, tensors, scheme);
+  fill_sizes(shape, tensors, types);
+  return shape;
+}
+
+Result<ModelShape> shape_from_gguf(const std::filesystem::path& path) {
+  Result<gguf::GgufFile> file = gguf::GgufFile::open(path);
+  if (!file.ok()) return file.error();
+  Result<model::ModelSpec> spec = model::spec_from_gguf(*file);
+  if (!spec.ok()) return spec.error();
+  ModelShape shape;
+  shape.spec = std::move(spec).value();
+  shape.source = path.string();
+  if (Result<std::uint64_t> ft = file->get_uint("general.file_type"); ft.ok()) {
+    shape.scheme = model::scheme_from_file_type(static_cast<std::uint32_t>(*ft));
+  }
+  shape.label = path.filename().string();
+  const std::vector<model::PlannedTensor> tensors = model::file_tensors(*file);
+  const std::vector<quant::TensorType> types = model::file_types(*file);
+  fill_sizes(shape, tensors, types);
+  return shape;
+}
+
+}  // namespace memwall::fit

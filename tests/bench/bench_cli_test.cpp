@@ -1,0 +1,117 @@
+// memwall bench end to end, on the tiny preset: the records it saves, its errors, Ctrl-C.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/schema.hpp"
+#include "support/subprocess.hpp"
+
+namespace memwall {
+namespace {
+
+using testing::run_memwall;
+
+std::vector<nlohmann::json> read_lines(const std::string& path) {
+  std::vector<nlohmann::json> records;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) records.push_back(nlohmann::json::parse(line));
+  return records;
+}
+
+class BenchCli : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = testing::make_temp_dir("bench-cli"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  // Its own probe cache: the first run measures a quick probe, as on a fresh machine.
+  std::vector<std::string> env() const { return {"XDG_CACHE_HOME=" + dir_}; }
+  std::string dir_;
+};
+
+TEST_F(BenchCli, EngineAndServingPointsSaveRecordsThatMatchTheSchema) {
+  const std::string save = dir_ + "/r.jsonl";
+  auto r = run_memwall({"bench", "-m", "preset:tiny-llama", "-q", "Q4_0,Q8_0", "-p", "16", "-n", "8", "-r", "2",
+                        "--save", save, "-o", "md"},
+                       env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_memwall({"bench", "-m", "preset:tiny-moe", "-c", "1,3", "-p", "8", "-n", "4", "-r", "1", "--save", save,
+                   "-o", "csv"},
+                  env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("preset:tiny-moe,Q4_0,engine,,serve,"), std::string::npos) << r.out;  // CSV rows
+  const auto records = read_lines(save);
+  ASSERT_EQ(records.size(), 6u);  // pp16 and tg8 at two schemes, then two serving points
+  for (const nlohmann::json& rec : records) {
+    const Status valid = testing::validate_against_schema(rec, "bench-record.v1.schema.json");
+    EXPECT_TRUE(valid.ok()) << valid.error().message;
+    EXPECT_EQ(rec["status"], "ok") << rec.dump();
+    EXPECT_FALSE(rec["provenance"]["isa"].get<std::string>().empty());
+  }
+  EXPECT_EQ(records[0]["point"]["test"], "pp");
+  EXPECT_EQ(records[0]["samples"]["pp_tok_s"].size(), 2u);
+  EXPECT_GT(records[1]["stats"]["tg_tok_s"]["median"].get<double>(), 0);
+  EXPECT_EQ(records[2]["point"]["scheme"], "Q8_0");
+  const nlohmann::json& serve = records[5];
+  EXPECT_EQ(serve["point"]["concurrency"], 3);
+  EXPECT_EQ(serve["requests"]["ok"], 12);
+  EXPECT_GT(serve["stats"]["ttft_ms"]["p99"].get<double>(), 0);
+  EXPECT_GT(serve["roofline"]["efficiency"].get<double>(), 0);
+}
+
+TEST_F(BenchCli, BadListsAreUsageErrorsNamingTheValue) {
+  auto r = run_memwall({"bench", "-m", "preset:tiny-llama", "-c", "4-1"}, env());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'4-1'"), std::string::npos) << r.err;
+  r = run_memwall({"bench", "-m", "preset:tiny-llama", "-q", "Q9_X"}, env());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("Q9_X"), std::string::npos) << r.err;
+  r = run_memwall({"bench", "--profile", "nope"}, env());
+  EXPECT_EQ(r.exit_code, 2);
+  r = run_memwall({"bench", "-m", "preset:tiny-llama", "-o", "xml"}, env());
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST_F(BenchCli, AFailingPointIsRecordedAndTheSweepGoesOn) {
+  const std::string save = dir_ + "/r.jsonl";
+  const auto r = run_memwall({"bench", "-m", dir_ + "/missing.gguf,preset:tiny-llama", "-p", "0", "-n", "4", "-r",
+                              "1", "--save", save},
+                             env());
+  EXPECT_EQ(r.exit_code, 1);
+  const auto records = read_lines(save);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["status"], "failed");
+  EXPECT_NE(records[0]["reason"].get<std::string>().find("missing.gguf"), std::string::npos);
+  EXPECT_EQ(records[1]["status"], "ok");
+}
+
+TEST_F(BenchCli, CtrlCKeepsFinishedPointsAndExits130) {
+  const std::string save = dir_ + "/r.jsonl";
+  // The first point takes a moment; the second would take minutes.
+  const auto r = run_memwall(
+      {"bench", "-m", "preset:tiny-llama", "-p", "0", "-n", "4,1000000", "-r", "1", "--save", save}, env(),
+      [&](pid_t pid) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+        while (std::chrono::steady_clock::now() < deadline) {
+          std::ifstream in(save);
+          std::string line;
+          if (std::getline(in, line) && !line.empty() && line.back() == '}') break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        kill(pid, SIGINT);
+      });
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  const auto records = read_lines(save);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["status"], "ok");
+  EXPECT_NE(r.out.find("tg4"), std::string::npos) << r.out;  // the table so far
+  EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace memwall

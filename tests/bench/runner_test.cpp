@@ -1,0 +1,183 @@
+#include "memwall/bench/runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fake_target.hpp"
+#include "memwall/bench/record.hpp"
+#include "support/schema.hpp"
+
+namespace memwall::bench {
+namespace {
+
+constexpr std::int64_t kStepNs = 10'000'000;  // every fake step takes 10 ms
+
+struct Harness {
+  FakeClock clock;
+  std::int64_t targets = 0;  // made so far
+  std::vector<std::vector<std::int32_t>> prompts;
+  std::int64_t cap = 1000;
+  std::atomic<bool> stop{false};
+  RunContext ctx() {
+    return {clock, [this](std::int64_t ns) { clock.set_ns(std::max(ns, clock.now_ns())); }, &stop,
+            [this]() -> Result<std::unique_ptr<Target>> {
+              ++targets;
+              return std::unique_ptr<Target>(std::make_unique<testing::FakeTarget>(clock, kStepNs, cap, prompts));
+            }};
+  }
+};
+
+ModelCost cost() { return {1e9, 1000, 2e9, 32000}; }
+
+// A closed-loop serving point of `users` (or, with users = 0, an open-loop one to set up).
+Point serve(std::int64_t users, std::int64_t requests, std::int64_t prompt, std::int64_t gen) {
+  Point p;
+  p.test = TestKind::serve;
+  p.concurrency = users;
+  p.requests = requests;
+  p.prompt = prompt;
+  p.gen = gen;
+  return p;
+}
+
+TEST(Runner, TgCountsOnlyDecodeSteps) {
+  Harness h;
+  Point p;
+  p.test = TestKind::tg;
+  p.gen = 4;
+  p.repetitions = 3;
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  EXPECT_EQ(run.tg_tok_s, (std::vector<double>{100, 100, 100}));  // 4 tokens in 4 steps of 10 ms
+  ASSERT_EQ(run.bytes_per_s.size(), 3u);
+  // Weights each step plus KV at positions 1..4: (4e9 + 1000 x 10) bytes over 40 ms.
+  EXPECT_DOUBLE_EQ(run.bytes_per_s[0], (4e9 + 1000.0 * (1 + 2 + 3 + 4)) / 0.04);
+  EXPECT_EQ(h.targets, 3);  // a fresh target per repetition
+}
+
+TEST(Runner, WarmupAndMinimumTime) {
+  Harness h;
+  Point p;
+  p.test = TestKind::pp;
+  p.prompt = 64;
+  p.repetitions = 2;
+  p.warmup = 1;
+  p.min_time_s = 0.05;  // 10 ms per repetition: at least 5
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  EXPECT_EQ(run.pp_tok_s.size(), 5u);
+  EXPECT_EQ(h.targets, 6);
+  EXPECT_DOUBLE_EQ(run.pp_tok_s[0], 6400);
+  EXPECT_DOUBLE_EQ(run.flops_per_s[0], 2e9 * 64 / 0.01);
+}
+
+TEST(Runner, ClosedLoopLatenciesAreExact) {
+  Harness h;
+  Point p = serve(2, 4, 8, 3);
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  ASSERT_EQ(run.requests.size(), 4u);
+  // Two users: requests 0 and 1 run 0-30 ms, 2 and 3 are sent when those end and run 30-60 ms.
+  EXPECT_DOUBLE_EQ(run.requests[2].scheduled_s, 0.03);
+  EXPECT_DOUBLE_EQ(run.requests[3].sent_s, 0.03);
+  const ServingStats s = serving_stats(run.requests);
+  EXPECT_EQ(s.ok, 4);
+  for (double v : s.ttft_ms) EXPECT_NEAR(v, 10, 1e-9);
+  for (double v : s.queue_ms) EXPECT_NEAR(v, 0, 1e-9);
+  for (double v : s.tpot_ms) EXPECT_NEAR(v, 10, 1e-9);
+  for (double v : s.e2e_ms) EXPECT_NEAR(v, 30, 1e-9);
+  for (double v : s.per_user_tok_s) EXPECT_NEAR(v, 100, 1e-6);
+  EXPECT_EQ(s.itl_ms.size(), 8u);
+  for (double v : s.itl_ms) EXPECT_NEAR(v, 10, 1e-9);
+  ASSERT_EQ(run.agg_tok_s.size(), 1u);
+  EXPECT_NEAR(run.agg_tok_s[0], 12 / 0.06, 1e-9);  // 12 tokens over 60 ms
+}
+
+TEST(Runner, WarmupRequestsAreExcludedFromLatencies) {
+  Harness h;
+  Point p = serve(1, 2, 4, 2);
+  p.warmup = 1;
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  ASSERT_EQ(run.requests.size(), 3u);
+  EXPECT_TRUE(run.requests[0].warmup);
+  const ServingStats s = serving_stats(run.requests);
+  EXPECT_EQ(s.warmup, 1);
+  EXPECT_EQ(s.ok, 2);
+  EXPECT_EQ(s.e2e_ms.size(), 2u);
+  // The window is the measured requests': after 20 ms up to 60 ms, 4 tokens (the warm-up's last
+  // token, at 20 ms, is outside).
+  EXPECT_NEAR(run.agg_tok_s[0], 4 / 0.04, 1e-9);
+}
+
+TEST(Runner, OpenLoopQueueTimeIsPartOfTtft) {
+  Harness h;
+  Point p = serve(0, 20, 4, 2);
+  p.rate = 200;  // arrivals 5 ms apart on average, each request takes 20 ms: a queue forms
+  p.max_concurrency = 1;
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  const ServingStats s = serving_stats(run.requests);
+  ASSERT_EQ(s.ok, 20);
+  double queued = 0;
+  for (std::size_t i = 0; i < s.ttft_ms.size(); ++i) {
+    EXPECT_NEAR(s.ttft_ms[i] - s.queue_ms[i], 10, 1e-6);  // one step after being sent
+    queued += s.queue_ms[i];
+  }
+  EXPECT_GT(queued, 0);
+  // Arrivals are seeded: the same seed gives the same schedule.
+  Harness h2;
+  const PointRun again = *run_point(p, cost(), h2.ctx());
+  for (std::size_t i = 0; i < run.requests.size(); ++i) EXPECT_EQ(run.requests[i].scheduled_s, again.requests[i].scheduled_s);
+}
+
+TEST(Runner, PromptsAreDistinctFromTheFirstToken) {
+  Harness h;
+  Point p = serve(4, 8, 16, 1);
+  ASSERT_TRUE(run_point(p, cost(), h.ctx()).ok());
+  const auto& prompts = h.prompts;
+  ASSERT_EQ(prompts.size(), 8u);
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(prompts[i].size(), 16u);
+    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(prompts[i][0], prompts[j][0]);
+  }
+}
+
+TEST(Runner, EngineErrorsAreCountedNotFatal) {
+  Harness h;
+  h.cap = 2;  // the target refuses a third sequence
+  Point p = serve(3, 3, 4, 2);
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  const ServingStats s = serving_stats(run.requests);
+  EXPECT_EQ(s.ok, 2);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.errors.at("engine"), 1);
+}
+
+TEST(Runner, StopInterrupts) {
+  Harness h;
+  h.stop = true;
+  Point p;
+  p.test = TestKind::tg;
+  p.gen = 4;
+  p.repetitions = 3;
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  EXPECT_TRUE(run.interrupted);
+  EXPECT_TRUE(run.tg_tok_s.empty());
+}
+
+TEST(Record, ValidatesAgainstTheSchema) {
+  Harness h;
+  Point p = serve(2, 4, 8, 3);
+  p.model = "preset:x";
+  p.scheme = "Q4_0";
+  const PointRun run = *run_point(p, cost(), h.ctx());
+  PointExtras extras;
+  extras.threads = 2;
+  const nlohmann::json record = make_record(p, run, {"x", "llama"}, {50, 1000}, extras, {"cpu", "avx2", "fp", "2026-01-01T00:00:00Z"});
+  const Status valid = memwall::testing::validate_against_schema(record, "bench-record.v1.schema.json");
+  EXPECT_TRUE(valid.ok()) << valid.error().message;
+  EXPECT_EQ(record["stats"]["ttft_ms"]["median"], 10);
+  EXPECT_EQ(record["requests"]["ok"], 4);
+  EXPECT_EQ(record["samples"]["agg_tok_s"].size(), 1u);
+  const nlohmann::json failed = make_failed_record(p, "skipped", "KV cache would need 9 GiB", {}, extras, {"cpu", "", "fp", "2026-01-01T00:00:00Z"});
+  const Status failed_valid = memwall::testing::validate_against_schema(failed, "bench-record.v1.schema.json");
+  EXPECT_TRUE(failed_valid.ok()) << failed_valid.error().message;
+}
+
+}  // namespace
+}  // namespace memwall::bench
