@@ -17,7 +17,9 @@ namespace {
 class FastServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = std::make_unique<testing::ChildProcess>(std::vector<std::string>{MEMWALL_FAST_SERVER});
+    // Chunks 2 ms apart: a stream lasts long enough for every user to be in flight at once.
+    server_ = std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{MEMWALL_FAST_SERVER, "--interval-us", "2000"});
     const std::string line = server_->first_line(10'000);
     ASSERT_NE(testing::port_of(line), 0) << "fast server said: " << line;
     endpoint_.url = fmt::format("http://127.0.0.1:{}", testing::port_of(line));
