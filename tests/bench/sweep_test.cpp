@@ -24,7 +24,9 @@ TEST(Sweep, EngineLevelPointsModelOuterThenSchemeThenTheRest) {
   EXPECT_EQ(points[12].model, "preset:b");
   // Each model's points are contiguous, so it loads once.
   for (std::size_t i = 1; i < points.size(); ++i) {
-    if (points[i].model != points[i - 1].model) EXPECT_EQ(points[i].model, "preset:b");
+    if (points[i].model != points[i - 1].model) {
+      EXPECT_EQ(points[i].model, "preset:b");
+    }
   }
 }
 
