@@ -35,4 +35,18 @@ WeightBytes weight_bytes(const ModelSpec& spec, std::span<const PlannedTensor> t
 // kv_type: F16, BF16, F32 or Q8_0 (34 bytes per 32 elements).
 double kv_bytes_per_token(const ModelSpec& spec, quant::TensorType kv_type);
 
+// Sliding-window attention. Which layers attend only to the last `spec.sliding_window` positions
+// is fixed by the architecture, as llama.cpp hard-codes it (llama-model.cpp, set_swa_pattern):
+// gemma3 windows 5 layers of every 6 (layer il when il % 6 < 5; the 6th is global), gpt-oss every
+// other layer (il % 2 == 0). Any other architecture that declares a window applies it to every
+// layer, as Mistral-7B-v0.1's config (sliding_window 4096) does. A model without one has none.
+bool layer_is_windowed(const ModelSpec& spec, std::uint32_t layer);
+std::uint32_t windowed_layer_count(const ModelSpec& spec);
+// Cache positions one sequence of `context` tokens keeps, summed over the layers: a windowed
+// layer keeps min(context, window), a global one all of them.
+double kv_layer_positions(const ModelSpec& spec, double context);
+// Bytes of one sequence's K and V cache at `context` tokens, windowed layers counted at
+// min(context, window): kv_bytes_per_token / layers x kv_layer_positions.
+double kv_cache_bytes(const ModelSpec& spec, quant::TensorType kv_type, double context);
+
 }  // namespace memwall::model
