@@ -204,6 +204,12 @@ nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape
   params.depth = point.depth;
   params.kv_type = kv == engine::KvType::q8_0 ? quant::TensorType::Q8_0
                    : kv == engine::KvType::f32 ? quant::TensorType::F32 : quant::TensorType::F16;
+  // The load bench runs and the engine's step limits, so that serving predictions time the same steps.
+  params.requests = point.requests;
+  params.warmup = point.warmup;
+  const engine::EngineOptions engine_defaults;
+  params.max_batch_tokens = engine_defaults.max_batch_tokens;
+  params.prefill_budget = engine_defaults.prefill_budget;
   const fit::Prediction pred = fit::predict_point(local, shape, params);
   return {{"pp_tok_s", pred.pp_tok_s}, {"tg_tok_s", pred.tg_tok_s}, {"agg_tok_s", pred.agg_tok_s},
           {"ttft_ms", pred.ttft_ms}, {"basis", pred.basis}};

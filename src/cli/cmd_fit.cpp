@@ -8,6 +8,7 @@
 #include "fit_printer.hpp"
 #include "memwall/fit/advisor.hpp"
 #include "memwall/fit/calibrate.hpp"
+#include "memwall/fit/compare.hpp"
 #include "memwall/model/presets.hpp"
 
 namespace memwall::cli {
@@ -31,6 +32,7 @@ struct TargetOptions {
 struct FitCliOptions : TargetOptions {
   std::string hardware = "local";
   std::string calibrate;
+  std::string compare;
 };
 
 // A failure and the exit code it deserves: a bad name or value is a usage error, a file that
@@ -77,12 +79,34 @@ bool is_file(const std::string& name) {
   return name.ends_with(".gguf") || name.find('/') != std::string::npos || std::filesystem::exists(name);
 }
 
-Outcome<fit::ModelCandidates> resolve_model(const std::string& name, const std::vector<model::Scheme>& schemes) {
-  if (is_file(name)) {
-    Result<fit::ModelShape> shape = fit::shape_from_gguf(name);
-    if (!shape.ok()) return Failure{kExitRuntimeError, shape.error().message};
-    return fit::ModelCandidates{name, {std::move(shape).value()}};
+// A file as it is; with --quant, a float file requantized to each scheme (as the engine does at
+// load), and a quantized one only at its own scheme: requantizing it again is a usage error.
+Outcome<fit::ModelCandidates> resolve_file(const std::string& name, const std::vector<model::Scheme>& schemes,
+                                           bool quant_given) {
+  Result<fit::ModelShape> shape = fit::shape_from_gguf(name);
+  if (!shape.ok()) return Failure{kExitRuntimeError, shape.error().message};
+  if (!quant_given) return fit::ModelCandidates{name, {std::move(shape).value()}};
+  if (shape->quantized) {
+    const bool own = schemes.size() == 1 && shape->scheme == schemes.front();
+    if (own) return fit::ModelCandidates{name, {std::move(shape).value()}};
+    const std::string type = shape->scheme ? std::string(model::scheme_info(*shape->scheme).name) : "a mix of types";
+    return Failure{kExitUsageError,
+                   fmt::format("--quant: {} is already quantized ({}); only F32, F16 and BF16 files can be "
+                               "requantized: give the float file, or drop --quant to size this one as it is",
+                               name, type)};
   }
+  fit::ModelCandidates c{name, {}};
+  for (model::Scheme s : schemes) {
+    Result<fit::ModelShape> requantized = fit::shape_from_gguf(name, s);
+    if (!requantized.ok()) return Failure{kExitRuntimeError, requantized.error().message};
+    c.schemes.push_back(std::move(requantized).value());
+  }
+  return c;
+}
+
+Outcome<fit::ModelCandidates> resolve_model(const std::string& name, const std::vector<model::Scheme>& schemes,
+                                            bool quant_given) {
+  if (is_file(name)) return resolve_file(name, schemes, quant_given);
   Result<model::Preset> preset = model::find_preset(name);
   if (!preset.ok()) return Failure{kExitUsageError, "--model: " + preset.error().message};
   fit::ModelCandidates c{preset->spec.name, {}};
@@ -106,7 +130,7 @@ Outcome<std::vector<fit::ModelCandidates>> resolve_models(const TargetOptions& o
   if (auto* f = std::get_if<Failure>(&schemes)) return *f;
   std::vector<fit::ModelCandidates> models;
   for (const std::string& name : names) {
-    auto m = resolve_model(name, std::get<0>(schemes));
+    auto m = resolve_model(name, std::get<0>(schemes), !o.schemes.empty());
     if (auto* f = std::get_if<Failure>(&m)) return *f;
     models.push_back(std::move(std::get<0>(m)));
   }
@@ -145,8 +169,22 @@ int run_calibrate(const FitCliOptions& o) {
   return kExitOk;
 }
 
+int run_compare(const FitCliOptions& o) {
+  if (o.hardware != "local") return fail(kExitUsageError, "--compare checks this machine's runs: it takes no --hardware");
+  auto local = resolve_hardware("local");
+  if (auto* f = std::get_if<Failure>(&local)) return fail(f->code, f->message);
+  Result<std::vector<nlohmann::json>> records = fit::read_bench_records(o.compare);
+  if (!records.ok()) return fail(kExitRuntimeError, records.error().message);
+  const fit::Comparison c = fit::compare_records(std::get<0>(local), *records);
+  if (c.rows.empty()) return fail(kExitRuntimeError, o.compare + ": no usable record of this machine's built-in engine");
+  std::cout << (o.json ? fit::comparison_to_json(c).dump(2) + "\n" : format_comparison(c));
+  return kExitOk;
+}
+
 int run_fit_command(const FitCliOptions& o) {
+  if (!o.calibrate.empty() && !o.compare.empty()) return fail(kExitUsageError, "--calibrate and --compare: one at a time");
   if (!o.calibrate.empty()) return run_calibrate(o);
+  if (!o.compare.empty()) return run_compare(o);
   auto models = resolve_models(o);
   if (auto* f = std::get_if<Failure>(&models)) return fail(f->code, f->message);
   auto hw = resolve_hardware(o.hardware);
@@ -176,7 +214,7 @@ int run_plan_command(const TargetOptions& o) {
 }
 
 void add_target_options(CLI::App& app, TargetOptions& o) {
-  app.add_option("--quant", o.schemes, "Schemes (default: F16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q3_K_M, Q2_K)")
+  app.add_option("--quant", o.schemes, "Schemes (default: F16, Q8_0, Q6_K, Q5_K_M, Q4_K_M, Q3_K_M, Q2_K); a F32/F16/BF16 file is requantized to each, a quantized file only takes its own")
       ->delimiter(',');
   app.add_option("--context", o.context, "Tokens per sequence the memory must hold; speeds are at this context")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
@@ -202,6 +240,9 @@ Command setup_fit(CLI::App& parent) {
   app->add_option("--min-tok-s", o->min_tok_s, "Target: slowest acceptable tok/s per user")->check(CLI::PositiveNumber);
   app->add_option("--calibrate", o->calibrate,
                   "Fit this machine's efficiencies to memwall bench records (JSON Lines) and keep them")
+      ->type_name("RESULTS.jsonl");
+  app->add_option("--compare", o->compare,
+                  "Predicted beside measured for every point of memwall bench records (JSON Lines) of this machine")
       ->type_name("RESULTS.jsonl");
   return {app, [o] { return run_fit_command(*o); }};
 }

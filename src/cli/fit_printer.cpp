@@ -27,8 +27,8 @@ std::string hardware_lines(const fit::Hardware& hw) {
       hw.bandwidth_basis, num(hw.compute_tflops), hw.compute_basis,
       hw.int8_tops ? fmt::format(", {} int8 TOPS", num(*hw.int8_tops)) : "");
   const fit::Efficiency& e = hw.efficiency;
-  out += fmt::format("efficiency decode {:.2f} of bandwidth + {:.0f} us per layer and step, prefill {:.2f} of peak: {}\n",
-                     e.decode_bandwidth, e.step_overhead_us_per_layer, e.prefill_compute, e.source);
+  out += fmt::format("efficiency {:.2f} of bandwidth + {:.0f} us per layer and step, {:.2f} of compute peak, overlap {:.2f}: {}\n",
+                     e.decode_bandwidth, e.step_overhead_us_per_layer, e.compute, e.compute_overlap, e.source);
   if (!e.calibrated && hw.name == "local") out += "           (not calibrated: 'memwall fit --calibrate RESULTS.jsonl')\n";
   return out;
 }
@@ -129,6 +129,21 @@ std::string format_plan(const fit::PlanReport& r) {
   return out;
 }
 
+std::string format_comparison(const fit::Comparison& c) {
+  TextTable table({"model", "point", "metric", "measured", "predicted", "error"});
+  for (const fit::ComparisonRow& row : c.rows) {
+    table.add_row({row.model, row.point, row.metric, num(row.measured), num(row.predicted),
+                   fmt::format("{:+.1f}%", 100 * row.error())});
+  }
+  std::string out = table.render(0) + '\n';
+  for (const fit::ComparisonSummary& s : c.summary) {
+    out += fmt::format("{}: {} points, median |error| {:.1f}%, max {:.1f}%, within 10%: {}, within 20%: {}\n", s.metric,
+                       s.points, 100 * s.median_abs_error, 100 * s.max_abs_error, s.within_10, s.within_20);
+  }
+  if (c.skipped > 0) out += fmt::format("{} records skipped (other machines, failed, servers, open loop, unknown models)\n", c.skipped);
+  return out;
+}
+
 std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationReport& r, const std::string& stored_at) {
   const fit::Calibration& c = r.calibration;
   const fit::Efficiency d = fit::default_efficiency(hw.device_class);
@@ -137,17 +152,20 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   eff.add_row({"decode, of read bandwidth", fmt::format("{:.3f}", d.decode_bandwidth), fmt::format("{:.3f}", c.efficiency.decode_bandwidth)});
   eff.add_row({"step overhead, us per layer", fmt::format("{:.1f}", d.step_overhead_us_per_layer),
                fmt::format("{:.1f}", c.efficiency.step_overhead_us_per_layer)});
-  eff.add_row({"prefill, of compute peak", fmt::format("{:.3f}", d.prefill_compute), fmt::format("{:.3f}", c.efficiency.prefill_compute)});
+  eff.add_row({"compute, of compute peak", fmt::format("{:.3f}", d.compute), fmt::format("{:.3f}", c.efficiency.compute)});
+  eff.add_row({"overlap of memory and compute", fmt::format("{:.2f}", d.compute_overlap),
+               fmt::format("{:.2f}", c.efficiency.compute_overlap)});
   out += eff.render(2);
-  out += fmt::format("  fitted on {} tg points (rms error {:.1f}%) and {} pp points (rms error {:.1f}%); skipped: {} of "
-                     "other machines, {} not ok, {} unusable\n",
+  out += fmt::format("  fitted on {} tg points (rms error {:.1f}%), {} pp points (rms error {:.1f}%) and {} serving points "
+                     "(rms error {:.1f}%); skipped: {} of other machines, {} not ok, {} unusable\n",
                      c.decode_points, 100 * c.decode_rms_rel_error, c.prefill_points, 100 * c.prefill_rms_rel_error,
-                     r.skipped_other_machine, r.skipped_not_ok, r.skipped_unusable);
-  TextTable points({"test", "model", "scheme", "prompt", "gen", "depth", "measured tok/s", "fitted tok/s", "error"});
+                     c.serving_points, 100 * c.serving_rms_rel_error, r.skipped_other_machine, r.skipped_not_ok,
+                     r.skipped_unusable);
+  TextTable points({"test", "model", "users", "prompt", "gen", "depth", "metric", "measured", "fitted", "error"});
   for (const fit::CalibrationRow& row : r.rows) {
-    points.add_row({row.test, row.model, row.scheme, std::to_string(row.prompt), std::to_string(row.gen),
-                    std::to_string(row.depth), num(row.measured_tok_s), num(row.fitted_tok_s),
-                    fmt::format("{:+.1f}%", 100 * (row.fitted_tok_s / row.measured_tok_s - 1))});
+    points.add_row({row.test, row.model, std::to_string(row.users), std::to_string(row.prompt), std::to_string(row.gen),
+                    std::to_string(row.depth), row.metric, num(row.measured), num(row.fitted),
+                    fmt::format("{:+.1f}%", 100 * (row.fitted / row.measured - 1))});
   }
   out += '\n';
   out += points.render(2);

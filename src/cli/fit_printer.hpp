@@ -3,6 +3,7 @@
 
 #include "memwall/fit/advisor.hpp"
 #include "memwall/fit/calibrate.hpp"
+#include "memwall/fit/compare.hpp"
 
 namespace memwall::cli {
 
@@ -10,6 +11,7 @@ namespace memwall::cli {
 // smallest scheme when none meets the targets).
 std::string format_fit(const fit::FitReport& report, bool every_scheme);
 std::string format_plan(const fit::PlanReport& report);
+std::string format_comparison(const fit::Comparison& comparison);
 std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationReport& report,
                                const std::string& stored_at);
 

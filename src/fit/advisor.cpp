@@ -45,7 +45,7 @@ Requirement requirement_for(const ModelShape& shape, const Targets& t) {
   Requirement r;
   r.shape = shape;
   r.memory_bytes = shape.weight_bytes +
-                   static_cast<std::uint64_t>(shape.kv_bytes_per_token(t.kv_type) * static_cast<double>(t.context) * users);
+                   static_cast<std::uint64_t>(shape.kv_bytes(t.kv_type, static_cast<double>(t.context)) * users);
   r.effective_bandwidth_gbps = decode_bytes_per_step(shape, point) * min_tok_s / 1e9;
   r.decode_tflops = users * shape.flops_per_token(decode_context(point)) * min_tok_s / 1e12;
   if (t.max_ttft_ms) {

@@ -1,30 +1,139 @@
 #include "memwall/fit/calibrate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <ctime>
-#include <sstream>
 
-#include "memwall/fit/memory.hpp"
-#include "memwall/fit/model_shape.hpp"
-#include "memwall/model/presets.hpp"
-#include "memwall/util/files.hpp"
+#include "bench_records.hpp"
+#include "memwall/fit/schedule.hpp"
+#include "memwall/fit/step_model.hpp"
 
 namespace memwall::fit {
 namespace {
 
 using nlohmann::json;
 
-// One usable measurement, reduced to what the speed model needs.
-struct Measured {
+// One measured time and the steps it is the weighted sum of, at full bandwidth and peak.
+struct Observation {
   CalibrationRow row;
-  double seconds = 0;        // one decode step (tg) or the whole prompt (pp)
-  double full_speed_s = 0;   // tg: the step's bytes at the full measured bandwidth
-  double n_layers = 0;
-  double flops = 0;          // pp: FLOPs of the prompt
-  double chunks = 0;         // pp: micro-batches
-  double peak_flops = 0;     // pp: the compute peak that applies
+  double seconds = 0;
+  std::vector<StepCost> costs;
+  std::vector<double> weights;
+  double layers = 0;
+  double tokens = 0;  // > 0: shown as tokens / seconds; 0: shown in ms
 };
+
+// The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
+// overhead seconds per layer and step, seconds per second of full-peak arithmetic (1 / compute
+// efficiency).
+using Theta = std::array<double, 3>;
+
+double step_time(const Theta& t, double overlap, double layers, const StepCost& c) {
+  const double m = t[0] * c.memory_s, k = t[2] * c.compute_s;
+  return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * t[1];
+}
+
+double model_seconds(const Observation& o, const Theta& t, double overlap) {
+  double s = 0;
+  for (std::size_t i = 0; i < o.costs.size(); ++i) s += o.weights[i] * step_time(t, overlap, o.layers, o.costs[i]);
+  return s;
+}
+
+// The observation's time is linear in theta once it is known, step by step, whether memory or
+// arithmetic is the larger part: these are its coefficients.
+Theta features(const Observation& o, const Theta& t, double overlap) {
+  Theta f{0, 0, 0};
+  for (std::size_t i = 0; i < o.costs.size(); ++i) {
+    const bool memory_larger = t[0] * o.costs[i].memory_s >= t[2] * o.costs[i].compute_s;
+    f[0] += o.weights[i] * o.costs[i].memory_s * (memory_larger ? 1 : 1 - overlap);
+    f[1] += o.weights[i] * o.layers;
+    f[2] += o.weights[i] * o.costs[i].compute_s * (memory_larger ? 1 - overlap : 1);
+  }
+  return f;
+}
+
+// Weighted least squares (each observation counts by its relative error) over the free unknowns;
+// the others stay at their value in `t`. False when the points cannot separate the free ones.
+bool solve(const std::vector<Observation>& obs, double overlap, const std::array<bool, 3>& free, Theta& t) {
+  std::array<std::array<double, 4>, 3> a{};  // normal equations, augmented
+  std::array<int, 3> index{};
+  int n = 0;
+  for (int j = 0; j < 3; ++j) {
+    if (free[static_cast<std::size_t>(j)]) index[static_cast<std::size_t>(n++)] = j;
+  }
+  for (const Observation& o : obs) {
+    const Theta f = features(o, t, overlap);
+    double y = o.seconds;
+    for (int j = 0; j < 3; ++j) {
+      if (!free[static_cast<std::size_t>(j)]) y -= f[static_cast<std::size_t>(j)] * t[static_cast<std::size_t>(j)];
+    }
+    const double w = 1 / (o.seconds * o.seconds);
+    for (int r = 0; r < n; ++r) {
+      const double fr = f[static_cast<std::size_t>(index[static_cast<std::size_t>(r)])];
+      for (int c = 0; c < n; ++c) a[r][c] += w * fr * f[static_cast<std::size_t>(index[static_cast<std::size_t>(c)])];
+      a[r][3] += w * fr * y;
+    }
+  }
+  // Gauss-Jordan with partial pivoting on at most 3 unknowns.
+  for (int c = 0; c < n; ++c) {
+    int pivot = c;
+    for (int r = c + 1; r < n; ++r) pivot = std::abs(a[r][c]) > std::abs(a[pivot][c]) ? r : pivot;
+    std::swap(a[c], a[pivot]);
+    if (!(std::abs(a[c][c]) > 1e-12 * std::max(1e-300, std::abs(a[0][0]) + std::abs(a[n - 1][n - 1])))) return false;
+    for (int r = 0; r < n; ++r) {
+      if (r == c) continue;
+      const double factor = a[r][c] / a[c][c];
+      for (int k = c; k < 4; ++k) a[r][k] -= factor * a[c][k];
+    }
+  }
+  for (int r = 0; r < n; ++r) t[static_cast<std::size_t>(index[static_cast<std::size_t>(r)])] = a[r][3] / a[r][r];
+  return true;
+}
+
+// Free unknowns, dropping those the points cannot carry: the compute efficiency without pp or
+// serving points, the overhead when it comes out negative or inseparable from the bandwidth
+// (one model size), then anything that is not positive. Dropped ones keep the class default.
+Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults, bool compute_seen) {
+  std::array<bool, 3> free{true, true, compute_seen};
+  Theta t = defaults;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    Theta trial = t;
+    // For a partly overlapped step, which side is larger depends on theta: iterate to a fixed point.
+    bool ok = true;
+    for (int i = 0; i < 30 && ok; ++i) {
+      const Theta before = trial;
+      ok = solve(obs, overlap, free, trial);
+      if (ok && std::abs(trial[0] - before[0]) <= 1e-12 * std::abs(before[0]) &&
+          std::abs(trial[2] - before[2]) <= 1e-12 * std::abs(before[2]))
+        break;
+    }
+    if (ok && trial[0] > 0 && trial[1] >= 0 && trial[2] > 0) return trial;
+    if (free[1] && (!ok || trial[1] < 0)) {
+      free[1] = false;
+      t[1] = ok ? 0 : defaults[1];
+    } else if (free[2]) {
+      free[2] = false;
+      t[2] = defaults[2];
+    } else {
+      return defaults;
+    }
+  }
+  return t;
+}
+
+double rel_error(const Observation& o, const Theta& t, double overlap) { return model_seconds(o, t, overlap) / o.seconds - 1; }
+
+double rms(const std::vector<Observation>& obs, const Theta& t, double overlap, const std::string& test = "") {
+  double s = 0;
+  int n = 0;
+  for (const Observation& o : obs) {
+    if (!test.empty() && o.row.test != test) continue;
+    s += rel_error(o, t, overlap) * rel_error(o, t, overlap);
+    ++n;
+  }
+  return n ? std::sqrt(s / n) : 0;
+}
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -35,128 +144,58 @@ std::string utc_now() {
   return buffer;
 }
 
-double number_at(const json& j, const json::json_pointer& ptr) {
-  return j.contains(ptr) && j.at(ptr).is_number() ? j.at(ptr).get<double>() : 0.0;
-}
-
-std::string string_at(const json& j, const json::json_pointer& ptr) {
-  return j.contains(ptr) && j.at(ptr).is_string() ? j.at(ptr).get<std::string>() : std::string();
-}
-
-// The preset's shape at the record's scheme, when the record names a preset and a scheme.
-std::optional<ModelShape> preset_shape(const std::string& model_name, const std::string& scheme_name) {
-  if (!model_name.starts_with("preset:")) return std::nullopt;
-  Result<model::Preset> preset = model::find_preset(model_name);
-  const std::optional<model::Scheme> scheme = model::scheme_from_name(scheme_name);
-  if (!preset.ok() || !scheme) return std::nullopt;
-  return shape_from_preset(preset->spec, *scheme);
-}
-
-bool scheme_is_quantized(const std::string& scheme) {
-  return scheme != "F32" && scheme != "F16" && scheme != "BF16";
-}
-
-// A tg or pp record with the numbers the speed model needs, reduced; nullopt otherwise.
-std::optional<Measured> reduce(const Hardware& local, const json& r) {
-  const json::json_pointer p("/point");
-  const std::string test = string_at(r, p / "test");
-  CalibrationRow row{test, string_at(r, p / "model"), string_at(r, p / "scheme"),
-                     static_cast<std::int64_t>(number_at(r, p / "prompt")),
-                     static_cast<std::int64_t>(number_at(r, p / "gen")),
-                     static_cast<std::int64_t>(number_at(r, p / "depth")), 0, 0};
-  row.measured_tok_s = number_at(r, json::json_pointer("/stats/" + test + "_tok_s/median"));
-  const double read_gbs = number_at(r, json::json_pointer("/roofline/read_gbs"));
-  Measured m;
-  m.row = row;
-  m.n_layers = number_at(r, json::json_pointer("/model/n_layer"));
-  const std::optional<ModelShape> shape = preset_shape(row.model, row.scheme);
-  if (m.n_layers == 0 && shape) m.n_layers = shape->spec.n_layers;
-  if (row.measured_tok_s <= 0 || m.n_layers == 0) return std::nullopt;
-  if (test == "tg") {
-    const double context = static_cast<double>(row.depth + row.prompt) + static_cast<double>(row.gen) / 2;
-    double weights = number_at(r, json::json_pointer("/model/active_weight_bytes"));
-    double kv = number_at(r, json::json_pointer("/model/kv_bytes_per_token"));
-    if (weights == 0 && shape) weights = shape->weight_bytes_per_step(1);
-    if (kv == 0 && shape) kv = shape->kv_bytes_per_token(quant::TensorType::F16);
-    const double bandwidth = read_gbs > 0 ? read_gbs : local.bandwidth_gbps;
-    if (weights == 0 || bandwidth <= 0) return std::nullopt;
-    m.seconds = 1.0 / row.measured_tok_s;
-    m.full_speed_s = (weights + kv * context) / (bandwidth * 1e9);
-    return m;
+Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad>& steps,
+                        const std::vector<double>& weights, double peak_flops) {
+  Observation o;
+  o.row = {p.test, "", detail::model_label(p.model, p.scheme), p.params.users, p.params.prompt, p.params.gen,
+           p.params.depth, 0, 0};
+  o.layers = p.shape.spec.n_layers;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (weights[i] == 0) continue;
+    o.costs.push_back(step_cost(p.shape, p.read_gbps * 1e9, peak_flops, steps[i]));
+    o.weights.push_back(weights[i]);
   }
-  if (test == "pp" && row.prompt > 0) {
-    const double p_tokens = static_cast<double>(row.prompt);
-    const double mean_context = static_cast<double>(row.depth) + (p_tokens + 1) / 2;
-    m.flops = shape ? p_tokens * shape->flops_per_token(mean_context)
-                    : p_tokens * 2.0 * number_at(r, json::json_pointer("/model/params_active"));
-    const bool quantized = shape ? shape->quantized : scheme_is_quantized(row.scheme);
-    m.peak_flops = compute_peak_tflops(local, quantized) * 1e12;
-    if (m.flops <= 0 || m.peak_flops <= 0) return std::nullopt;
-    m.seconds = p_tokens / row.measured_tok_s;
-    m.chunks = std::ceil(p_tokens / kBatchTokens);
-    return m;
-  }
-  return std::nullopt;
+  return o;
 }
 
-// Least squares of step = a * full_speed + layers * overhead, weighted so that every point
-// counts by its relative error. Falls back to the class's overhead when the points cannot
-// separate the two (one model at one size), and to no overhead when the fit wants a negative one.
-void fit_decode(const std::vector<Measured>& points, double default_overhead_s, double& a, double& overhead_s) {
-  double sxx = 0, sxl = 0, sll = 0, sxy = 0, sly = 0;
-  for (const Measured& m : points) {
-    const double w = 1.0 / (m.seconds * m.seconds);
-    sxx += w * m.full_speed_s * m.full_speed_s;
-    sxl += w * m.full_speed_s * m.n_layers;
-    sll += w * m.n_layers * m.n_layers;
-    sxy += w * m.full_speed_s * m.seconds;
-    sly += w * m.n_layers * m.seconds;
-  }
-  const double det = sxx * sll - sxl * sxl;
-  if (det > 1e-9 * sxx * sll) {
-    a = (sxy * sll - sly * sxl) / det;
-    overhead_s = (sxx * sly - sxl * sxy) / det;
-    if (overhead_s >= 0 && a > 0) return;
-    overhead_s = 0;
-  } else {
-    overhead_s = default_overhead_s;
-  }
-  a = (sxy - overhead_s * sxl) / sxx;
+// A time in seconds from a record's statistic: tokens / tok/s, or ms / 1000.
+void add(std::vector<Observation>& out, Observation o, const std::string& metric, double seconds, double tokens) {
+  if (!(seconds > 0) || !std::isfinite(seconds) || o.costs.empty()) return;
+  o.row.metric = metric;
+  o.seconds = seconds;
+  o.tokens = tokens;
+  o.row.measured = tokens > 0 ? tokens / seconds : seconds * 1e3;
+  out.push_back(std::move(o));
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double rms(const std::vector<double>& rel) {
-  double s = 0;
-  for (double x : rel) s += x * x;
-  return rel.empty() ? 0 : std::sqrt(s / static_cast<double>(rel.size()));
-}
-
-// Only the full-machine runs: fewer threads measure a smaller machine.
-std::vector<const json*> usable_records(const Hardware& local, const std::vector<json>& records,
-                                        CalibrationReport& report) {
-  std::vector<const json*> out;
-  double max_threads = 0;
-  for (const json& r : records) {
-    if (string_at(r, json::json_pointer("/status")) != "ok") { ++report.skipped_not_ok; continue; }
-    if (string_at(r, json::json_pointer("/provenance/hardware_fingerprint")) != local.fingerprint) {
-      ++report.skipped_other_machine;
-      continue;
-    }
-    if (string_at(r, json::json_pointer("/point/backend")) != "engine") { ++report.skipped_unusable; continue; }
-    max_threads = std::max(max_threads, number_at(r, json::json_pointer("/point/threads")));
-    out.push_back(&r);
+// The observations one record gives: tg and pp one each, a serving point up to three.
+void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<Observation>& out) {
+  const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12;
+  if (p.test == "pp") {
+    const std::vector<StepLoad> steps = prefill_steps(p.shape, p.params.prompt, p.params.depth, p.params.kv_type);
+    const double tok_s = detail::record_stat(r, "pp_tok_s", "median");
+    const auto prompt = static_cast<double>(p.params.prompt);
+    add(out, observation(p, steps, std::vector<double>(steps.size(), 1.0), peak), "pp tok/s", prompt / tok_s, prompt);
+    return;
   }
-  std::erase_if(out, [&](const json* r) {
-    const bool fewer = number_at(*r, json::json_pointer("/point/threads")) < max_threads;
-    report.skipped_unusable += fewer;
-    return fewer;
-  });
-  return out;
+  if (p.test == "tg") {
+    // bench's tg: a one-token prompt, then `gen` timed decode steps of one sequence.
+    ServingLoad one{1, 1, p.params.gen + 1, p.params.depth, 1, 0, 512, 512, p.params.kv_type};
+    const Schedule s = closed_loop_schedule(p.shape, one);
+    const double tok_s = detail::record_stat(r, "tg_tok_s", "median");
+    add(out, observation(p, s.steps, serving_weights(s).tpot, peak), "tg tok/s", 1 / tok_s, 1);
+    return;
+  }
+  const Schedule s = closed_loop_schedule(p.shape, serving_load(p.params));
+  const ServingWeights w = serving_weights(s);
+  const double agg = detail::record_stat(r, "agg_tok_s", "median");
+  add(out, observation(p, s.steps, w.window, peak), "agg tok/s", w.window_tokens / agg, w.window_tokens);
+  if (w.has_tpot) add(out, observation(p, s.steps, w.tpot, peak), "TPOT ms (mean)", detail::record_stat(r, "tpot_ms", "mean") / 1e3, 0);
+  add(out, observation(p, s.steps, w.ttft, peak), "TTFT ms (mean)", detail::record_stat(r, "ttft_ms", "mean") / 1e3, 0);
+}
+
+int count(const std::vector<Observation>& obs, const std::string& test) {
+  return static_cast<int>(std::count_if(obs.begin(), obs.end(), [&](const Observation& o) { return o.row.test == test; }));
 }
 
 }  // namespace
@@ -164,82 +203,69 @@ std::vector<const json*> usable_records(const Hardware& local, const std::vector
 Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<json>& records,
                                     const std::string& source_name) {
   CalibrationReport report;
-  std::vector<Measured> tg, pp;
-  for (const json* r : usable_records(local, records, report)) {
-    const std::optional<Measured> m = reduce(local, *r);
-    if (!m) {
-      ++report.skipped_unusable;
-      continue;
-    }
-    (m->row.test == "tg" ? tg : pp).push_back(*m);
+  detail::RecordSkips skips;
+  std::vector<Observation> obs;
+  int serving_records = 0;
+  for (const json* r : detail::usable_records(local, records, skips)) {
+    const std::optional<detail::RecordPoint> p = detail::record_point(local, *r);
+    const std::size_t before = obs.size();
+    if (p) observe(local, *r, *p, obs);
+    if (obs.size() == before) ++skips.unusable;
+    if (p && p->test == "serve" && obs.size() > before) ++serving_records;
   }
-  if (tg.empty()) {
-    return make_error("{}: no usable tg point of this machine ({}) among {} records ({} of other machines, {} not ok, "
-                      "{} unusable)", source_name, local.fingerprint, records.size(), report.skipped_other_machine,
-                      report.skipped_not_ok, report.skipped_unusable);
+  report.skipped_other_machine = skips.other_machine;
+  report.skipped_not_ok = skips.not_ok;
+  report.skipped_unusable = skips.unusable;
+  if (count(obs, "tg") + serving_records == 0) {
+    return make_error("{}: no usable tg or serving point of this machine ({}) among {} records ({} of other machines, "
+                      "{} not ok, {} unusable)", source_name, local.fingerprint, records.size(), skips.other_machine,
+                      skips.not_ok, skips.unusable);
   }
-  const Efficiency defaults = default_efficiency(local.device_class);
-  double a = 1, overhead_s = 0;
-  fit_decode(tg, defaults.step_overhead_us_per_layer * 1e-6, a, overhead_s);
+  const Efficiency d = default_efficiency(local.device_class);
+  const Theta defaults{1 / d.decode_bandwidth, d.step_overhead_us_per_layer * 1e-6, 1 / d.compute};
+  const bool compute_seen = count(obs, "pp") + serving_records > 0;
+  // The overlap only shows when steps carry several tokens: serving points.
+  std::vector<double> overlaps{d.compute_overlap};
+  if (serving_records > 0) overlaps = {0, 0.25, 0.5, 0.75, 1};
+  double best_rms = INFINITY, overlap = d.compute_overlap;
+  Theta theta = defaults;
+  for (double ov : overlaps) {
+    const Theta t = fit_linear(obs, ov, defaults, compute_seen);
+    if (const double e = rms(obs, t, ov); e < best_rms) best_rms = e, theta = t, overlap = ov;
+  }
+
   Calibration& c = report.calibration;
   c.fingerprint = local.fingerprint;
-  c.efficiency.decode_bandwidth = 1.0 / a;
-  c.efficiency.step_overhead_us_per_layer = overhead_s * 1e6;
-  std::vector<double> rel;
-  for (const Measured& m : tg) {
-    CalibrationRow row = m.row;
-    row.fitted_tok_s = 1.0 / (a * m.full_speed_s + m.n_layers * overhead_s);
-    rel.push_back(row.fitted_tok_s / row.measured_tok_s - 1);
-    report.rows.push_back(row);
+  c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[2], overlap, true, ""};
+  c.decode_points = count(obs, "tg");
+  c.prefill_points = count(obs, "pp");
+  c.serving_points = serving_records;
+  c.decode_rms_rel_error = rms(obs, theta, overlap, "tg");
+  c.prefill_rms_rel_error = rms(obs, theta, overlap, "pp");
+  c.serving_rms_rel_error = rms(obs, theta, overlap, "serve");
+  for (Observation& o : obs) {
+    const double s = model_seconds(o, theta, overlap);
+    o.row.fitted = o.tokens > 0 ? o.tokens / s : s * 1e3;
+    report.rows.push_back(o.row);
   }
-  c.decode_points = static_cast<int>(tg.size());
-  c.decode_rms_rel_error = rms(rel);
-
-  std::vector<double> prefill_eff;
-  for (const Measured& m : pp) {
-    const double compute_s = m.seconds - m.chunks * m.n_layers * overhead_s;
-    if (compute_s > 0) prefill_eff.push_back(m.flops / (compute_s * m.peak_flops));
+  if (c.prefill_points + serving_records == 0) {
+    report.warnings.push_back("no usable pp or serving point: the compute efficiency stays the class default");
   }
-  c.efficiency.prefill_compute = prefill_eff.empty() ? defaults.prefill_compute : median(prefill_eff);
-  if (prefill_eff.empty()) report.warnings.push_back("no usable pp point: prefill efficiency stays the class default");
-  rel.clear();
-  for (const Measured& m : pp) {
-    CalibrationRow row = m.row;
-    const double seconds = m.flops / (m.peak_flops * c.efficiency.prefill_compute) + m.chunks * m.n_layers * overhead_s;
-    row.fitted_tok_s = static_cast<double>(row.prompt) / seconds;
-    rel.push_back(row.fitted_tok_s / row.measured_tok_s - 1);
-    report.rows.push_back(row);
-  }
-  c.prefill_points = static_cast<int>(prefill_eff.size());
-  c.prefill_rms_rel_error = rms(rel);
   if (c.efficiency.decode_bandwidth > 1.0) {
-    report.warnings.push_back(fmt::format("decode streams at {:.2f}x the probe's read bandwidth: part of the weights "
+    report.warnings.push_back(fmt::format("steps stream at {:.2f}x the probe's read bandwidth: part of the weights "
                                           "may sit in cache, or the probe ran on a busy machine",
                                           c.efficiency.decode_bandwidth));
   }
   c.results_file = source_name;
   c.timestamp_utc = utc_now();
-  c.efficiency.calibrated = true;
-  c.efficiency.source = fmt::format("calibrated on this machine from {} ({} tg, {} pp points, {})", source_name,
-                                    c.decode_points, c.prefill_points, c.timestamp_utc);
+  c.efficiency.source = calibration_source(c);
   return report;
 }
 
 Result<CalibrationReport> calibrate_file(const Hardware& local, const std::filesystem::path& results) {
-  Result<std::string> text = read_file(results);
-  if (!text.ok()) return text.error();
-  std::vector<json> records;
-  std::istringstream lines(*text);
-  std::string line;
-  for (int number = 1; std::getline(lines, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      return make_error("{}:{}: not a JSON object", results.string(), number);
-    }
-    records.push_back(std::move(j));
-  }
-  return calibrate(local, records, results.string());
+  Result<std::vector<json>> records = detail::read_records(results);
+  if (!records.ok()) return records.error();
+  return calibrate(local, *records, results.string());
 }
 
 }  // namespace memwall::fit

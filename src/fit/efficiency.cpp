@@ -15,41 +15,44 @@ struct ClassDefaults {
 };
 
 // Each class's numbers were fitted once on the llama.cpp measurements named here (llama-bench,
-// batch 1, pp512 / tg128), never per device; results/fit.md checks them against other devices of
-// the class. Decode: two points of different bytes per token give the efficiency and the
-// overhead; with one point the overhead is borrowed from nvidia-consumer. Prefill: FLOPs per
-// second over the peak the profiles state. Classes without public data of their own borrow the
-// nearest fitted class and say so.
+// batch 1, full offload), never per device; results/fit.md and scripts/fit-vs-public.py check them
+// against other devices of the class. Decode: two points of different bytes per step give the
+// bandwidth efficiency and the per-step overhead; with one point the overhead is borrowed from
+// nvidia-consumer. Compute: FLOPs per second of the prompt steps over the peak the profiles
+// state (the geometric mean when there are two points). Overlap: 1 (the larger of memory and
+// arithmetic) for every class, since the public points are single-sequence and cannot tell; a
+// calibration with serving points measures it (0 on the CPU host of results/fit.md). Classes
+// without public data of their own borrow the nearest fitted class and say so.
 const std::array<ClassDefaults, 7> kClasses{{
     {DeviceClass::apple_gpu, "apple-gpu",
-     {0.76, 117.0, 0.76, false,
+     {0.76, 117.0, 0.670, 1.0, false,
       "default for apple-gpu, fitted on M2 Ultra (llama.cpp PR #10238: llama 3B F16 and Q4_0)"},
      0.5},
     {DeviceClass::nvidia_consumer, "nvidia-consumer",
-     {0.84, 22.7, 0.57, false,
+     {0.84, 22.7, 0.555, 1.0, false,
       "default for nvidia-consumer, fitted on RTX 3060 and RTX 5080 (llama.cpp discussion "
       "#15013: llama 7B Q4_0)"},
      0.6},
     {DeviceClass::nvidia_datacenter, "nvidia-datacenter",
-     {0.44, 22.7, 0.23, false,
+     {0.44, 22.7, 0.223, 1.0, false,
       "default for nvidia-datacenter, fitted on A100 80GB (llama.cpp discussion #15013: llama 7B "
       "Q4_0; step overhead of nvidia-consumer)"},
      0.6},
     {DeviceClass::nvidia_soc, "nvidia-soc",
-     {0.84, 22.7, 0.57, false,
+     {0.84, 22.7, 0.555, 1.0, false,
       "default for nvidia-soc: no public data fitted, nvidia-consumer's numbers (same CUDA kernels)"},
      0.5},
     {DeviceClass::amd_gpu, "amd-gpu",
-     {0.84, 22.7, 0.57, false,
-      "default for amd-gpu: no public data fitted, nvidia-consumer's numbers (same ggml kernels "
-      "through HIP)"},
+     {0.76, 98.0, 0.46, 1.0, false,
+      "default for amd-gpu, fitted on RX 7900 XTX (llama.cpp PR #26284: llama 8B Q4_K_M, ROCm) and "
+      "RX 6700 XT (llama.cpp PR #5835: Mistral 7B Q4_0, ROCm)"},
      0.6},
     {DeviceClass::amd_apu, "amd-apu",
-     {0.84, 22.7, 0.57, false,
-      "default for amd-apu: no public data fitted, nvidia-consumer's numbers"},
+     {0.76, 98.0, 0.46, 1.0, false,
+      "default for amd-apu: no public data fitted, amd-gpu's numbers (same ROCm kernels)"},
      0.5},
     {DeviceClass::cpu, "cpu",
-     {0.67, 0.0, 0.23, false,
+     {0.67, 0.0, 0.217, 1.0, false,
       "default for cpu, fitted on i9-13900K DDR5-6400 (llama.cpp issue #34: 7B tg128) and Ryzen 9 "
       "7950X (ik_llama.cpp PR #121: Llama-3.1-8B pp512); no step overhead"},
      0.25},
@@ -62,7 +65,16 @@ const ClassDefaults& defaults(DeviceClass c) {
   return kClasses.back();
 }
 
+// Version 1 had no serving constants and a step model without overlap: its numbers do not carry
+// over, so it is ignored (the class default applies until the next --calibrate).
+constexpr int kCalibrationVersion = 2;
+
 }  // namespace
+
+std::string calibration_source(const Calibration& c) {
+  return fmt::format("calibrated on this machine from {} ({} tg, {} pp, {} serving points, {})", c.results_file,
+                     c.decode_points, c.prefill_points, c.serving_points, c.timestamp_utc);
+}
 
 std::string_view device_class_name(DeviceClass c) { return defaults(c).name; }
 
@@ -89,38 +101,43 @@ std::string calibration_path(const std::string& fingerprint) {
 
 nlohmann::json calibration_to_json(const Calibration& c) {
   return {{"schema", "memwall.fit-calibration"},
-          {"schema_version", 1},
+          {"schema_version", kCalibrationVersion},
           {"fingerprint", c.fingerprint},
           {"decode_bandwidth_efficiency", c.efficiency.decode_bandwidth},
           {"step_overhead_us_per_layer", c.efficiency.step_overhead_us_per_layer},
-          {"prefill_compute_efficiency", c.efficiency.prefill_compute},
+          {"compute_efficiency", c.efficiency.compute},
+          {"compute_overlap", c.efficiency.compute_overlap},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
+          {"serving_points", c.serving_points},
           {"decode_rms_rel_error", c.decode_rms_rel_error},
           {"prefill_rms_rel_error", c.prefill_rms_rel_error},
+          {"serving_rms_rel_error", c.serving_rms_rel_error},
           {"results_file", c.results_file},
           {"timestamp", c.timestamp_utc}};
 }
 
 Result<Calibration> calibration_from_json(const nlohmann::json& j) {
   try {
-    if (j.at("schema") != "memwall.fit-calibration" || j.at("schema_version") != 1) {
-      return make_error("not a memwall.fit-calibration record of version 1");
+    if (j.at("schema") != "memwall.fit-calibration" || j.at("schema_version") != kCalibrationVersion) {
+      return make_error("not a memwall.fit-calibration record of version {}", kCalibrationVersion);
     }
     Calibration c;
     j.at("fingerprint").get_to(c.fingerprint);
     j.at("decode_bandwidth_efficiency").get_to(c.efficiency.decode_bandwidth);
     j.at("step_overhead_us_per_layer").get_to(c.efficiency.step_overhead_us_per_layer);
-    j.at("prefill_compute_efficiency").get_to(c.efficiency.prefill_compute);
+    j.at("compute_efficiency").get_to(c.efficiency.compute);
+    j.at("compute_overlap").get_to(c.efficiency.compute_overlap);
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
+    j.at("serving_points").get_to(c.serving_points);
     j.at("decode_rms_rel_error").get_to(c.decode_rms_rel_error);
     j.at("prefill_rms_rel_error").get_to(c.prefill_rms_rel_error);
+    j.at("serving_rms_rel_error").get_to(c.serving_rms_rel_error);
     j.at("results_file").get_to(c.results_file);
     j.at("timestamp").get_to(c.timestamp_utc);
     c.efficiency.calibrated = true;
-    c.efficiency.source = fmt::format("calibrated on this machine from {} ({} tg, {} pp points, {})",
-                                      c.results_file, c.decode_points, c.prefill_points, c.timestamp_utc);
+    c.efficiency.source = calibration_source(c);
     return c;
   } catch (const nlohmann::json::exception& e) {
     return make_error("calibration: {}", e.what());

@@ -219,7 +219,8 @@ json hardware_to_json(const Hardware& hw) {
           {"efficiency",
            {{"decode_bandwidth", hw.efficiency.decode_bandwidth},
             {"step_overhead_us_per_layer", hw.efficiency.step_overhead_us_per_layer},
-            {"prefill_compute", hw.efficiency.prefill_compute},
+            {"compute", hw.efficiency.compute},
+            {"compute_overlap", hw.efficiency.compute_overlap},
             {"calibrated", hw.efficiency.calibrated},
             {"source", hw.efficiency.source}}}};
 }

@@ -32,7 +32,7 @@ MemoryEstimate estimate_memory(const Hardware& hw, const ModelShape& shape, std:
                                std::int64_t users, quant::TensorType kv_type) {
   MemoryEstimate m;
   m.weights = shape.weight_bytes;
-  m.kv_cache = static_cast<std::uint64_t>(shape.kv_bytes_per_token(kv_type) * static_cast<double>(context) *
+  m.kv_cache = static_cast<std::uint64_t>(shape.kv_bytes(kv_type, static_cast<double>(context)) *
                                           static_cast<double>(users));
   m.compute_buffers = compute_buffer_bytes(shape.spec, std::min<std::int64_t>(kBatchTokens, std::max<std::int64_t>(context * users, 1)));
   m.runtime_overhead = static_cast<std::uint64_t>(runtime_overhead_gib(hw.device_class) * static_cast<double>(kGiB));

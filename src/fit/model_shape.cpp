@@ -38,6 +38,7 @@ void fill_sizes(ModelShape& shape, std::span<const model::PlannedTensor> tensors
   // An untied input embedding is only looked up; a tied one is multiplied as the output matrix.
   shape.matmul_params = static_cast<double>(shape.spec.tied_embeddings ? params.active
                                                                        : params.active_excluding_input_embedding());
+  shape.output_params = static_cast<double>(shape.spec.n_vocab) * shape.spec.n_embd;
   shape.quantized = false;
   for (quant::TensorType t : types) shape.quantized |= quant::type_info(t).block_size > 1;
 }
@@ -60,9 +61,15 @@ double ModelShape::kv_bytes_per_token(quant::TensorType kv_type) const {
   return model::kv_bytes_per_token(spec, kv_type);
 }
 
-double ModelShape::flops_per_token(double context) const {
-  return 2.0 * matmul_params + 4.0 * spec.n_layers * spec.q_dim() * context;
+double ModelShape::kv_bytes(quant::TensorType kv_type, double context) const {
+  return model::kv_cache_bytes(spec, kv_type, context);
 }
+
+double ModelShape::attention_flops(double context) const {
+  return 4.0 * spec.q_dim() * model::kv_layer_positions(spec, context);
+}
+
+double ModelShape::flops_per_token(double context) const { return 2.0 * matmul_params + attention_flops(context); }
 
 ModelShape shape_from_preset(const model::ModelSpec& spec, model::Scheme scheme) {
   ModelShape shape;
@@ -76,7 +83,9 @@ ModelShape shape_from_preset(const model::ModelSpec& spec, model::Scheme scheme)
   return shape;
 }
 
-Result<ModelShape> shape_from_gguf(const std::filesystem::path& path) {
+namespace {
+
+Result<ModelShape> read_gguf(const std::filesystem::path& path, std::optional<model::Scheme> requantize) {
   Result<gguf::GgufFile> file = gguf::GgufFile::open(path);
   if (!file.ok()) return file.error();
   Result<model::ModelSpec> spec = model::spec_from_gguf(*file);
@@ -89,9 +98,32 @@ Result<ModelShape> shape_from_gguf(const std::filesystem::path& path) {
   }
   shape.label = path.filename().string();
   const std::vector<model::PlannedTensor> tensors = model::file_tensors(*file);
-  const std::vector<quant::TensorType> types = model::file_types(*file);
+  std::vector<quant::TensorType> types = model::file_types(*file);
+  if (requantize) {
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (quant::type_info(types[i]).block_size > 1) {
+        return make_error("{}: already quantized (tensor {} is {}): only F32, F16 and BF16 files can be requantized",
+                          path.string(), tensors[i].name, quant::type_info(types[i]).name);
+      }
+    }
+    // As the engine's loader does: the scheme's type for every tensor it quantizes, the rest as stored.
+    const std::vector<quant::TensorType> policy = model::assign_types(shape.spec, tensors, *requantize);
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (model::is_quantizable(tensors[i])) types[i] = policy[i];
+    }
+    shape.scheme = requantize;
+    shape.label += " as " + std::string(model::scheme_info(*requantize).name);
+  }
   fill_sizes(shape, tensors, types);
   return shape;
+}
+
+}  // namespace
+
+Result<ModelShape> shape_from_gguf(const std::filesystem::path& path) { return read_gguf(path, std::nullopt); }
+
+Result<ModelShape> shape_from_gguf(const std::filesystem::path& path, model::Scheme scheme) {
+  return read_gguf(path, scheme);
 }
 
 }  // namespace memwall::fit

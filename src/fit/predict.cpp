@@ -10,50 +10,40 @@
 namespace memwall::fit {
 namespace {
 
-// The rates a prediction divides by, efficiencies applied.
-struct Rates {
+// The peaks a prediction divides by, before efficiencies.
+struct Peaks {
   double bytes_per_s = 0;
   double flops_per_s = 0;
-  double overhead_s = 0;  // per step (or per micro-batch of prefill)
-  double peak_tflops = 0;
-  const char* peak_unit = "TFLOPS";
+  double tflops = 0;
+  const char* unit = "TFLOPS";
 };
 
-Rates rates_for(const Hardware& hw, const ModelShape& shape) {
-  const Efficiency& e = hw.efficiency;
-  Rates r;
-  r.bytes_per_s = hw.bandwidth_gbps * 1e9 * e.decode_bandwidth;
-  r.peak_tflops = compute_peak_tflops(hw, shape.quantized);
-  if (r.peak_tflops != hw.compute_tflops) r.peak_unit = "int8 TOPS";
-  r.flops_per_s = r.peak_tflops * 1e12 * e.prefill_compute;
-  r.overhead_s = e.step_overhead_us_per_layer * 1e-6 * shape.spec.n_layers;
-  return r;
+Peaks peaks_for(const Hardware& hw, const ModelShape& shape) {
+  Peaks p;
+  p.bytes_per_s = hw.bandwidth_gbps * 1e9;
+  p.tflops = compute_peak_tflops(hw, shape.quantized);
+  if (p.tflops != hw.compute_tflops) p.unit = "int8 TOPS";
+  p.flops_per_s = p.tflops * 1e12;
+  return p;
 }
 
-// One sequence's prompt of `prompt` tokens after `depth` cached ones, in micro-batches of
-// kBatchTokens: compute-bound, but never faster than streaming the weights once per micro-batch.
-double prefill_seconds(const ModelShape& shape, const Rates& r, std::int64_t prompt, std::int64_t depth,
-                       quant::TensorType kv_type) {
-  if (prompt <= 0) return 0;
-  const double p = static_cast<double>(prompt);
-  const double d = static_cast<double>(depth);
-  const double chunks = std::ceil(p / kBatchTokens);
-  // Attention over the context: token i of the prompt sees depth + i positions.
-  const double mean_context = d + (p + 1) / 2;
-  const double flops = p * shape.flops_per_token(mean_context);
-  const double tokens_per_chunk = std::min<double>(p, kBatchTokens);
-  const double kv_read = shape.kv_bytes_per_token(kv_type) * mean_context;
-  const double bytes = chunks * (shape.weight_bytes_per_step(tokens_per_chunk) + kv_read);
-  return std::max(flops / r.flops_per_s, bytes / r.bytes_per_s) + chunks * r.overhead_s;
+std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, const Peaks& peaks,
+                               const std::vector<StepLoad>& loads) {
+  std::vector<double> out;
+  out.reserve(loads.size());
+  for (const StepLoad& l : loads) {
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, l)));
+  }
+  return out;
 }
 
-std::string basis_text(const Hardware& hw, const Rates& r, const PointParams& point, const Prediction& p) {
+std::string basis_text(const Hardware& hw, const Peaks& peaks, const PointParams& point, const Prediction& p) {
   const Efficiency& e = hw.efficiency;
   return fmt::format(
-      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f}; decode context {:.0f}, {} user{}; "
-      "{}-bound; efficiencies: {}",
-      hw.bandwidth_gbps, hw.bandwidth_basis, e.decode_bandwidth, e.step_overhead_us_per_layer, r.peak_tflops,
-      r.peak_unit, e.prefill_compute, p.decode_context, point.users, point.users == 1 ? "" : "s",
+      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f}, overlap {:.2f}; decode context {:.0f}, "
+      "{} user{}; {}-bound; efficiencies: {}",
+      hw.bandwidth_gbps, hw.bandwidth_basis, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
+      peaks.unit, e.compute, e.compute_overlap, p.decode_context, point.users, point.users == 1 ? "" : "s",
       p.compute_bound ? "compute" : "bandwidth", e.source);
 }
 
@@ -65,28 +55,59 @@ double decode_context(const PointParams& point) {
 
 double decode_bytes_per_step(const ModelShape& shape, const PointParams& point) {
   const double users = static_cast<double>(std::max<std::int64_t>(point.users, 1));
-  return shape.weight_bytes_per_step(users) + users * shape.kv_bytes_per_token(point.kv_type) * decode_context(point);
+  return shape.weight_bytes_per_step(users) + users * shape.kv_bytes(point.kv_type, decode_context(point));
+}
+
+ServingLoad serving_load(const PointParams& point) {
+  ServingLoad l;
+  l.users = std::max<std::int64_t>(point.users, 1);
+  l.prompt = std::max<std::int64_t>(point.prompt, 1);
+  l.gen = std::max<std::int64_t>(point.gen, 1);
+  l.depth = point.depth;
+  l.requests = point.requests > 0 ? point.requests : 4 * l.users;
+  l.warmup = std::min(point.warmup, l.users);
+  l.prefill_budget = point.prefill_budget;
+  l.max_batch_tokens = point.max_batch_tokens > 0 ? point.max_batch_tokens : l.users + point.prefill_budget;
+  l.kv_type = point.kv_type;
+  return l;
+}
+
+std::vector<StepLoad> prefill_steps(const ModelShape& shape, std::int64_t prompt, std::int64_t depth,
+                                    quant::TensorType kv_type) {
+  std::vector<StepLoad> steps;
+  for (std::int64_t done = 0; done < prompt; done += kBatchTokens) {
+    const std::int64_t chunk = std::min(kBatchTokens, prompt - done);
+    steps.push_back(prompt_chunk_load(shape, kv_type, static_cast<double>(depth + done), static_cast<double>(chunk),
+                                      done + chunk == prompt));
+  }
+  return steps;
 }
 
 Prediction predict_point(const Hardware& hw, const ModelShape& shape, const PointParams& point) {
-  const Rates r = rates_for(hw, shape);
+  const Peaks peaks = peaks_for(hw, shape);
   const double users = static_cast<double>(std::max<std::int64_t>(point.users, 1));
   Prediction p;
   p.decode_context = decode_context(point);
   p.bytes_per_step = decode_bytes_per_step(shape, point);
-  const double memory_s = p.bytes_per_step / r.bytes_per_s;
-  const double compute_s = users * shape.flops_per_token(p.decode_context) / r.flops_per_s;
-  p.compute_bound = compute_s > memory_s;
-  const double step_s = std::max(memory_s, compute_s) + r.overhead_s;
+  // One decode step of every user's token at the mean context.
+  const StepLoad decode{users, users, users * shape.kv_bytes(point.kv_type, p.decode_context),
+                        users * shape.attention_flops(p.decode_context)};
+  const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, decode);
+  p.compute_bound = cost.compute_s / hw.efficiency.compute > cost.memory_s / hw.efficiency.decode_bandwidth;
+  const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, cost);
   p.step_ms = step_s * 1e3;
-  p.tg_tok_s = 1.0 / step_s;
-  p.agg_tok_s = users / step_s;
-  const double prefill_s = prefill_seconds(shape, r, point.prompt, point.depth, point.kv_type);
+
+  double prefill_s = 0;
+  for (double s : step_times(hw, shape, peaks, prefill_steps(shape, point.prompt, point.depth, point.kv_type))) prefill_s += s;
   p.prefill_ms = prefill_s * 1e3;
   p.pp_tok_s = prefill_s > 0 ? static_cast<double>(point.prompt) / prefill_s : 0;
-  // Users who submit together are prefilled in turn: the mean one waits for half the others.
-  p.ttft_ms = p.prefill_ms * (users + 1) / 2;
-  p.basis = basis_text(hw, r, point, p);
+
+  const Schedule schedule = closed_loop_schedule(shape, serving_load(point));
+  const ServingTimes serving = serving_times(schedule, step_times(hw, shape, peaks, schedule.steps));
+  p.tg_tok_s = serving.per_user_tok_s > 0 ? serving.per_user_tok_s : 1.0 / step_s;
+  p.agg_tok_s = serving.agg_tok_s;
+  p.ttft_ms = serving.ttft_ms;
+  p.basis = basis_text(hw, peaks, point, p);
   return p;
 }
 

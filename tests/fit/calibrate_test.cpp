@@ -7,7 +7,10 @@
 #include <fstream>
 
 #include "memwall/fit/calibrate.hpp"
+#include "memwall/fit/compare.hpp"
 #include "memwall/fit/predict.hpp"
+#include "memwall/fit/schedule.hpp"
+#include "memwall/fit/step_model.hpp"
 #include "memwall/model/presets.hpp"
 #include "support/schema.hpp"
 #include "support/subprocess.hpp"
@@ -25,25 +28,59 @@ Hardware test_machine() {
   return hw;
 }
 
+json stat(double value) { return {{"n", 3}, {"median", value}, {"mean", value}}; }
+
 json record(const std::string& fingerprint, const std::string& status, const std::string& preset,
             model::Scheme scheme, const std::string& test, std::int64_t prompt, std::int64_t gen,
-            std::int64_t depth, double tok_s, const ModelShape& shape) {
-  const std::string metric = test + "_tok_s";
+            std::int64_t depth, const json& stats, std::optional<std::int64_t> users = std::nullopt) {
+  json samples = json::object();
+  for (const auto& [metric, s] : stats.items()) samples[metric] = {s["median"]};
   return {{"schema", "memwall.bench.v1"},
           {"status", status},
           {"point", {{"backend", "engine"}, {"endpoint", nullptr}, {"model", "preset:" + preset},
                      {"scheme", model::scheme_info(scheme).name}, {"test", test}, {"threads", 8},
-                     {"concurrency", nullptr}, {"rate", nullptr}, {"prompt", prompt}, {"gen", gen},
-                     {"depth", depth}, {"kv_type", "f16"}}},
-          {"model", {{"name", preset}, {"active_weight_bytes", shape.weight_bytes_per_step(1)},
-                     {"kv_bytes_per_token", shape.kv_bytes_per_token(quant::TensorType::F16)},
-                     {"params_active", shape.params_active}, {"n_layer", shape.spec.n_layers}}},
-          {"stats", {{metric, {{"n", 3}, {"median", tok_s}, {"mean", tok_s}}}}},
-          {"samples", {{metric, {tok_s, tok_s, tok_s}}}},
+                     {"concurrency", users ? json(*users) : json(nullptr)}, {"rate", nullptr}, {"prompt", prompt},
+                     {"gen", gen}, {"depth", depth}, {"kv_type", "f16"}, {"repetitions", 1},
+                     {"requests", users ? json(4 * *users) : json(nullptr)}}},
+          {"requests", {{"ok", users ? 4 * *users : 0}, {"failed", 0}, {"warmup", users ? 1 : 0}}},
+          {"stats", stats},
+          {"samples", samples},
           {"roofline", {{"read_gbs", 50.0}}},
           {"provenance", {{"memwall_version", "0.1.0"}, {"git_commit", "abc"}, {"build_type", "Release"},
                           {"compiler", "GNU 12"}, {"cpu_model", "test"}, {"isa", "avx2"},
                           {"hardware_fingerprint", fingerprint}, {"timestamp", "2026-01-01T00:00:00Z"}}}};
+}
+
+std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, const std::vector<StepLoad>& steps) {
+  std::vector<double> out;
+  for (const StepLoad& l : steps) {
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers,
+                               step_cost(shape, hw.bandwidth_gbps * 1e9, compute_peak_tflops(hw, shape.quantized) * 1e12, l)));
+  }
+  return out;
+}
+
+double weighted(const std::vector<double>& w, const std::vector<double>& t) {
+  double s = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) s += w[i] * t[i];
+  return s;
+}
+
+// What bench would record for tg N: a one-token prompt, then N timed decode steps.
+double tg_tok_s(const Hardware& hw, const ModelShape& shape, std::int64_t gen, std::int64_t depth) {
+  const Schedule s = closed_loop_schedule(shape, {1, 1, gen + 1, depth, 1, 0, 512, 512, quant::TensorType::F16});
+  return 1 / weighted(serving_weights(s).tpot, step_times(hw, shape, s.steps));
+}
+
+// What bench would record for a closed-loop point: the aggregate, and the mean TPOT and TTFT.
+json serving_stats(const Hardware& hw, const ModelShape& shape, std::int64_t users) {
+  const Schedule s = closed_loop_schedule(shape, {users, 128, 32, 0, 4 * users, 1, 512, 512, quant::TensorType::F16});
+  const ServingWeights w = serving_weights(s);
+  const std::vector<double> t = step_times(hw, shape, s.steps);
+  return {{"agg_tok_s", stat(w.window_tokens / weighted(w.window, t))},
+          {"tpot_ms", stat(1e3 * weighted(w.tpot, t))},
+          {"per_user_tok_s", stat(1 / weighted(w.tpot, t))},
+          {"ttft_ms", stat(1e3 * weighted(w.ttft, t))}};
 }
 
 class FitCalibration : public ::testing::Test {
@@ -51,22 +88,28 @@ class FitCalibration : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::make_temp_dir("fit-calibration");
     truth_ = test_machine();
-    truth_.efficiency = {0.8, 30.0, 0.4, true, "truth"};
+    truth_.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth"};
     std::ofstream out(dir_ / "results.jsonl");
     for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
       for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q8_0, model::Scheme::Q4_0}) {
         const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
         for (std::int64_t depth : {0, 2048}) {
-          const Prediction tg = predict_point(truth_, shape, {1, 0, 64, depth, quant::TensorType::F16});
-          lines_.push_back(record(truth_.fingerprint, "ok", preset, scheme, "tg", 0, 64, depth, tg.tg_tok_s, shape));
+          const json stats{{"tg_tok_s", stat(tg_tok_s(truth_, shape, 64, depth))}};
+          lines_.push_back(record(truth_.fingerprint, "ok", preset, scheme, "tg", 0, 64, depth, stats));
         }
         for (std::int64_t prompt : {256, 1024}) {
           const Prediction pp = predict_point(truth_, shape, {1, prompt, 0, 0, quant::TensorType::F16});
-          lines_.push_back(record(truth_.fingerprint, "ok", preset, scheme, "pp", prompt, 0, 0, pp.pp_tok_s, shape));
+          const json stats{{"pp_tok_s", stat(pp.pp_tok_s)}};
+          lines_.push_back(record(truth_.fingerprint, "ok", preset, scheme, "pp", prompt, 0, 0, stats));
+        }
+        for (std::int64_t users : {1, 4}) {
+          lines_.push_back(record(truth_.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
+                                  serving_stats(truth_, shape, users), users));
         }
         // Noise the fit must ignore: another machine, a failed point.
-        lines_.push_back(record("feedfacefeedface", "ok", preset, scheme, "tg", 0, 64, 0, 1e6, shape));
-        lines_.push_back(record(truth_.fingerprint, "failed", preset, scheme, "tg", 0, 64, 0, 1e6, shape));
+        const json fast{{"tg_tok_s", stat(1e6)}};
+        lines_.push_back(record("feedfacefeedface", "ok", preset, scheme, "tg", 0, 64, 0, fast));
+        lines_.push_back(record(truth_.fingerprint, "failed", preset, scheme, "tg", 0, 64, 0, fast));
       }
     }
     for (const json& j : lines_) out << j.dump() << '\n';
@@ -91,13 +134,16 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
   const Calibration& c = report->calibration;
   EXPECT_NEAR(c.efficiency.decode_bandwidth, 0.8, 1e-6);
   EXPECT_NEAR(c.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
-  EXPECT_NEAR(c.efficiency.prefill_compute, 0.4, 1e-6);
+  EXPECT_NEAR(c.efficiency.compute, 0.4, 1e-6);
+  EXPECT_DOUBLE_EQ(c.efficiency.compute_overlap, 0.0);
   EXPECT_EQ(c.decode_points, 12);
   EXPECT_EQ(c.prefill_points, 12);
+  EXPECT_EQ(c.serving_points, 12);
   EXPECT_LT(c.decode_rms_rel_error, 1e-6);
+  EXPECT_LT(c.serving_rms_rel_error, 1e-6);
   EXPECT_EQ(report->skipped_other_machine, 6);
   EXPECT_EQ(report->skipped_not_ok, 6);
-  EXPECT_EQ(report->rows.size(), 24u);
+  EXPECT_EQ(report->rows.size(), 24u + 12u * 3);  // a serving point gives its aggregate, TPOT and TTFT
   EXPECT_TRUE(c.efficiency.calibrated);
 }
 
@@ -110,17 +156,54 @@ TEST_F(FitCalibration, StoredBesideTheProbeCacheAndUsedFromThenOn) {
   ASSERT_TRUE(loaded.has_value());
   EXPECT_DOUBLE_EQ(loaded->efficiency.decode_bandwidth, c.efficiency.decode_bandwidth);
   EXPECT_DOUBLE_EQ(loaded->efficiency.step_overhead_us_per_layer, c.efficiency.step_overhead_us_per_layer);
-  EXPECT_DOUBLE_EQ(loaded->efficiency.prefill_compute, c.efficiency.prefill_compute);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.compute, c.efficiency.compute);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.compute_overlap, c.efficiency.compute_overlap);
   EXPECT_TRUE(loaded->efficiency.calibrated);
   EXPECT_FALSE(load_calibration("another-machine").has_value());
 
   Hardware calibrated = test_machine();
   calibrated.efficiency = loaded->efficiency;
   const ModelShape shape = shape_from_preset(model::find_preset("llama-3.2-1b")->spec, model::Scheme::Q8_0);
-  const PointParams point{1, 0, 64, 2048, quant::TensorType::F16};
+  const PointParams point{4, 128, 64, 2048, quant::TensorType::F16};
   EXPECT_NEAR(predict_point(calibrated, shape, point).tg_tok_s / predict_point(truth_, shape, point).tg_tok_s, 1.0, 1e-6);
+  EXPECT_NEAR(predict_point(calibrated, shape, point).agg_tok_s / predict_point(truth_, shape, point).agg_tok_s, 1.0, 1e-6);
   EXPECT_NE(predict_point(calibrated, shape, point).basis.find("calibrated on this machine"), std::string::npos);
   unsetenv("XDG_CACHE_HOME");
+}
+
+TEST_F(FitCalibration, WithoutServingPointsTheOverlapIsTheClassDefault) {
+  std::vector<json> engine_only;
+  for (const json& j : lines_) {
+    if (j["point"]["test"] != "serve") engine_only.push_back(j);
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), engine_only, "engine-only");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->calibration.serving_points, 0);
+  EXPECT_DOUBLE_EQ(report->calibration.efficiency.compute_overlap, default_efficiency(DeviceClass::cpu).compute_overlap);
+  // The records were made with overlap 0, the class default is 1: the fit does its best at 1.
+  EXPECT_GT(report->calibration.efficiency.decode_bandwidth, 0.5);
+  EXPECT_LT(report->calibration.efficiency.decode_bandwidth, 1.0);
+  EXPECT_EQ(report->rows.size(), 24u);
+}
+
+TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = truth_.efficiency;
+  const Comparison c = compare_records(calibrated, lines_);
+  // 12 tg and 12 pp points; 12 serving points give per-user tok/s, aggregate and TTFT each.
+  EXPECT_EQ(c.rows.size(), 24u + 36u);
+  EXPECT_EQ(c.skipped, 12);
+  for (const ComparisonRow& row : c.rows) {
+    // Medians against means, and tg's 64 steps against the prediction's 63: close, not equal.
+    if (row.metric == "agg tok/s" || row.metric == "pp tok/s") {
+      EXPECT_NEAR(row.error(), 0.0, 1e-9) << row.model << " " << row.point << " " << row.metric;
+    } else {
+      EXPECT_NEAR(row.error(), 0.0, 0.05) << row.model << " " << row.point << " " << row.metric;
+    }
+  }
+  ASSERT_FALSE(c.summary.empty());
+  EXPECT_EQ(c.summary.front().metric, "tg tok/s");
+  EXPECT_EQ(c.summary.front().within_10, 12);
 }
 
 TEST_F(FitCalibration, NoUsablePointIsAnErrorNamingTheFile) {

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "support/subprocess.hpp"
 
@@ -91,6 +92,49 @@ TEST(FitCli, PlanRanksMachinesThatMeetTheTargetByPrice) {
                                   "--min-tok-s", "20"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("cheapest first"), std::string::npos);
+}
+
+// --quant with a GGUF file: a float file is requantized to each scheme (the engine's policy on the
+// file's tensors, so the same bytes as the preset synthesized at that scheme); a quantized file
+// takes only its own scheme, anything else is a usage error.
+class FitCliFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::make_temp_dir("fit-cli-files");
+    for (const char* type : {"F16", "Q4_0"}) {
+      const auto r = run_memwall({"model", "synth", "--preset", "tiny-llama", "--type", type, "-o", file(type)});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string file(const std::string& type) const { return (dir_ / ("tiny-" + type + ".gguf")).string(); }
+  std::filesystem::path dir_;
+};
+
+double weights(const nlohmann::json& row) { return row["memory"]["weights"].get<double>(); }
+
+TEST_F(FitCliFiles, AFloatFileIsRequantizedToEachScheme) {
+  const auto r = run_memwall({"fit", "--hardware", "rtx-4090", "--model", file("F16"), "--quant", "Q4_0,Q8_0", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["rows"].size(), 2u);
+  EXPECT_EQ(j["rows"][0]["model"]["scheme"], "Q8_0");
+  EXPECT_EQ(j["rows"][1]["model"]["scheme"], "Q4_0");
+  const auto preset = run_memwall({"fit", "--hardware", "rtx-4090", "--model", "tiny-llama", "--quant", "Q4_0,Q8_0", "--json"});
+  ASSERT_EQ(preset.exit_code, 0) << preset.err;
+  const nlohmann::json p = nlohmann::json::parse(preset.out);
+  EXPECT_EQ(weights(j["rows"][0]), weights(p["rows"][0]));
+  EXPECT_EQ(weights(j["rows"][1]), weights(p["rows"][1]));
+}
+
+TEST_F(FitCliFiles, AQuantizedFileTakesOnlyItsOwnScheme) {
+  const auto own = run_memwall({"fit", "--hardware", "rtx-4090", "--model", file("Q4_0"), "--quant", "Q4_0", "--json"});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  const auto other = run_memwall({"fit", "--hardware", "rtx-4090", "--model", file("Q4_0"), "--quant", "Q8_0"});
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_EQ(lines(other.err), 1u) << other.err;
+  EXPECT_NE(other.err.find("already quantized"), std::string::npos) << other.err;
+  EXPECT_TRUE(other.out.empty());
 }
 
 }  // namespace

@@ -93,5 +93,32 @@ TEST(FitMemory, VerdictsAndLimits) {
   EXPECT_EQ(max_users(hw, big, 4096, quant::TensorType::F16), 0);
 }
 
+// Sliding-window attention: windowed layers keep min(context, window) positions.
+// Gemma-3-4B: 34 layers, 4 KV heads x 256, F16: 2 x 4 x 256 x 2 = 4096 bytes per layer and token;
+// layers 5, 11, 17, 23, 29 are global (5 of 34), the other 29 keep 1024 positions. At 8192:
+//   29 x 1024 x 4096 + 5 x 8192 x 4096 = 121,634,816 + 167,772,160 = 289,406,976 bytes.
+TEST(FitMemory, Gemma3WindowedLayersKeepTheirWindow) {
+  const ModelShape s = preset("gemma-3-4b", model::Scheme::Q4_0);
+  EXPECT_DOUBLE_EQ(s.kv_bytes(quant::TensorType::F16, 8192), 289'406'976.0);
+  // Below the window every layer keeps the whole context: 34 x 512 x 4096.
+  EXPECT_DOUBLE_EQ(s.kv_bytes(quant::TensorType::F16, 512), 34.0 * 512 * 4096);
+  const MemoryEstimate m = estimate_memory(rtx_4090(), s, 8192, 2, quant::TensorType::F16);
+  EXPECT_EQ(m.kv_cache, 2u * 289'406'976u);
+}
+
+// gpt-oss-20b: 24 layers, 8 KV heads x 64, F16: 2048 bytes per layer and token; every other layer
+// (12) keeps 128 positions. At 4096: 12 x 128 x 2048 + 12 x 4096 x 2048 = 103,809,024 bytes.
+TEST(FitMemory, GptOssAlternatesWindowedAndGlobalLayers) {
+  const ModelShape s = preset("gpt-oss-20b", model::Scheme::Q4_0);
+  EXPECT_DOUBLE_EQ(s.kv_bytes(quant::TensorType::F16, 4096), 103'809'024.0);
+  EXPECT_DOUBLE_EQ(s.kv_bytes(quant::TensorType::F16, 100), 24.0 * 100 * 2048);
+}
+
+// A model without a window: the cache is kv_bytes_per_token x context, as before.
+TEST(FitMemory, NoWindowMeansFullContextOnEveryLayer) {
+  const ModelShape s = preset("llama-3.1-8b", model::Scheme::Q8_0);
+  EXPECT_DOUBLE_EQ(s.kv_bytes(quant::TensorType::F16, 8192), 131'072.0 * 8192);
+}
+
 }  // namespace
 }  // namespace memwall::fit

@@ -18,10 +18,14 @@ std::string_view device_class_name(DeviceClass c);  // "apple-gpu", ...
 std::optional<DeviceClass> device_class_from_name(std::string_view name);
 std::string device_class_names();  // "apple-gpu, nvidia-consumer, ..." for error messages
 
+// The constants of the step model (fit/step_model.hpp).
 struct Efficiency {
-  double decode_bandwidth = 0;             // fraction of the bandwidth a decode step streams at
+  double decode_bandwidth = 0;             // fraction of the bandwidth a step streams weights and KV at
   double step_overhead_us_per_layer = 0;   // fixed cost of a step, per layer (launches, barriers)
-  double prefill_compute = 0;              // fraction of the compute peak prefill reaches
+  double compute = 0;                      // fraction of the compute peak a step's arithmetic reaches
+                                           // (prompt and decode tokens alike)
+  double compute_overlap = 1;              // 1: memory and arithmetic overlap (time = the larger);
+                                           // 0: they add up (the same CPU cores do both)
   bool calibrated = false;
   std::string source;  // where the numbers come from, printed with every prediction
 };
@@ -34,15 +38,18 @@ double runtime_overhead_gib(DeviceClass c);
 struct Calibration {
   std::string fingerprint;
   Efficiency efficiency;
-  int decode_points = 0;
-  int prefill_points = 0;
+  int decode_points = 0;    // tg records
+  int prefill_points = 0;   // pp records
+  int serving_points = 0;   // closed-loop serving records (-c)
   double decode_rms_rel_error = 0;   // of the fitted model on the points it was fitted on
   double prefill_rms_rel_error = 0;
+  double serving_rms_rel_error = 0;  // over their aggregate, TPOT and TTFT
   std::string results_file;
   std::string timestamp_utc;
 };
 
 std::string calibration_path(const std::string& fingerprint);
+std::string calibration_source(const Calibration& c);  // the Efficiency::source of a calibration
 // nullopt when there is none (or it is unreadable or of another version).
 std::optional<Calibration> load_calibration(const std::string& fingerprint);
 Status store_calibration(const Calibration& calibration);

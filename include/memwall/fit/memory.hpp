@@ -20,7 +20,8 @@ inline constexpr std::int64_t kBatchTokens = 512;
 
 struct MemoryEstimate {
   std::uint64_t weights = 0;
-  std::uint64_t kv_cache = 0;          // 2 x layers x KV heads x head dim x bytes x context x users
+  std::uint64_t kv_cache = 0;          // 2 x layers x KV heads x head dim x bytes x context x users,
+                                       // sliding-window layers at min(context, window)
   std::uint64_t compute_buffers = 0;   // activations and logits of one micro-batch
   std::uint64_t runtime_overhead = 0;
   std::uint64_t needed = 0;            // the four above

@@ -27,6 +27,8 @@ struct ModelShape {
   std::uint64_t params_total = 0;
   std::uint64_t params_active = 0;      // one token's, input embedding included
   double matmul_params = 0;             // one token multiplies by these (a lookup is not a matmul)
+  double output_params = 0;             // of those, the output matrix (n_vocab x n_embd): only the
+                                        // tokens whose logits are wanted multiply by it
   bool quantized = false;               // weights in a block-quantized type
 
   // Expected distinct experts `tokens` tokens route to in one layer: E x (1 - (1 - k/E)^B).
@@ -34,14 +36,24 @@ struct ModelShape {
   // Weight bytes one step streams when it carries `tokens` tokens: the shared part once, and the
   // experts expected to be touched.
   double weight_bytes_per_step(double tokens) const;
-  double kv_bytes_per_token(quant::TensorType kv_type) const;
-  // FLOPs of one token at a context of `context` tokens: 2 per multiply-add of the weights, plus
-  // attention (q.k and the weighted sum of v: 4 x layers x q_dim x context).
+  double kv_bytes_per_token(quant::TensorType kv_type) const;  // at full context, every layer
+  // One sequence's cache at `context` tokens, sliding-window layers at min(context, window).
+  double kv_bytes(quant::TensorType kv_type, double context) const;
+  // Attention FLOPs of one token that sees `context` positions: q.k and the weighted sum of v,
+  // 4 x q_dim per position and layer, windowed layers seeing at most their window.
+  double attention_flops(double context) const;
+  // FLOPs of one token that wants logits, at a context of `context` tokens: 2 per multiply-add
+  // of the weights, plus attention.
   double flops_per_token(double context) const;
 };
 
 ModelShape shape_from_preset(const model::ModelSpec& spec, model::Scheme scheme);
 // Real tensor types and bytes; errors name the file.
 Result<ModelShape> shape_from_gguf(const std::filesystem::path& path);
+// A float file (every tensor F32, F16 or BF16) as the engine requantizes it at load: `scheme`'s
+// per-tensor policy applied to the file's real tensor shapes (bench -q does the same). A file
+// that is already block-quantized is an error: requantizing it would not give the scheme's
+// quality, so its numbers would mislead.
+Result<ModelShape> shape_from_gguf(const std::filesystem::path& path, model::Scheme scheme);
 
 }  // namespace memwall::fit

@@ -1,14 +1,17 @@
 #pragma once
 // The speed model, for one point: what `memwall fit` prints and what `memwall bench` can show
-// beside each measurement.
+// beside each measurement. Every time is a sum of steps (fit/step_model.hpp):
 //
-//   decode step = (weights streamed + KV read at the context) / (bandwidth x efficiency)
-//                 + overhead per layer x layers,
-//   unless the step's FLOPs (B tokens x 2 x active parameters, plus attention) take longer at the
-//   compute peak x prefill efficiency: then compute bounds it. With B users the weights are read
-//   once per step for all of them; for MoE, the experts B tokens are expected to touch.
-//   prefill = FLOPs of the prompt / (peak x prefill efficiency), at least the time to stream the
-//   weights once per micro-batch; TTFT = queueing + prefill.
+//   pp   = the prompt's chunks of up to 512 tokens, one step each;
+//   tg   = one user's time per output token (TPOT) while `users` users run closed loop, each
+//          request a prompt of `prompt` tokens then `gen` generated ones: the steps a request
+//          decodes in also carry the other users' tokens and the chunks of their new prompts
+//          (fit/schedule.hpp); with one user, a decode step of one token;
+//   agg  = every output token over the time of the load, prompts included, as bench measures it;
+//   TTFT = from sending to the first token: waiting for the prefill budget, then the prompt.
+//
+// With B users the weights are read once per step for all of them, while each token adds its
+// arithmetic and its KV cache; for MoE, the experts B tokens are expected to touch.
 #include <cstdint>
 #include <string>
 
@@ -16,6 +19,7 @@
 
 #include "memwall/fit/hardware.hpp"
 #include "memwall/fit/model_shape.hpp"
+#include "memwall/fit/schedule.hpp"
 
 namespace memwall::fit {
 
@@ -25,18 +29,23 @@ struct PointParams {
   std::int64_t gen = 128;
   std::int64_t depth = 0;   // tokens already in each sequence's cache
   quant::TensorType kv_type = quant::TensorType::F16;
+  // The closed-loop load the serving numbers are for, as `memwall bench -c users` runs it.
+  std::int64_t requests = 0;          // measured requests; 0: 4 per user (bench's default)
+  std::int64_t warmup = 1;            // requests before them, not measured
+  std::int64_t prefill_budget = 512;  // prompt tokens per step
+  std::int64_t max_batch_tokens = 0;  // tokens per step; 0: no cap on decode tokens (users + budget)
 };
 
 struct Prediction {
   double pp_tok_s = 0;        // one sequence's prompt, at `depth`
-  double tg_tok_s = 0;        // one user's generation speed (1 / TPOT)
-  double agg_tok_s = 0;       // all users together
-  double ttft_ms = 0;         // mean over `users` requests submitted together, served in turn
-  double prefill_ms = 0;      // one prompt
-  double step_ms = 0;         // one decode step
-  double bytes_per_step = 0;  // weights + KV one step streams
+  double tg_tok_s = 0;        // one user's generation speed (1 / TPOT, median over requests)
+  double agg_tok_s = 0;       // all users together, prompts included (closed loop)
+  double ttft_ms = 0;         // median over requests, waiting for the prefill budget included
+  double prefill_ms = 0;      // one prompt, alone
+  double step_ms = 0;         // one decode step of every user's token
+  double bytes_per_step = 0;  // weights + KV that step streams
   double decode_context = 0;  // mean context of a generated token
-  bool compute_bound = false; // the decode step is bounded by compute, not bandwidth
+  bool compute_bound = false; // that step's arithmetic takes longer than its memory traffic
   std::string basis;          // bandwidth, compute and efficiencies used, context, users
 };
 
@@ -46,6 +55,13 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
 // prompt + half the generation), and the bytes one decode step of `users` tokens streams.
 double decode_context(const PointParams& point);
 double decode_bytes_per_step(const ModelShape& shape, const PointParams& point);
+
+// The closed-loop load of a point (defaults filled in).
+ServingLoad serving_load(const PointParams& point);
+// The steps of one prompt of `prompt` tokens after `depth` cached ones, in chunks of up to
+// kBatchTokens (fit/memory.hpp), the last wanting logits.
+std::vector<StepLoad> prefill_steps(const ModelShape& shape, std::int64_t prompt, std::int64_t depth,
+                                    quant::TensorType kv_type);
 
 // The machine-readable basis and numbers (for --json and bench records).
 nlohmann::json prediction_to_json(const Prediction& p);

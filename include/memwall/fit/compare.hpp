@@ -1,0 +1,48 @@
+#pragma once
+// The fit model against measurements: for every usable record of this machine's built-in engine
+// (as the calibration selects them), the prediction of the same point beside what bench measured
+// — tg and pp tok/s, and for closed-loop serving points the median per-user tok/s, the aggregate
+// tok/s and the median TTFT, the statistics bench reports.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "memwall/fit/hardware.hpp"
+#include "memwall/util/result.hpp"
+
+namespace memwall::fit {
+
+struct ComparisonRow {
+  std::string model;   // "llama-3.2-1b Q4_0"
+  std::string point;   // "tg64", "pp128", "c4 p128 n64"
+  std::string metric;  // "tg tok/s", "pp tok/s", "per-user tok/s", "agg tok/s", "TTFT ms"
+  double measured = 0;
+  double predicted = 0;
+  double error() const { return predicted / measured - 1; }
+};
+
+struct ComparisonSummary {
+  std::string metric;
+  int points = 0;
+  double median_abs_error = 0;
+  double max_abs_error = 0;
+  int within_10 = 0;
+  int within_20 = 0;
+};
+
+struct Comparison {
+  std::vector<ComparisonRow> rows;
+  std::vector<ComparisonSummary> summary;  // per metric, in the order the metrics first appear
+  int skipped = 0;                         // records not of this machine's engine, or unusable
+};
+
+// memwall bench JSON Lines; errors name the file and line.
+Result<std::vector<nlohmann::json>> read_bench_records(const std::filesystem::path& path);
+
+Comparison compare_records(const Hardware& local, const std::vector<nlohmann::json>& records);
+
+nlohmann::json comparison_to_json(const Comparison& c);
+
+}  // namespace memwall::fit

@@ -1,0 +1,45 @@
+#pragma once
+// The cost of one forward step of a continuously batching server, the unit every speed the fit
+// model predicts is built from. A step carries T tokens (one per decoding sequence, plus chunks
+// of prompts) through every layer once:
+//
+//   memory  = (weights the T tokens touch + each sequence's KV cache) / bandwidth
+//   compute = (2 x layer parameters x T + 2 x output parameters x tokens that want logits
+//              + attention FLOPs) / compute peak
+//   step    = max(memory / e_bw, compute / e_c) + (1 - overlap) x min(memory / e_bw, compute / e_c)
+//             + layers x overhead
+//
+// With overlap 1 memory and arithmetic hide behind each other (GPUs); with 0 they add up, as on a
+// CPU whose cores both stream the weights and do the dot products — which is why a step of 8
+// decode tokens on the built-in engine costs 2-2.5x a step of one instead of about the same.
+#include "memwall/fit/efficiency.hpp"
+#include "memwall/fit/model_shape.hpp"
+
+namespace memwall::fit {
+
+// What one step carries; independent of the machine.
+struct StepLoad {
+  double tokens = 0;           // decode tokens + prompt tokens
+  double logit_tokens = 0;     // tokens whose logits are computed: each produces a token
+  double kv_bytes = 0;         // every sequence in the step reads its cache once
+  double attention_flops = 0;  // summed over the step's tokens
+};
+
+// The step at full bandwidth and full compute peak, before efficiencies.
+struct StepCost {
+  double memory_s = 0;
+  double compute_s = 0;
+};
+
+// Peaks in bytes/s and FLOP/s (the peak that applies to the model's weights).
+StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, const StepLoad& load);
+
+// The step's wall time under the efficiencies.
+double step_seconds(const Efficiency& e, double n_layers, const StepCost& cost);
+
+// The step a prompt chunk of `tokens` tokens is, after `context_before` cached positions; the
+// last chunk of a prompt wants logits for its last token.
+StepLoad prompt_chunk_load(const ModelShape& shape, quant::TensorType kv_type, double context_before, double tokens,
+                           bool last);
+
+}  // namespace memwall::fit

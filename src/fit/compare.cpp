@@ -1,0 +1,92 @@
+#include "memwall/fit/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "bench_records.hpp"
+#include "memwall/fit/predict.hpp"
+
+namespace memwall::fit {
+namespace {
+
+using nlohmann::json;
+
+std::string point_label(const detail::RecordPoint& p) {
+  if (p.test == "tg") return fmt::format("tg{}", p.params.gen);
+  if (p.test == "pp") return fmt::format("pp{}", p.params.prompt);
+  return fmt::format("c{} p{} n{}", p.params.users, p.params.prompt, p.params.gen);
+}
+
+void add_rows(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<ComparisonRow>& out) {
+  Hardware hw = local;
+  hw.bandwidth_gbps = p.read_gbps;  // the probe the record's bench run divided by
+  const Prediction pred = predict_point(hw, p.shape, p.params);
+  const std::string model = detail::model_label(p.model, p.scheme), point = point_label(p);
+  const auto row = [&](const char* metric, const char* stat, const char* field, double predicted) {
+    const double measured = detail::record_stat(r, stat, field);
+    if (measured > 0 && predicted > 0) out.push_back({model, point, metric, measured, predicted});
+  };
+  if (p.test == "tg") return row("tg tok/s", "tg_tok_s", "median", pred.tg_tok_s);
+  if (p.test == "pp") return row("pp tok/s", "pp_tok_s", "median", pred.pp_tok_s);
+  if (p.params.gen >= 2) row("per-user tok/s", "per_user_tok_s", "median", pred.tg_tok_s);
+  row("agg tok/s", "agg_tok_s", "median", pred.agg_tok_s);
+  row("TTFT ms", "ttft_ms", "median", pred.ttft_ms);
+}
+
+std::vector<ComparisonSummary> summarize(const std::vector<ComparisonRow>& rows) {
+  std::vector<ComparisonSummary> out;
+  for (const ComparisonRow& row : rows) {
+    if (std::none_of(out.begin(), out.end(), [&](const ComparisonSummary& s) { return s.metric == row.metric; })) {
+      out.push_back({row.metric});
+    }
+  }
+  for (ComparisonSummary& s : out) {
+    std::vector<double> errors;
+    for (const ComparisonRow& row : rows) {
+      if (row.metric == s.metric) errors.push_back(std::abs(row.error()));
+    }
+    std::sort(errors.begin(), errors.end());
+    const std::size_t n = errors.size();
+    s.points = static_cast<int>(n);
+    s.median_abs_error = n % 2 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
+    s.max_abs_error = errors.back();
+    s.within_10 = static_cast<int>(std::count_if(errors.begin(), errors.end(), [](double e) { return e <= 0.10; }));
+    s.within_20 = static_cast<int>(std::count_if(errors.begin(), errors.end(), [](double e) { return e <= 0.20; }));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<json>> read_bench_records(const std::filesystem::path& path) { return detail::read_records(path); }
+
+Comparison compare_records(const Hardware& local, const std::vector<json>& records) {
+  Comparison c;
+  detail::RecordSkips skips;
+  for (const json* r : detail::usable_records(local, records, skips)) {
+    const std::optional<detail::RecordPoint> p = detail::record_point(local, *r);
+    const std::size_t before = c.rows.size();
+    if (p) add_rows(local, *r, *p, c.rows);
+    c.skipped += c.rows.size() == before;
+  }
+  c.skipped += skips.other_machine + skips.not_ok + skips.unusable;
+  c.summary = summarize(c.rows);
+  return c;
+}
+
+json comparison_to_json(const Comparison& c) {
+  json rows = json::array(), summary = json::array();
+  for (const ComparisonRow& r : c.rows) {
+    rows.push_back({{"model", r.model}, {"point", r.point}, {"metric", r.metric}, {"measured", r.measured},
+                    {"predicted", r.predicted}, {"error", r.error()}});
+  }
+  for (const ComparisonSummary& s : c.summary) {
+    summary.push_back({{"metric", s.metric}, {"points", s.points}, {"median_abs_error", s.median_abs_error},
+                       {"max_abs_error", s.max_abs_error}, {"within_10", s.within_10}, {"within_20", s.within_20}});
+  }
+  return {{"rows", rows}, {"summary", summary}, {"skipped", c.skipped}};
+}
+
+}  // namespace memwall::fit

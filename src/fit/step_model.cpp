@@ -1,0 +1,50 @@
+#include "memwall/fit/step_model.hpp"
+
+#include <algorithm>
+
+namespace memwall::fit {
+namespace {
+
+// Attention FLOPs of the tokens that see context + 1 ... context + tokens positions. The FLOPs of
+// one token are linear in its context up to the sliding window and linear after it, so each side
+// is its count times the FLOPs at its mean context.
+double prompt_attention_flops(const ModelShape& shape, double context, double tokens) {
+  const double window = shape.spec.sliding_window > 0 ? shape.spec.sliding_window : context + tokens;
+  const double below = std::clamp(window - context, 0.0, tokens);  // tokens that see <= window
+  double flops = 0;
+  if (below > 0) flops += below * shape.attention_flops(context + (below + 1) / 2);
+  if (tokens > below) {
+    const double first = context + below;
+    flops += (tokens - below) * shape.attention_flops(first + (tokens - below + 1) / 2);
+  }
+  return flops;
+}
+
+}  // namespace
+
+StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, const StepLoad& load) {
+  const double weights = shape.weight_bytes_per_step(load.tokens);
+  const double layer_params = shape.matmul_params - shape.output_params;
+  const double flops = 2.0 * layer_params * load.tokens + 2.0 * shape.output_params * load.logit_tokens +
+                       load.attention_flops;
+  return {(weights + load.kv_bytes) / bytes_per_s, flops / flops_per_s};
+}
+
+double step_seconds(const Efficiency& e, double n_layers, const StepCost& cost) {
+  const double memory = cost.memory_s / e.decode_bandwidth;
+  const double compute = cost.compute_s / e.compute;
+  return std::max(memory, compute) + (1.0 - e.compute_overlap) * std::min(memory, compute) +
+         n_layers * e.step_overhead_us_per_layer * 1e-6;
+}
+
+StepLoad prompt_chunk_load(const ModelShape& shape, quant::TensorType kv_type, double context_before, double tokens,
+                           bool last) {
+  StepLoad load;
+  load.tokens = tokens;
+  load.logit_tokens = last ? 1 : 0;
+  load.kv_bytes = shape.kv_bytes(kv_type, context_before + tokens);
+  load.attention_flops = prompt_attention_flops(shape, context_before, tokens);
+  return load;
+}
+
+}  // namespace memwall::fit
