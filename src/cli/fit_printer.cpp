@@ -153,6 +153,8 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   eff.add_row({"step overhead, us per layer", fmt::format("{:.1f}", d.step_overhead_us_per_layer),
                fmt::format("{:.1f}", c.efficiency.step_overhead_us_per_layer)});
   eff.add_row({"compute, of compute peak", fmt::format("{:.3f}", d.compute), fmt::format("{:.3f}", c.efficiency.compute)});
+  eff.add_row({"compute, float weights, of their peak", fmt::format("{:.3f}", d.compute_for(false)),
+               fmt::format("{:.3f}", c.efficiency.compute_for(false))});
   eff.add_row({"overlap of memory and compute", fmt::format("{:.2f}", d.compute_overlap),
                fmt::format("{:.2f}", c.efficiency.compute_overlap)});
   out += eff.render(2);

@@ -22,60 +22,65 @@ struct Observation {
   std::vector<double> weights;
   double layers = 0;
   double tokens = 0;  // > 0: shown as tokens / seconds; 0: shown in ms
+  std::size_t compute_index = 2;  // the unknown its arithmetic divides by: quantized or float weights
 };
 
 // The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
 // overhead seconds per layer and step, seconds per second of full-peak arithmetic (1 / compute
-// efficiency).
-using Theta = std::array<double, 3>;
+// efficiency) for quantized weights, and for float weights.
+constexpr std::size_t kUnknowns = 4;
+using Theta = std::array<double, kUnknowns>;
 
-double step_time(const Theta& t, double overlap, double layers, const StepCost& c) {
-  const double m = t[0] * c.memory_s, k = t[2] * c.compute_s;
+double step_time(const Theta& t, double overlap, double layers, std::size_t ci, const StepCost& c) {
+  const double m = t[0] * c.memory_s, k = t[ci] * c.compute_s;
   return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * t[1];
 }
 
 double model_seconds(const Observation& o, const Theta& t, double overlap) {
   double s = 0;
-  for (std::size_t i = 0; i < o.costs.size(); ++i) s += o.weights[i] * step_time(t, overlap, o.layers, o.costs[i]);
+  for (std::size_t i = 0; i < o.costs.size(); ++i) {
+    s += o.weights[i] * step_time(t, overlap, o.layers, o.compute_index, o.costs[i]);
+  }
   return s;
 }
 
 // The observation's time is linear in theta once it is known, step by step, whether memory or
 // arithmetic is the larger part: these are its coefficients.
 Theta features(const Observation& o, const Theta& t, double overlap) {
-  Theta f{0, 0, 0};
+  Theta f{};
+  const std::size_t ci = o.compute_index;
   for (std::size_t i = 0; i < o.costs.size(); ++i) {
-    const bool memory_larger = t[0] * o.costs[i].memory_s >= t[2] * o.costs[i].compute_s;
+    const bool memory_larger = t[0] * o.costs[i].memory_s >= t[ci] * o.costs[i].compute_s;
     f[0] += o.weights[i] * o.costs[i].memory_s * (memory_larger ? 1 : 1 - overlap);
     f[1] += o.weights[i] * o.layers;
-    f[2] += o.weights[i] * o.costs[i].compute_s * (memory_larger ? 1 - overlap : 1);
+    f[ci] += o.weights[i] * o.costs[i].compute_s * (memory_larger ? 1 - overlap : 1);
   }
   return f;
 }
 
 // Weighted least squares (each observation counts by its relative error) over the free unknowns;
 // the others stay at their value in `t`. False when the points cannot separate the free ones.
-bool solve(const std::vector<Observation>& obs, double overlap, const std::array<bool, 3>& free, Theta& t) {
-  std::array<std::array<double, 4>, 3> a{};  // normal equations, augmented
-  std::array<int, 3> index{};
+bool solve(const std::vector<Observation>& obs, double overlap, const std::array<bool, kUnknowns>& free, Theta& t) {
+  std::array<std::array<double, kUnknowns + 1>, kUnknowns> a{};  // normal equations, augmented
+  std::array<int, kUnknowns> index{};
   int n = 0;
-  for (int j = 0; j < 3; ++j) {
+  for (int j = 0; j < static_cast<int>(kUnknowns); ++j) {
     if (free[static_cast<std::size_t>(j)]) index[static_cast<std::size_t>(n++)] = j;
   }
   for (const Observation& o : obs) {
     const Theta f = features(o, t, overlap);
     double y = o.seconds;
-    for (int j = 0; j < 3; ++j) {
+    for (int j = 0; j < static_cast<int>(kUnknowns); ++j) {
       if (!free[static_cast<std::size_t>(j)]) y -= f[static_cast<std::size_t>(j)] * t[static_cast<std::size_t>(j)];
     }
     const double w = 1 / (o.seconds * o.seconds);
     for (int r = 0; r < n; ++r) {
       const double fr = f[static_cast<std::size_t>(index[static_cast<std::size_t>(r)])];
       for (int c = 0; c < n; ++c) a[r][c] += w * fr * f[static_cast<std::size_t>(index[static_cast<std::size_t>(c)])];
-      a[r][3] += w * fr * y;
+      a[r][kUnknowns] += w * fr * y;
     }
   }
-  // Gauss-Jordan with partial pivoting on at most 3 unknowns.
+  // Gauss-Jordan with partial pivoting on at most 4 unknowns.
   for (int c = 0; c < n; ++c) {
     int pivot = c;
     for (int r = c + 1; r < n; ++r) pivot = std::abs(a[r][c]) > std::abs(a[pivot][c]) ? r : pivot;
@@ -84,20 +89,21 @@ bool solve(const std::vector<Observation>& obs, double overlap, const std::array
     for (int r = 0; r < n; ++r) {
       if (r == c) continue;
       const double factor = a[r][c] / a[c][c];
-      for (int k = c; k < 4; ++k) a[r][k] -= factor * a[c][k];
+      for (int k = c; k <= static_cast<int>(kUnknowns); ++k) a[r][k] -= factor * a[c][k];
     }
   }
-  for (int r = 0; r < n; ++r) t[static_cast<std::size_t>(index[static_cast<std::size_t>(r)])] = a[r][3] / a[r][r];
+  for (int r = 0; r < n; ++r) t[static_cast<std::size_t>(index[static_cast<std::size_t>(r)])] = a[r][kUnknowns] / a[r][r];
   return true;
 }
 
 // Free unknowns, dropping those the points cannot carry: the compute efficiency without pp or
 // serving points, the overhead when it comes out negative or inseparable from the bandwidth
 // (one model size), then anything that is not positive. Dropped ones keep the class default.
-Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults, bool compute_seen) {
-  std::array<bool, 3> free{true, true, compute_seen};
+Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults, bool compute_seen,
+                 bool float_seen) {
+  std::array<bool, kUnknowns> free{true, true, compute_seen, float_seen};
   Theta t = defaults;
-  for (int attempt = 0; attempt < 4; ++attempt) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
     Theta trial = t;
     // For a partly overlapped step, which side is larger depends on theta: iterate to a fixed point.
     bool ok = true;
@@ -105,13 +111,17 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       const Theta before = trial;
       ok = solve(obs, overlap, free, trial);
       if (ok && std::abs(trial[0] - before[0]) <= 1e-12 * std::abs(before[0]) &&
-          std::abs(trial[2] - before[2]) <= 1e-12 * std::abs(before[2]))
+          std::abs(trial[2] - before[2]) <= 1e-12 * std::abs(before[2]) &&
+          std::abs(trial[3] - before[3]) <= 1e-12 * std::abs(before[3]))
         break;
     }
-    if (ok && trial[0] > 0 && trial[1] >= 0 && trial[2] > 0) return trial;
+    if (ok && trial[0] > 0 && trial[1] >= 0 && trial[2] > 0 && trial[3] > 0) return trial;
     if (free[1] && (!ok || trial[1] < 0)) {
       free[1] = false;
       t[1] = ok ? 0 : defaults[1];
+    } else if (free[3] && ok && trial[3] <= 0) {
+      free[3] = false;
+      t[3] = defaults[3];
     } else if (free[2]) {
       free[2] = false;
       t[2] = defaults[2];
@@ -150,6 +160,7 @@ Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad
   o.row = {p.test, "", detail::model_label(p.model, p.scheme), p.params.users, p.params.prompt, p.params.gen,
            p.params.depth, 0, 0};
   o.layers = p.shape.spec.n_layers;
+  o.compute_index = p.shape.quantized ? 2 : 3;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (weights[i] == 0) continue;
     o.costs.push_back(step_cost(p.shape, p.read_gbps * 1e9, peak_flops, steps[i]));
@@ -222,21 +233,30 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
                       skips.not_ok, skips.unusable);
   }
   const Efficiency d = default_efficiency(local.device_class);
-  const Theta defaults{1 / d.decode_bandwidth, d.step_overhead_us_per_layer * 1e-6, 1 / d.compute};
+  const Theta defaults{1 / d.decode_bandwidth, d.step_overhead_us_per_layer * 1e-6, 1 / d.compute,
+                       1 / d.compute_for(false)};
   const bool compute_seen = count(obs, "pp") + serving_records > 0;
+  // Float weights get their own compute efficiency when a pp or serving point of a float model
+  // shows it; otherwise their arithmetic counts with the quantized weights'.
+  const bool float_seen = std::any_of(obs.begin(), obs.end(), [](const Observation& o) {
+    return o.compute_index == 3 && o.row.test != "tg";
+  });
+  if (!float_seen) {
+    for (Observation& o : obs) o.compute_index = 2;
+  }
   // The overlap only shows when steps carry several tokens: serving points.
   std::vector<double> overlaps{d.compute_overlap};
   if (serving_records > 0) overlaps = {0, 0.25, 0.5, 0.75, 1};
   double best_rms = INFINITY, overlap = d.compute_overlap;
   Theta theta = defaults;
   for (double ov : overlaps) {
-    const Theta t = fit_linear(obs, ov, defaults, compute_seen);
+    const Theta t = fit_linear(obs, ov, defaults, compute_seen, float_seen);
     if (const double e = rms(obs, t, ov); e < best_rms) best_rms = e, theta = t, overlap = ov;
   }
 
   Calibration& c = report.calibration;
   c.fingerprint = local.fingerprint;
-  c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[2], overlap, true, ""};
+  c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[2], overlap, true, "", float_seen ? 1 / theta[3] : 0.0};
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
   c.serving_points = serving_records;

@@ -107,6 +107,7 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"step_overhead_us_per_layer", c.efficiency.step_overhead_us_per_layer},
           {"compute_efficiency", c.efficiency.compute},
           {"compute_overlap", c.efficiency.compute_overlap},
+          {"compute_float_efficiency", c.efficiency.compute_float},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
@@ -128,6 +129,7 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     j.at("step_overhead_us_per_layer").get_to(c.efficiency.step_overhead_us_per_layer);
     j.at("compute_efficiency").get_to(c.efficiency.compute);
     j.at("compute_overlap").get_to(c.efficiency.compute_overlap);
+    j.at("compute_float_efficiency").get_to(c.efficiency.compute_float);
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);

@@ -221,6 +221,7 @@ json hardware_to_json(const Hardware& hw) {
             {"step_overhead_us_per_layer", hw.efficiency.step_overhead_us_per_layer},
             {"compute", hw.efficiency.compute},
             {"compute_overlap", hw.efficiency.compute_overlap},
+            {"compute_float", hw.efficiency.compute_for(false)},
             {"calibrated", hw.efficiency.calibrated},
             {"source", hw.efficiency.source}}}};
 }

@@ -32,18 +32,19 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
   std::vector<double> out;
   out.reserve(loads.size());
   for (const StepLoad& l : loads) {
-    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, l)));
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, l)));
   }
   return out;
 }
 
-std::string basis_text(const Hardware& hw, const Peaks& peaks, const PointParams& point, const Prediction& p) {
+std::string basis_text(const Hardware& hw, const ModelShape& shape, const Peaks& peaks, const PointParams& point,
+                       const Prediction& p) {
   const Efficiency& e = hw.efficiency;
   return fmt::format(
       "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f}, overlap {:.2f}; decode context {:.0f}, "
       "{} user{}; {}-bound; efficiencies: {}",
       hw.bandwidth_gbps, hw.bandwidth_basis, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
-      peaks.unit, e.compute, e.compute_overlap, p.decode_context, point.users, point.users == 1 ? "" : "s",
+      peaks.unit, e.compute_for(shape.quantized), e.compute_overlap, p.decode_context, point.users, point.users == 1 ? "" : "s",
       p.compute_bound ? "compute" : "bandwidth", e.source);
 }
 
@@ -93,8 +94,8 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
   const StepLoad decode{users, users, users * shape.kv_bytes(point.kv_type, p.decode_context),
                         users * shape.attention_flops(p.decode_context)};
   const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, decode);
-  p.compute_bound = cost.compute_s / hw.efficiency.compute > cost.memory_s / hw.efficiency.decode_bandwidth;
-  const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, cost);
+  p.compute_bound = cost.compute_s / hw.efficiency.compute_for(shape.quantized) > cost.memory_s / hw.efficiency.decode_bandwidth;
+  const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost);
   p.step_ms = step_s * 1e3;
 
   double prefill_s = 0;
@@ -107,7 +108,7 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
   p.tg_tok_s = serving.per_user_tok_s > 0 ? serving.per_user_tok_s : 1.0 / step_s;
   p.agg_tok_s = serving.agg_tok_s;
   p.ttft_ms = serving.ttft_ms;
-  p.basis = basis_text(hw, peaks, point, p);
+  p.basis = basis_text(hw, shape, peaks, point, p);
   return p;
 }
 

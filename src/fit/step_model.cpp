@@ -30,9 +30,9 @@ StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per
   return {(weights + load.kv_bytes) / bytes_per_s, flops / flops_per_s};
 }
 
-double step_seconds(const Efficiency& e, double n_layers, const StepCost& cost) {
+double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost) {
   const double memory = cost.memory_s / e.decode_bandwidth;
-  const double compute = cost.compute_s / e.compute;
+  const double compute = cost.compute_s / e.compute_for(quantized_weights);
   return std::max(memory, compute) + (1.0 - e.compute_overlap) * std::min(memory, compute) +
          n_layers * e.step_overhead_us_per_layer * 1e-6;
 }

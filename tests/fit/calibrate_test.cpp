@@ -54,7 +54,7 @@ json record(const std::string& fingerprint, const std::string& status, const std
 std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, const std::vector<StepLoad>& steps) {
   std::vector<double> out;
   for (const StepLoad& l : steps) {
-    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers,
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized,
                                step_cost(shape, hw.bandwidth_gbps * 1e9, compute_peak_tflops(hw, shape.quantized) * 1e12, l)));
   }
   return out;
@@ -136,6 +136,7 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
   EXPECT_NEAR(c.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
   EXPECT_NEAR(c.efficiency.compute, 0.4, 1e-6);
   EXPECT_DOUBLE_EQ(c.efficiency.compute_overlap, 0.0);
+  EXPECT_NEAR(c.efficiency.compute_for(false), 0.4, 1e-6);  // F16 records: fitted on their own
   EXPECT_EQ(c.decode_points, 12);
   EXPECT_EQ(c.prefill_points, 12);
   EXPECT_EQ(c.serving_points, 12);

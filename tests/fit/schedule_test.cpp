@@ -98,11 +98,11 @@ TEST(FitSchedule, ThousandsOfUsersStayCheap) {
 TEST(FitStepModel, OverlapChoosesBetweenTheLargerPartAndTheSum) {
   Efficiency e{0.5, 10.0, 0.25, 1.0, false, ""};
   const StepCost cost{0.002, 0.001};  // 4 ms of memory, 4 ms of arithmetic after efficiencies
-  EXPECT_NEAR(step_seconds(e, 16, cost), 0.004 + 16 * 10e-6, 1e-12);
+  EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.004 + 16 * 10e-6, 1e-12);
   e.compute_overlap = 0;
-  EXPECT_NEAR(step_seconds(e, 16, cost), 0.008 + 16 * 10e-6, 1e-12);
+  EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.008 + 16 * 10e-6, 1e-12);
   e.compute_overlap = 0.5;
-  EXPECT_NEAR(step_seconds(e, 16, cost), 0.006 + 16 * 10e-6, 1e-12);
+  EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.006 + 16 * 10e-6, 1e-12);
 }
 
 TEST(FitStepModel, OnlyTokensThatWantLogitsMultiplyTheOutputMatrix) {

@@ -28,6 +28,13 @@ struct Efficiency {
                                            // 0: they add up (the same CPU cores do both)
   bool calibrated = false;
   std::string source;  // where the numbers come from, printed with every prediction
+  // Steps of float weights (F32/F16/BF16) run other kernels against another peak (a CPU's f32
+  // FMA instead of its int8 dot products): their own fraction of it; 0 = the same as `compute`.
+  double compute_float = 0;
+
+  double compute_for(bool quantized_weights) const {
+    return quantized_weights || compute_float <= 0 ? compute : compute_float;
+  }
 };
 
 Efficiency default_efficiency(DeviceClass c);

@@ -34,8 +34,8 @@ struct StepCost {
 // Peaks in bytes/s and FLOP/s (the peak that applies to the model's weights).
 StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, const StepLoad& load);
 
-// The step's wall time under the efficiencies.
-double step_seconds(const Efficiency& e, double n_layers, const StepCost& cost);
+// The step's wall time under the efficiencies, for a model of quantized or float weights.
+double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost);
 
 // The step a prompt chunk of `tokens` tokens is, after `context_before` cached positions; the
 // last chunk of a prompt wants logits for its last token.
