@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "memwall/quant/blocks.hpp"
+#include "prefetch.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -196,6 +197,7 @@ template <typename F, int NT>
   for (auto& a : acc) a = _mm256_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / F::kBlock; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
+    if (h == 0) prefetch_ahead(blk, F::kBytes);  // the second half finds the group in cache
     const typename F::Head head = F::head(blk, h);
     Act act[NT];
     typename F::Tok tok[NT];

@@ -12,6 +12,7 @@
 
 
 #include "memwall/quant/blocks.hpp"
+#include "prefetch.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -140,6 +141,7 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    prefetch_ahead(blk, B::kBytes);
     const __m512 scale = load_f16x16(blk);
     __m512i wq[8];
     B::unpack(blk + 2 * R, wq);

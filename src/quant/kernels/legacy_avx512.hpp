@@ -18,6 +18,7 @@
 
 #include "legacy_layout.hpp"
 #include "memwall/quant/blocks.hpp"
+#include "prefetch.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -163,6 +164,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
+    prefetch_ahead(blk, F::kBytes);
     const typename F::Weights wq = F::unpack(blk);
     for (int t = 0; t < NT; ++t) {
       const Act32 a = act32(x, t0 + t, b);

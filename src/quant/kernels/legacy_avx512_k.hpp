@@ -202,6 +202,7 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < n_super; ++b) {
     const std::byte* sb = group + static_cast<std::size_t>(b) * F::kBytes;
+    prefetch_ahead(sb, F::kBytes);
     typename F::Acc sums[NT];
     for_quads([&](auto q) __attribute__((always_inline)) {
       const typename F::Quad u = F::template unpack<q()>(sb);

@@ -48,6 +48,7 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    if (h == 0) prefetch_ahead(blk, B::kBytes);  // the second half finds the group in cache
     const __m256 scale = load_f16x8(blk + 2 * H * h);
     __m256i wq[8];
     B::unpack(blk + 2 * R, h, wq);

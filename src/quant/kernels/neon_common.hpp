@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "memwall/quant/blocks.hpp"
+#include "prefetch.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -196,6 +197,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& token : acc) for (auto& a : token) a = vdupq_n_f32(0);
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
+    prefetch_ahead(blk, F::kBytes);
     for (int h = 0; h < kQuarters; ++h) {
       const typename F::Weights wq = F::unpack(blk, h);
       for (int t = 0; t < NT; ++t) {
@@ -268,6 +270,7 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& token : acc) for (auto& a : token) a = vdupq_n_f32(0);
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::byte* sb = group + static_cast<std::size_t>(b) * F::kBytes;
+    prefetch_ahead(sb, F::kBytes);
     for (int h = 0; h < kQuarters; ++h) {
       typename F::Acc sums[NT];
       for (int u = 0; u < F::kUnits; ++u) {
