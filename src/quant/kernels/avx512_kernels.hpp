@@ -7,12 +7,8 @@
 
 #include <cstring>
 
-
-
-
-
 #include "memwall/quant/blocks.hpp"
-#include "prefetch.hpp"
+#include "cache.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -224,15 +220,19 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 16 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  for (std::int64_t r = row_begin; r < row_end; r += 8) {
-    if (x.n_tokens == 1) {
-      plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
-      continue;
-    }
-    std::int64_t t = 0;
-    for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, 8, 3>(w, x, y, ldy, r, t);
-    for (; t < x.n_tokens; ++t) plain_tile<T, 8, 1>(w, x, y, ldy, r, t);
+  if (x.n_tokens == 1) {
+    for (std::int64_t r = row_begin; r < row_end; r += 8) plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
+    return;
   }
+  // Tiles of 4 rows x 6 tokens convert each half-precision weight for 6 products.
+  constexpr int RR = 4, NT = 6;
+  for_token_blocks(w.cols, x.n_tokens, NT, [&](std::int64_t t_begin, std::int64_t t_end) {
+    for (std::int64_t r = row_begin; r < row_end; r += RR) {
+      std::int64_t t = t_begin;
+      for (; t + NT <= t_end; t += NT) plain_tile<T, RR, NT>(w, x, y, ldy, r, t);
+      for (; t < t_end; ++t) plain_tile<T, RR, 1>(w, x, y, ldy, r, t);
+    }
+  });
 }
 
 }  // namespace

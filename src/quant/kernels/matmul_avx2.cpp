@@ -116,11 +116,13 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 8 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  for (std::int64_t r = row_begin; r < row_end; r += 4) {
-    std::int64_t t = 0;
-    for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, 4, 3>(w, x, y, ldy, r, t);
-    for (; t < x.n_tokens; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
-  }
+  for_token_blocks(w.cols, x.n_tokens, 3, [&](std::int64_t t_begin, std::int64_t t_end) {
+    for (std::int64_t r = row_begin; r < row_end; r += 4) {
+      std::int64_t t = t_begin;
+      for (; t + 3 <= t_end; t += 3) plain_tile<T, 4, 3>(w, x, y, ldy, r, t);
+      for (; t < t_end; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
+    }
+  });
 }
 
 }  // namespace
