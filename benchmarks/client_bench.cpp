@@ -5,7 +5,9 @@
 //   - the client's CPU use (this process's user + system time over the run's wall time, in cores),
 //     and the server's, read from /proc;
 //   - the client's time to first token minus the server's send time of that chunk, both read from
-//     CLOCK_MONOTONIC on this machine (the server reports its stamps on GET /stamps).
+//     CLOCK_MONOTONIC on this machine (the server reports its stamps on GET /stamps): with the
+//     first token's arrival stamp (the kernel's receive stamp when the client could establish it)
+//     and with the time the client read it.
 //
 // Closed loop by default: --streams users start together and stay in lockstep (every stream has
 // the same length and pacing), as on a server that batches them, so chunks come in bursts of
@@ -158,17 +160,21 @@ void report(const Options& o, const LoadResult& r, const Usage& u, const std::ma
   const double wall_s = u.wall_s;
   const CpuTime& client = u.client;
   const CpuTime& server = u.server;
-  std::int64_t chunks = 0;
-  std::vector<double> ttft_offset_ms, ttft_ms;
+  std::int64_t chunks = 0, kernel_stamped = 0;
+  std::vector<double> ttft_offset_ms, read_offset_ms, ttft_ms;
+  const auto after_send_ms = [&r](double client_s, std::int64_t server_ns) {
+    return (static_cast<double>(r.start_ns) + client_s * 1e9 - static_cast<double>(server_ns)) * 1e-6;
+  };
   for (std::size_t i = 0; i < r.requests.size(); ++i) {
     const RequestTiming& t = r.requests[i];
     if (t.warmup || !t.ok()) continue;
     chunks += static_cast<std::int64_t>(t.token_s.size());
+    kernel_stamped += t.first_token_kernel_stamp ? 1 : 0;
     ttft_ms.push_back((t.first_token_s - t.scheduled_s) * 1e3);
     const auto stamp = stamps.find(static_cast<std::int64_t>(i));
     if (stamp == stamps.end()) continue;
-    const double client_ns = static_cast<double>(r.start_ns) + t.first_token_s * 1e9;
-    ttft_offset_ms.push_back((client_ns - static_cast<double>(stamp->second)) * 1e-6);
+    ttft_offset_ms.push_back(after_send_ms(t.first_token_s, stamp->second));
+    read_offset_ms.push_back(after_send_ms(t.first_token_read_s, stamp->second));
   }
   const double window_s = r.window_end_s - r.window_start_s;
   std::printf("client_bench: %s, %lld requests of %lld chunks (+%lld warm-up), server interval %lld us\n",
@@ -190,9 +196,12 @@ void report(const Options& o, const LoadResult& r, const Usage& u, const std::ma
   print_machine(u.machine_before, u.machine_after);
   print_summary("TTFT, client (ms)", "ms", ttft_ms);
   print_summary("client TTFT - server send (ms)", "ms", ttft_offset_ms);
+  print_summary("client read - server send (ms)", "ms", read_offset_ms);
   const auto over_1ms = std::count_if(ttft_offset_ms.begin(), ttft_offset_ms.end(), [](double ms) { return ms > 1.0; });
   std::printf("  first tokens stamped > 1 ms after the server sent them: %lld of %zu\n", static_cast<long long>(over_1ms),
               ttft_offset_ms.size());
+  std::printf("  first tokens with the kernel's receive stamp: %lld of %lld (the others: their read time)\n",
+              static_cast<long long>(kernel_stamped), static_cast<long long>(r.ok));
 }
 
 }  // namespace

@@ -1,18 +1,42 @@
 // The client against the fast streaming server (a separate process): closed and open loops, many
 // streams, calibration, and time stamps that agree with the server's.
+#include <curl/curl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <map>
 #include <memory>
+#include <sstream>
 
 #include "child_process.hpp"
 #include "memwall/backends/load.hpp"
 
 namespace memwall::backends {
 namespace {
+
+std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// The server's CLOCK_MONOTONIC just before it sent each request's first chunk, by prompt index.
+std::map<std::int64_t, std::int64_t> server_send_ns(const std::string& url) {
+  std::string body;
+  CURL* easy = curl_easy_init();
+  curl_easy_setopt(easy, CURLOPT_URL, (url + "/stamps").c_str());
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &append);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
+  curl_easy_perform(easy);
+  curl_easy_cleanup(easy);
+  std::map<std::int64_t, std::int64_t> stamps;
+  std::istringstream lines(body);
+  for (std::int64_t index, ns; lines >> index >> ns;) stamps[index] = ns;
+  return stamps;
+}
 
 class FastServerTest : public ::testing::Test {
  protected:
@@ -54,6 +78,38 @@ TEST_F(FastServerTest, ClosedLoopWithCalibratedPrompts) {
     EXPECT_EQ(t.token_s.size(), 8u);
     EXPECT_TRUE(std::is_sorted(t.token_s.begin(), t.token_s.end()));
   }
+}
+
+// On the steady clock the first token carries the kernel's receive stamp: after the server took
+// its send time, and no later than the client read it.
+TEST_F(FastServerTest, FirstTokensAreStampedBetweenTheServersSendAndTheClientsRead) {
+  LoadSpec s;
+  s.concurrency = 32;
+  s.requests = 128;
+  s.prompt_tokens = 10;
+  s.gen_tokens = 4;
+  s.calibrate = false;
+  const Result<LoadResult> r = run_load(endpoint_, s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->ok, 128);
+  const std::map<std::int64_t, std::int64_t> sent = server_send_ns(endpoint_.url);
+  std::int64_t kernel_stamped = 0;
+  for (std::size_t i = 0; i < r->requests.size(); ++i) {
+    const RequestTiming& t = r->requests[i];
+    EXPECT_LE(t.sent_s, t.first_token_s);
+    EXPECT_LE(t.first_token_s, t.first_token_read_s);
+    EXPECT_DOUBLE_EQ(t.token_s.front(), t.first_token_s);
+    if (!t.first_token_kernel_stamp) {
+      EXPECT_EQ(t.first_token_s, t.first_token_read_s);
+      continue;
+    }
+    ++kernel_stamped;
+    const auto server = sent.find(static_cast<std::int64_t>(i));
+    ASSERT_NE(server, sent.end());
+    const double first_token_ns = static_cast<double>(r->start_ns) + t.first_token_s * 1e9;
+    EXPECT_GE(first_token_ns, static_cast<double>(server->second) - 1.0);  // 1 ns: the seconds' rounding
+  }
+  EXPECT_GT(kernel_stamped, 0);
 }
 
 TEST_F(FastServerTest, OpenLoopKeepsArrivalTimes) {
