@@ -17,7 +17,6 @@
 //
 //   client_bench [--streams 2000] [--rate R] [--requests N] [--gen 64] [--interval-us 40000]
 //                [--server PATH]
-#include <curl/curl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -33,6 +32,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "fast_server_stamps.hpp"
 #include "memwall/backends/load.hpp"
 #include "memwall/util/clock.hpp"
 #include "memwall/util/stats.hpp"
@@ -96,11 +96,6 @@ CpuTime cpu_of(pid_t pid) {
   return t;
 }
 
-std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 // The machine's CPU time by state from /proc/stat's first line (all CPUs), in ticks: what else ran,
 // and what the hypervisor took (steal), while the benchmark did.
 struct MachineTicks {
@@ -127,21 +122,6 @@ void print_machine(const MachineTicks& before, const MachineTicks& after) {
               100 * d[6] / total, 100 * (d[3] + d[4]) / total, 100 * d[7] / total);
 }
 
-// index -> the server's send time of that request's first chunk.
-std::map<std::int64_t, std::int64_t> server_stamps(const std::string& url) {
-  std::string body;
-  CURL* easy = curl_easy_init();
-  curl_easy_setopt(easy, CURLOPT_URL, (url + "/stamps").c_str());
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &append);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_perform(easy);
-  curl_easy_cleanup(easy);
-  std::map<std::int64_t, std::int64_t> stamps;
-  std::istringstream lines(body);
-  for (std::int64_t index, ns; lines >> index >> ns;) stamps[index] = ns;
-  return stamps;
-}
 
 void print_summary(const char* name, const char* unit, std::vector<double> samples) {
   if (samples.empty()) return;
@@ -253,7 +233,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "client_bench: %s\n", r.error().message.c_str());
     return 1;
   }
-  report(o, *r, usage, server_stamps(endpoint.url));
+  report(o, *r, usage, memwall::testing::fast_server_send_ns(endpoint.url));
   server.stop(SIGTERM, 5'000);
   return r->failed == 0 ? 0 : 1;
 }

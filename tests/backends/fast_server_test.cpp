@@ -1,6 +1,5 @@
 // The client against the fast streaming server (a separate process): closed and open loops, many
 // streams, calibration, and time stamps that agree with the server's.
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -9,34 +8,13 @@
 #include <csignal>
 #include <map>
 #include <memory>
-#include <sstream>
 
 #include "child_process.hpp"
+#include "fast_server_stamps.hpp"
 #include "memwall/backends/load.hpp"
 
 namespace memwall::backends {
 namespace {
-
-std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-// The server's CLOCK_MONOTONIC just before it sent each request's first chunk, by prompt index.
-std::map<std::int64_t, std::int64_t> server_send_ns(const std::string& url) {
-  std::string body;
-  CURL* easy = curl_easy_init();
-  curl_easy_setopt(easy, CURLOPT_URL, (url + "/stamps").c_str());
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &append);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_perform(easy);
-  curl_easy_cleanup(easy);
-  std::map<std::int64_t, std::int64_t> stamps;
-  std::istringstream lines(body);
-  for (std::int64_t index, ns; lines >> index >> ns;) stamps[index] = ns;
-  return stamps;
-}
 
 class FastServerTest : public ::testing::Test {
  protected:
@@ -92,7 +70,7 @@ TEST_F(FastServerTest, FirstTokensAreStampedBetweenTheServersSendAndTheClientsRe
   const Result<LoadResult> r = run_load(endpoint_, s);
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->ok, 128);
-  const std::map<std::int64_t, std::int64_t> sent = server_send_ns(endpoint_.url);
+  const std::map<std::int64_t, std::int64_t> sent = testing::fast_server_send_ns(endpoint_.url);
   std::int64_t kernel_stamped = 0;
   for (std::size_t i = 0; i < r->requests.size(); ++i) {
     const RequestTiming& t = r->requests[i];
