@@ -5,7 +5,9 @@
 //   - the client's CPU use (this process's user + system time over the run's wall time, in cores),
 //     and the server's, read from /proc;
 //   - the client's time to first token minus the server's send time of that chunk, both read from
-//     CLOCK_MONOTONIC on this machine (the server reports its stamps on GET /stamps).
+//     CLOCK_MONOTONIC on this machine (the server reports its stamps on GET /stamps): with the
+//     first token's arrival stamp (the kernel's receive stamp when the client could establish it)
+//     and with the time the client read it.
 //
 // Closed loop by default: --streams users start together and stay in lockstep (every stream has
 // the same length and pacing), as on a server that batches them, so chunks come in bursts of
@@ -15,7 +17,6 @@
 //
 //   client_bench [--streams 2000] [--rate R] [--requests N] [--gen 64] [--interval-us 40000]
 //                [--server PATH]
-#include <curl/curl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "fast_server_stamps.hpp"
 #include "memwall/backends/load.hpp"
 #include "memwall/util/clock.hpp"
 #include "memwall/util/stats.hpp"
@@ -94,11 +96,6 @@ CpuTime cpu_of(pid_t pid) {
   return t;
 }
 
-std::size_t append(char* data, std::size_t size, std::size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 // The machine's CPU time by state from /proc/stat's first line (all CPUs), in ticks: what else ran,
 // and what the hypervisor took (steal), while the benchmark did.
 struct MachineTicks {
@@ -125,21 +122,6 @@ void print_machine(const MachineTicks& before, const MachineTicks& after) {
               100 * d[6] / total, 100 * (d[3] + d[4]) / total, 100 * d[7] / total);
 }
 
-// index -> the server's send time of that request's first chunk.
-std::map<std::int64_t, std::int64_t> server_stamps(const std::string& url) {
-  std::string body;
-  CURL* easy = curl_easy_init();
-  curl_easy_setopt(easy, CURLOPT_URL, (url + "/stamps").c_str());
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &append);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_perform(easy);
-  curl_easy_cleanup(easy);
-  std::map<std::int64_t, std::int64_t> stamps;
-  std::istringstream lines(body);
-  for (std::int64_t index, ns; lines >> index >> ns;) stamps[index] = ns;
-  return stamps;
-}
 
 void print_summary(const char* name, const char* unit, std::vector<double> samples) {
   if (samples.empty()) return;
@@ -158,17 +140,21 @@ void report(const Options& o, const LoadResult& r, const Usage& u, const std::ma
   const double wall_s = u.wall_s;
   const CpuTime& client = u.client;
   const CpuTime& server = u.server;
-  std::int64_t chunks = 0;
-  std::vector<double> ttft_offset_ms, ttft_ms;
+  std::int64_t chunks = 0, kernel_stamped = 0;
+  std::vector<double> ttft_offset_ms, read_offset_ms, ttft_ms;
+  const auto after_send_ms = [&r](double client_s, std::int64_t server_ns) {
+    return (static_cast<double>(r.start_ns) + client_s * 1e9 - static_cast<double>(server_ns)) * 1e-6;
+  };
   for (std::size_t i = 0; i < r.requests.size(); ++i) {
     const RequestTiming& t = r.requests[i];
     if (t.warmup || !t.ok()) continue;
     chunks += static_cast<std::int64_t>(t.token_s.size());
+    kernel_stamped += t.first_token_kernel_stamp ? 1 : 0;
     ttft_ms.push_back((t.first_token_s - t.scheduled_s) * 1e3);
     const auto stamp = stamps.find(static_cast<std::int64_t>(i));
     if (stamp == stamps.end()) continue;
-    const double client_ns = static_cast<double>(r.start_ns) + t.first_token_s * 1e9;
-    ttft_offset_ms.push_back((client_ns - static_cast<double>(stamp->second)) * 1e-6);
+    ttft_offset_ms.push_back(after_send_ms(t.first_token_s, stamp->second));
+    read_offset_ms.push_back(after_send_ms(t.first_token_read_s, stamp->second));
   }
   const double window_s = r.window_end_s - r.window_start_s;
   std::printf("client_bench: %s, %lld requests of %lld chunks (+%lld warm-up), server interval %lld us\n",
@@ -190,9 +176,12 @@ void report(const Options& o, const LoadResult& r, const Usage& u, const std::ma
   print_machine(u.machine_before, u.machine_after);
   print_summary("TTFT, client (ms)", "ms", ttft_ms);
   print_summary("client TTFT - server send (ms)", "ms", ttft_offset_ms);
+  print_summary("client read - server send (ms)", "ms", read_offset_ms);
   const auto over_1ms = std::count_if(ttft_offset_ms.begin(), ttft_offset_ms.end(), [](double ms) { return ms > 1.0; });
   std::printf("  first tokens stamped > 1 ms after the server sent them: %lld of %zu\n", static_cast<long long>(over_1ms),
               ttft_offset_ms.size());
+  std::printf("  first tokens with the kernel's receive stamp: %lld of %lld (the others: their read time)\n",
+              static_cast<long long>(kernel_stamped), static_cast<long long>(r.ok));
 }
 
 }  // namespace
@@ -244,7 +233,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "client_bench: %s\n", r.error().message.c_str());
     return 1;
   }
-  report(o, *r, usage, server_stamps(endpoint.url));
+  report(o, *r, usage, memwall::testing::fast_server_send_ns(endpoint.url));
   server.stop(SIGTERM, 5'000);
   return r->failed == 0 ? 0 : 1;
 }

@@ -23,7 +23,7 @@ done
 
 # The cross compiler and emulator, and the arm64 builds of the libraries that are not header-only.
 host_packages=(g++-aarch64-linux-gnu qemu-user)
-arm64_packages=(libfmt-dev:arm64 libhwloc-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64)
+arm64_packages=(libfmt-dev:arm64 libhwloc-dev:arm64 libgtest-dev:arm64 libgmock-dev:arm64 libcurl4-openssl-dev:arm64 libcpp-httplib-dev:arm64)
 if [[ $install -eq 1 ]]; then
   sudo=""
   [[ $(id -u) -ne 0 ]] && sudo="sudo"

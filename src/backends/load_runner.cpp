@@ -78,7 +78,7 @@ bool LoadRunner::launch(const PlannedRequest& plan, const Release& release, std:
     easy = idle_handles_.back();
     idle_handles_.pop_back();
   } else if (!context_.unresolvable) {
-    easy = make_easy(context_.connection);
+    easy = make_easy(context_.connection, loop_->arrival_clock());
   }
   if (easy == nullptr) {
     timing.sent_s = timing.end_s = to_seconds(now_ns, context_.start_ns);

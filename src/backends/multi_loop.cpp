@@ -39,15 +39,38 @@ MultiLoop::~MultiLoop() {
 
 void MultiLoop::add(CURL* easy) { curl_multi_add_handle(multi_, easy); }
 
-void MultiLoop::remove(CURL* easy) { curl_multi_remove_handle(multi_, easy); }
+void MultiLoop::remove(CURL* easy) {
+  curl_multi_remove_handle(multi_, easy);
+  untrack(easy);
+}
 
-int MultiLoop::on_socket(CURL*, curl_socket_t socket, int what, void* self, void* socket_data) {
+void MultiLoop::track(CURL* easy, curl_socket_t socket) {
+  if (socket < 0) return;
+  untrack(easy);
+  const auto i = static_cast<std::size_t>(socket);
+  if (i >= easy_of_socket_.size()) easy_of_socket_.resize(std::max<std::size_t>(i + 1, 2 * easy_of_socket_.size()));
+  if (easy_of_socket_[i] != nullptr) socket_of_easy_.erase(easy_of_socket_[i]);
+  easy_of_socket_[i] = easy;
+  socket_of_easy_[easy] = socket;
+}
+
+void MultiLoop::untrack(CURL* easy) {
+  const auto it = socket_of_easy_.find(easy);
+  if (it == socket_of_easy_.end()) return;
+  easy_of_socket_[static_cast<std::size_t>(it->second)] = nullptr;
+  socket_of_easy_.erase(it);
+}
+
+int MultiLoop::on_socket(CURL* easy, curl_socket_t socket, int what, void* self, void* socket_data) {
   auto* loop = static_cast<MultiLoop*>(self);
   if (what == CURL_POLL_REMOVE) {
     epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);  // may be closed already: no matter
     curl_multi_assign(loop->multi_, socket, nullptr);
+    if (CURL* user = loop->easy_of(socket)) loop->untrack(user);
     return 0;
   }
+  // libcurl calls this whenever a transfer takes up a socket: the socket's bytes are now its.
+  loop->track(easy, socket);
   epoll_event event{};
   event.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
   event.data.fd = socket;
@@ -83,15 +106,14 @@ void MultiLoop::poll(std::int64_t wait_ns, std::vector<std::pair<CURL*, CURLcode
     if (n < 0 && errno == ENOSYS) pwait2_ = false;
   }
   if (!pwait2_) n = epoll_wait(epoll_fd_, events, kMaxEvents, static_cast<int>((wait_ns + 999'999) / 1'000'000));
-  const std::int64_t wake_ns = arrival_.clock().now_ns();
   for (int i = 0; i < n; ++i) {
     const std::uint32_t e = events[i].events;
     const int flags = (e & EPOLLIN ? CURL_CSELECT_IN : 0) | (e & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
                       (e & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
-    arrival_.set(wake_ns, events[i].data.fd);
+    arrival_.before_read(events[i].data.fd, easy_of(events[i].data.fd), (e & EPOLLIN) != 0);
     act(events[i].data.fd, flags);
+    arrival_.after_read();
   }
-  arrival_.set(0, CURL_SOCKET_BAD);
   if (timer_due_ns_ >= 0 && steady_now_ns() >= timer_due_ns_) {
     timer_due_ns_ = -1;  // libcurl sets the next one from inside the call
     act(CURL_SOCKET_TIMEOUT, 0);

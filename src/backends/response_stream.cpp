@@ -95,6 +95,12 @@ bool ResponseStream::take_ollama(std::string_view payload, std::int64_t t_ns) {
   return true;
 }
 
+void ResponseStream::restamp_first_text(std::int64_t t_ns) {
+  if (chunks_.empty() || t_ns > chunks_.front().t_ns) return;
+  if (first_text_read_ns_ == 0) first_text_read_ns_ = chunks_.front().t_ns;
+  chunks_.front().t_ns = t_ns;
+}
+
 void ResponseStream::account(RequestTiming& out, std::int64_t start_ns) const {
   const auto seconds = [start_ns](std::int64_t t_ns) { return static_cast<double>(t_ns - start_ns) * 1e-9; };
   out.server = timings_;
@@ -106,6 +112,10 @@ void ResponseStream::account(RequestTiming& out, std::int64_t start_ns) const {
   }
   out.output_tokens = total;
   out.first_token_s = chunks_.empty() ? RequestTiming::kNone : seconds(chunks_.front().t_ns);
+  out.first_token_read_s = chunks_.empty()        ? RequestTiming::kNone
+                           : first_text_read_ns_ != 0 ? seconds(first_text_read_ns_)
+                                                      : out.first_token_s;
+  out.first_token_kernel_stamp = first_text_read_ns_ != 0;
   const std::vector<std::int64_t> counts = tokens_per_chunk(chunks_, total);
   out.token_s.clear();
   out.token_s.reserve(static_cast<std::size_t>(std::max<std::int64_t>(total, 0)));

@@ -29,9 +29,14 @@ bool is_tls_error(CURLcode code) {
   }
 }
 
+int on_socket_created(void* arrivals, curl_socket_t socket, curlsocktype) {
+  static_cast<ArrivalClock*>(arrivals)->socket_opened(socket);
+  return CURL_SOCKOPT_OK;
+}
+
 }  // namespace
 
-CURL* make_easy(const ConnectionOptions& options) {
+CURL* make_easy(const ConnectionOptions& options, ArrivalClock& arrivals) {
   CURL* easy = curl_easy_init();
   if (easy == nullptr) return nullptr;
   curl_easy_setopt(easy, CURLOPT_URL, options.url.c_str());
@@ -42,6 +47,8 @@ CURL* make_easy(const ConnectionOptions& options) {
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Transfer::on_write);
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, &on_socket_created);
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, &arrivals);
   if (options.proxy) curl_easy_setopt(easy, CURLOPT_PROXY, options.proxy->c_str());
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
@@ -52,6 +59,7 @@ void Transfer::start(CURL* easy, std::string body, std::int64_t sent_ns) {
   easy_ = easy;
   body_ = std::move(body);
   sent_ns_ = sent_ns;
+  clock_.expect_first_text(easy);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body_.data());
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
@@ -68,19 +76,24 @@ std::size_t Transfer::on_write(char* data, std::size_t size, std::size_t n, void
 }
 
 std::size_t Transfer::take(std::string_view bytes) {
-  curl_socket_t socket = CURL_SOCKET_BAD;
-  curl_easy_getinfo(easy_, CURLINFO_ACTIVESOCKET, &socket);
-  // Never before the request went out, whatever the stamp of the batch says.
-  const std::int64_t now_ns = std::max(clock_.arrival_ns(socket), sent_ns_);
+  const std::int64_t now_ns = std::max(clock_.read_ns(), sent_ns_);
   if (http_status_ == 0) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &http_status_);
   last_body_ns_ = now_ns;
   if (http_status_ < 200 || http_status_ >= 300) {
     error_body_.append(bytes.substr(0, kErrorBodyBytes - std::min(error_body_.size(), kErrorBodyBytes)));
     return bytes.size();
   }
-  if (stream_.feed(bytes, now_ns)) return bytes.size();
-  abort_ = stream_.failure();
-  return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  const bool had_text = !stream_.chunks().empty();
+  if (!stream_.feed(bytes, now_ns)) {
+    abort_ = stream_.failure();
+    return 0;  // libcurl ends the transfer with CURLE_WRITE_ERROR
+  }
+  if (!had_text && !stream_.chunks().empty()) clock_.first_text_read(easy_, *this);
+  return bytes.size();
+}
+
+void Transfer::first_text_arrived(std::int64_t t_ns) {
+  if (t_ns >= sent_ns_) stream_.restamp_first_text(t_ns);
 }
 
 void Transfer::classify(CURLcode code, std::string& kind, std::string& message) const {
@@ -114,6 +127,7 @@ void Transfer::classify(CURLcode code, std::string& kind, std::string& message) 
 
 void Transfer::finish(CURLcode code, std::int64_t now_ns, std::int64_t start_ns, const RequestBuilder& builder,
                       RequestTiming& timing) {
+  clock_.forget(easy_);
   long status = http_status_;
   if (status == 0) curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
   if (!abort_ && code == CURLE_OK && status >= 200 && status < 300 && !stream_.end(now_ns)) abort_ = stream_.failure();

@@ -25,11 +25,12 @@ struct ConnectionOptions {
 };
 
 // A handle set up with everything but the request itself; null when libcurl cannot make one.
-CURL* make_easy(const ConnectionOptions& options);
+// The sockets it opens are announced to `arrivals` (kernel receive stamps, when it uses them).
+CURL* make_easy(const ConnectionOptions& options, ArrivalClock& arrivals);
 
-class Transfer {
+class Transfer final : public FirstTextSink {
  public:
-  Transfer(Api api, const ArrivalClock& clock) : clock_(clock), stream_(api) {}
+  Transfer(Api api, ArrivalClock& clock) : clock_(clock), stream_(api) {}
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
 
@@ -51,11 +52,14 @@ class Transfer {
 
   std::size_t slot = 0;  // the runner's bookkeeping: where it keeps this transfer
 
+  // The first text's bytes reached this machine at t_ns (kept when not before the request went out).
+  void first_text_arrived(std::int64_t t_ns) override;
+
  private:
   std::size_t take(std::string_view bytes);
   void classify(CURLcode code, std::string& kind, std::string& message) const;
 
-  const ArrivalClock& clock_;
+  ArrivalClock& clock_;
   ResponseStream stream_;
   CURL* easy_ = nullptr;
   std::string body_;

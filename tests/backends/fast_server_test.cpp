@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <map>
 #include <memory>
 
 #include "child_process.hpp"
+#include "fast_server_stamps.hpp"
 #include "memwall/backends/load.hpp"
 
 namespace memwall::backends {
@@ -54,6 +56,38 @@ TEST_F(FastServerTest, ClosedLoopWithCalibratedPrompts) {
     EXPECT_EQ(t.token_s.size(), 8u);
     EXPECT_TRUE(std::is_sorted(t.token_s.begin(), t.token_s.end()));
   }
+}
+
+// On the steady clock the first token carries the kernel's receive stamp: after the server took
+// its send time, and no later than the client read it.
+TEST_F(FastServerTest, FirstTokensAreStampedBetweenTheServersSendAndTheClientsRead) {
+  LoadSpec s;
+  s.concurrency = 32;
+  s.requests = 128;
+  s.prompt_tokens = 10;
+  s.gen_tokens = 4;
+  s.calibrate = false;
+  const Result<LoadResult> r = run_load(endpoint_, s);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->ok, 128);
+  const std::map<std::int64_t, std::int64_t> sent = testing::fast_server_send_ns(endpoint_.url);
+  std::int64_t kernel_stamped = 0;
+  for (std::size_t i = 0; i < r->requests.size(); ++i) {
+    const RequestTiming& t = r->requests[i];
+    EXPECT_LE(t.sent_s, t.first_token_s);
+    EXPECT_LE(t.first_token_s, t.first_token_read_s);
+    EXPECT_DOUBLE_EQ(t.token_s.front(), t.first_token_s);
+    if (!t.first_token_kernel_stamp) {
+      EXPECT_EQ(t.first_token_s, t.first_token_read_s);
+      continue;
+    }
+    ++kernel_stamped;
+    const auto server = sent.find(static_cast<std::int64_t>(i));
+    ASSERT_NE(server, sent.end());
+    const double first_token_ns = static_cast<double>(r->start_ns) + t.first_token_s * 1e9;
+    EXPECT_GE(first_token_ns, static_cast<double>(server->second) - 1.0);  // 1 ns: the seconds' rounding
+  }
+  EXPECT_GT(kernel_stamped, 0);
 }
 
 TEST_F(FastServerTest, OpenLoopKeepsArrivalTimes) {

@@ -45,6 +45,32 @@ TEST(ResponseStream, ChatRoleOnlyChunkDoesNotStampTheFirstToken) {
   EXPECT_FALSE(t.usage_reported);
 }
 
+TEST(ResponseStream, FirstTextTakesAnEarlierArrivalStampAndKeepsItsReadTime) {
+  ResponseStream s(Api::openai_completions);
+  s.restamp_first_text(1 * kMs);  // no text yet: nothing to restamp
+  EXPECT_TRUE(s.feed(sse(R"({"choices":[{"text":"ab"}]})"), 10 * kMs));
+  s.restamp_first_text(11 * kMs);  // later than its read: ignored
+  s.restamp_first_text(7 * kMs);
+  EXPECT_TRUE(s.feed(sse(R"({"choices":[{"text":"cd"}]})"), 12 * kMs));
+  EXPECT_TRUE(s.feed(sse("[DONE]"), 12 * kMs));
+  RequestTiming t;
+  s.account(t, 0);
+  EXPECT_DOUBLE_EQ(t.first_token_s, 0.007);
+  EXPECT_DOUBLE_EQ(t.first_token_read_s, 0.010);
+  EXPECT_TRUE(t.first_token_kernel_stamp);
+  EXPECT_EQ(t.token_s, (std::vector<double>{0.007, 0.012}));
+}
+
+TEST(ResponseStream, WithoutAnArrivalStampTheFirstTokenIsItsReadTime) {
+  ResponseStream s(Api::openai_completions);
+  EXPECT_TRUE(s.feed(sse(R"({"choices":[{"text":"ab"}]})"), 10 * kMs));
+  RequestTiming t;
+  s.account(t, 0);
+  EXPECT_DOUBLE_EQ(t.first_token_s, 0.010);
+  EXPECT_DOUBLE_EQ(t.first_token_read_s, 0.010);
+  EXPECT_FALSE(t.first_token_kernel_stamp);
+}
+
 TEST(ResponseStream, AChunkOfSeveralTokensCountsAsSeveral) {
   ResponseStream s(Api::openai_completions);
   EXPECT_TRUE(s.feed(sse(R"({"choices":[{"text":"ab"}]})"), 1 * kMs));

@@ -139,6 +139,27 @@ TEST_P(MatmulTest, EveryTypeMatchesTheReference) {
   }
 }
 
+// Long rows and many tokens: float weights take the tokens in blocks that keep the activations in
+// L2 (a handful of tokens at 16384 columns), so the blocks and their ragged end are covered.
+TEST_P(MatmulTest, ManyTokensOfLongFloatRowsMatchTheReference) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
+    const Weights w(type, 20, 16384, 9);
+    const std::int64_t n_tokens = 13, ldy = w.matrix.padded_rows();
+    const std::vector<float> x = activations(n_tokens, 16384, 17);
+    const ActivationView view{ActivationKind::f32, n_tokens, 16384, x.data(), nullptr, nullptr, nullptr};
+    std::vector<float> y(static_cast<std::size_t>(n_tokens * ldy), NAN);
+    k.matmul(type)(w.matrix, view, y.data(), ldy, 0, ldy);
+    for (std::int64_t t = 0; t < n_tokens; ++t) {
+      for (std::int64_t r = 0; r < 20; ++r) {
+        const double want = reference_dot(type, w.row(r), view, t);
+        ASSERT_NEAR(y[t * ldy + r], want, 2e-5 * std::sqrt(16384.0) + 1e-4 * std::fabs(want))
+            << type_info(type).name << " t=" << t << " r=" << r;
+      }
+    }
+  }
+}
+
 // A token's outputs do not depend on which other tokens share the call: batched decode and chunked
 // prefill compute exactly what one token at a time does.
 TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {

@@ -46,8 +46,15 @@ struct RequestTiming {
 
   double scheduled_s = 0;       // when the load wanted it sent (open loop: its Poisson arrival)
   double sent_s = 0;            // handed to the connection (later than scheduled when capped)
-  double first_token_s = kNone; // the first chunk that carries generated text
-  std::vector<double> token_s;  // arrival of every output token; a chunk of k tokens gives k entries
+  // The first chunk that carries generated text reached this machine: the kernel's receive stamp of
+  // its bytes when first_token_kernel_stamp, else the time the client read it (see ArrivalClock in
+  // src/backends/arrival_clock.hpp).
+  double first_token_s = kNone;
+  double first_token_read_s = kNone;    // when the client read that chunk (>= first_token_s)
+  bool first_token_kernel_stamp = false;
+  // Arrival of every output token (the first chunk's as first_token_s, the others' read times); a
+  // chunk of k tokens gives k entries.
+  std::vector<double> token_s;
   double end_s = 0;             // the response ended (or failed)
   std::int64_t prompt_tokens = 0;   // the server's usage when given, else the calibrated estimate
   std::int64_t output_tokens = 0;   // the server's usage when given, else the text chunks

@@ -48,8 +48,13 @@ class ResponseStream {
   const std::optional<Usage>& usage() const { return usage_; }
   const ServerTimings& server_timings() const { return timings_; }
 
-  // Writes first_token_s, token_s, output_tokens, usage and server timings into `out`, times in
-  // seconds since start_ns. Without usage every text chunk counts as one token.
+  // The first text chunk's bytes are known to have reached this machine at t_ns, before they were
+  // read: its tokens take that stamp, the read time is kept beside it. Ignored when t_ns is later
+  // than the read, or there is no text yet.
+  void restamp_first_text(std::int64_t t_ns);
+
+  // Writes first_token_s (and first_token_read_s), token_s, output_tokens, usage and server timings
+  // into `out`, times in seconds since start_ns. Without usage every text chunk counts as one token.
   void account(RequestTiming& out, std::int64_t start_ns) const;
 
  private:
@@ -66,6 +71,7 @@ class ResponseStream {
   std::vector<TextChunk> chunks_;
   std::optional<Usage> usage_;
   ServerTimings timings_;
+  std::int64_t first_text_read_ns_ = 0;  // when restamped: the first text chunk's read time
   bool done_ = false;
   bool finish_seen_ = false;
   std::optional<StreamFailure> failure_;

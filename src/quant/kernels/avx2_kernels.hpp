@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "memwall/quant/blocks.hpp"
-#include "prefetch.hpp"
+#include "cache.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {

@@ -7,12 +7,8 @@
 
 #include <cstring>
 
-
-
-
-
 #include "memwall/quant/blocks.hpp"
-#include "prefetch.hpp"
+#include "cache.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -200,14 +196,20 @@ inline __m512 load_row16(const std::byte* row, std::int64_t k) {
   }
 }
 
-template <TensorType T, int RR, int NT>
+template <TensorType T, int RR, int NT, bool kPrefetchNextRows = false>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
+  constexpr std::int64_t kElemBytes = T == TensorType::F32 ? 4 : 2;
   __m512 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
   const std::byte* rows[RR];
   for (int r = 0; r < RR; ++r) rows[r] = w.data + static_cast<std::size_t>(r0 + r) * w.row_bytes();
   for (std::int64_t k = 0; k < w.cols; k += 16) {
+    // As much of the next RR rows as this step reads of these.
+    if constexpr (kPrefetchNextRows) {
+      const auto next = reinterpret_cast<std::uintptr_t>(rows[0]) + RR * w.row_bytes();
+      prefetch_lines(next + static_cast<std::uintptr_t>(k * RR * kElemBytes), 16 * RR * kElemBytes);
+    }
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
@@ -224,15 +226,26 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 16 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  for (std::int64_t r = row_begin; r < row_end; r += 8) {
-    if (x.n_tokens == 1) {
-      plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
-      continue;
+  if (x.n_tokens == 1) {
+    // Eight rows are eight streams; rows shorter than a page are too short for the hardware
+    // prefetcher to pick up (so it seems), and the tile fetches the next eight itself. qwen2.5-0.5b F16 (896
+    // columns, 1.8 KB rows) decoded 20% faster with it; llama-3.2-1b F16 (4 KB rows) 12% slower.
+    if (w.row_bytes() < 4096) {
+      for (std::int64_t r = row_begin; r < row_end; r += 8) plain_tile<T, 8, 1, true>(w, x, y, ldy, r, 0);
+    } else {
+      for (std::int64_t r = row_begin; r < row_end; r += 8) plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
     }
-    std::int64_t t = 0;
-    for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, 8, 3>(w, x, y, ldy, r, t);
-    for (; t < x.n_tokens; ++t) plain_tile<T, 8, 1>(w, x, y, ldy, r, t);
+    return;
   }
+  // Tiles of 4 rows x 6 tokens convert each half-precision weight for 6 products.
+  constexpr int RR = 4, NT = 6;
+  for_token_blocks(w.cols, x.n_tokens, NT, [&](std::int64_t t_begin, std::int64_t t_end) {
+    for (std::int64_t r = row_begin; r < row_end; r += RR) {
+      std::int64_t t = t_begin;
+      for (; t + NT <= t_end; t += NT) plain_tile<T, RR, NT>(w, x, y, ldy, r, t);
+      for (; t < t_end; ++t) plain_tile<T, RR, 1>(w, x, y, ldy, r, t);
+    }
+  });
 }
 
 }  // namespace

@@ -16,7 +16,7 @@
 
 #include "kquant_layout.hpp"
 #include "memwall/quant/blocks.hpp"
-#include "prefetch.hpp"
+#include "cache.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {

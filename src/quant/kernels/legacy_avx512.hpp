@@ -18,7 +18,7 @@
 
 #include "legacy_layout.hpp"
 #include "memwall/quant/blocks.hpp"
-#include "prefetch.hpp"
+#include "cache.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {

@@ -68,9 +68,48 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy + g * R + H * h, acc[t]);
 }
 
+// Decode: one token, both halves of G groups in one pass over their blocks: 2G independent
+// chains, each block's bytes read once (a tile of one token would read every group twice, once
+// per half, and run one chain at a time).
+template <TensorType T, int G>
+void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
+  using B = Q32<T>;
+  constexpr int K = 2 * G;
+  const std::byte* groups[G];
+  for (int g = 0; g < G; ++g) groups[g] = w.data + static_cast<std::size_t>(g0 + g) * w.group_bytes();
+  __m256 acc[K];
+  for (auto& a : acc) a = _mm256_setzero_ps();
+  for (std::int64_t b = 0; b < w.cols / 32; ++b) {
+    const std::int8_t* a = x.q + b * 32;
+    const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * b] + x.sums16[2 * b + 1]));
+    const __m256 da = _mm256_set1_ps(x.d[b]);
+#pragma GCC unroll 4
+    for (int k = 0; k < K; ++k) {
+      const std::byte* blk = groups[k / 2] + static_cast<std::size_t>(b) * B::kBytes;
+      const int h = k % 2;
+      __m256i wq[8];
+      B::unpack(blk + 2 * R, h, wq);
+      __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
+      for (int m = 0; m < 8; m += 2) {
+        dot0 = B::dot4(dot0, wq[m], broadcast4(a + 4 * m));
+        dot1 = B::dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
+      }
+      const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(dot0, dot1), offset);
+      acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da), acc[k]);
+    }
+  }
+  for (int k = 0; k < K; ++k) _mm256_storeu_ps(y + (g0 + k / 2) * R + H * (k % 2), acc[k]);
+}
+
 template <TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
+  if (x.n_tokens == 1) {
+    std::int64_t g = row_begin / R;
+    for (; g + 2 <= row_end / R; g += 2) q32_decode<T, 2>(w, x, y, g);
+    for (; g < row_end / R; ++g) q32_decode<T, 1>(w, x, y, g);
+    return;
+  }
   for (std::int64_t g = row_begin / R; g < row_end / R; ++g) {
     for (int h = 0; h < 2; ++h) {
       std::int64_t t = 0;
@@ -116,11 +155,13 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 8 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  for (std::int64_t r = row_begin; r < row_end; r += 4) {
-    std::int64_t t = 0;
-    for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, 4, 3>(w, x, y, ldy, r, t);
-    for (; t < x.n_tokens; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
-  }
+  for_token_blocks(w.cols, x.n_tokens, 3, [&](std::int64_t t_begin, std::int64_t t_end) {
+    for (std::int64_t r = row_begin; r < row_end; r += 4) {
+      std::int64_t t = t_begin;
+      for (; t + 3 <= t_end; t += 3) plain_tile<T, 4, 3>(w, x, y, ldy, r, t);
+      for (; t < t_end; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
+    }
+  });
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+#pragma once
+// How the kernels keep DRAM and L2 busy with the right bytes.
+//
+// Tiles (several tokens per weight block) are compute-bound, and the hardware prefetcher does not
+// run far enough ahead of so slow a consumer to hide DRAM latency: a batched decode step, whose
+// weights come from DRAM once, ran at 55-70% of the tile's in-cache speed (matmul_bench's batch8
+// against tokens8). A tile therefore asks, for every block it reads, for the bytes
+// kTilePrefetchBytes further on, into L2. 2, 4 and 8 KiB ahead into L1 helped less than 16 KiB
+// into L2, and 32 KiB was no better. Quantized decode kernels leave prefetching to the hardware:
+// with two threads, software prefetch made them slower (float decode: see matmul_plain).
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+namespace memwall::quant::kernels {
+
+inline constexpr std::size_t kTilePrefetchBytes = 16384;
+
+// Prefetches the cache lines of [block + kTilePrefetchBytes, + bytes) for reading, into L2. Past
+// the end of the weights this only touches nothing: a prefetch never faults.
+// Addresses are formed as integers: a pointer past the end of its object would be undefined.
+inline void prefetch_lines(std::uintptr_t at, std::size_t bytes) {
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const void*>(at + off), 0, 2);
+}
+inline void prefetch_lines(const std::byte* at, std::size_t bytes) {
+  prefetch_lines(reinterpret_cast<std::uintptr_t>(at), bytes);
+}
+inline void prefetch_ahead(const std::byte* block, std::size_t bytes) {
+  prefetch_lines(reinterpret_cast<std::uintptr_t>(block) + kTilePrefetchBytes, bytes);
+}
+
+// Float weights with many tokens: every few rows read all the tokens' f32 activations, which
+// outgrow L2 (512 tokens x 2048 columns are 4 MiB). The tokens go in blocks of about 256 KiB of
+// activations, a multiple of the tile's nt tokens, each block through all the rows:
+// for_token_blocks(cols, n_tokens, nt, [](t_begin, t_end) { ... }).
+template <typename Fn>
+void for_token_blocks(std::int64_t cols, std::int64_t n_tokens, std::int64_t nt, Fn&& fn) {
+  const std::int64_t per = std::max<std::int64_t>(nt, (std::int64_t{256} << 10) / (4 * cols) / nt * nt);
+  for (std::int64_t t0 = 0; t0 < n_tokens; t0 += per) fn(t0, std::min(n_tokens, t0 + per));
+}
+
+}  // namespace memwall::quant::kernels
