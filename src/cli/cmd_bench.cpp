@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -31,6 +30,7 @@
 #include "memwall/model/scheme.hpp"
 #include "memwall/report/row_writer.hpp"
 #include "memwall/util/build_info.hpp"
+#include "memwall/util/clock.hpp"
 
 namespace memwall::cli {
 namespace {
@@ -103,15 +103,6 @@ Result<bench::SweepSpec> build_spec(const BenchCliOptions& o) {
   if (o.min_time_s >= 0) spec.min_time_s = o.min_time_s;
   spec.seed = o.seed;
   return spec;
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::uint64_t peak_rss_bytes() {
@@ -259,7 +250,7 @@ int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec, report::
     extras.endpoint = o.endpoint;
     bench::ModelFacts facts;
     facts.name = point.model;
-    const bench::Provenance prov{"", "server", fingerprint ? *fingerprint : "unknown", utc_now()};
+    const bench::Provenance prov{"", "server", fingerprint ? *fingerprint : "unknown", utc_now_iso8601()};
     nlohmann::json record = bench::make_record(point, *run, facts, {}, extras, prov);
     record["roofline"]["efficiency"] = nullptr;
     if (const double rate = bench::error_rate(*run); rate > o.max_error_rate) {
@@ -356,7 +347,7 @@ int run_bench(const BenchCliOptions& o) {
     bench::PointExtras extras;
     extras.warnings = warnings;
     extras.threads = point.threads > 0 ? point.threads : probe->all_cores();
-    const bench::Provenance prov{probe->cpu.model, "", probe->fingerprint, utc_now()};
+    const bench::Provenance prov{probe->cpu.model, "", probe->fingerprint, utc_now_iso8601()};
     if (const std::string key = point.model + "|" + point.scheme; key != loaded_key) {
       loaded_key = key;
       std::cerr << fmt::format("memwall: loading {}{}\n", point.model, point.scheme.empty() ? "" : " at " + point.scheme);

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <ctime>
 
 #include "bench_records.hpp"
 #include "memwall/fit/schedule.hpp"
 #include "memwall/fit/step_model.hpp"
+#include "memwall/util/clock.hpp"
 
 namespace memwall::fit {
 namespace {
@@ -145,15 +145,6 @@ double rms(const std::vector<Observation>& obs, const Theta& t, double overlap, 
   return n ? std::sqrt(s / n) : 0;
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad>& steps,
                         const std::vector<double>& weights, double peak_flops) {
   Observation o;
@@ -277,7 +268,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
                                           c.efficiency.decode_bandwidth));
   }
   c.results_file = source_name;
-  c.timestamp_utc = utc_now();
+  c.timestamp_utc = utc_now_iso8601();
   c.efficiency.source = calibration_source(c);
   return report;
 }

@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <ctime>
 
 #include "memwall/hw/system_state.hpp"
 #include "memwall/util/build_info.hpp"
@@ -28,15 +26,6 @@ struct ProbePlan {
 
 constexpr ProbePlan kFullPlan{256 * kMiB, 10, 4, true, 4'000'000, 3, 5, 80};
 constexpr ProbePlan kQuickPlan{64 * kMiB, 3, 0, false, 400'000, 1, 2, 15};
-
-std::string utc_timestamp() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 void report(const ProbeOptions& options, std::string_view stage) {
   if (options.progress) options.progress(stage);
@@ -146,7 +135,7 @@ Result<ProbeResult> run_probe(const ProbeOptions& options) {
   r.memwall_version = std::string(build.version);
   r.git_commit = std::string(build.git_commit);
   r.build_type = std::string(build.build_type);
-  r.timestamp_utc = utc_timestamp();
+  r.timestamp_utc = utc_now_iso8601();
   r.quick = options.quick;
 
   report(options, "topology");

@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace memwall {
 
@@ -10,6 +11,9 @@ inline std::int64_t steady_now_ns() {
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+// The wall-clock time now as ISO 8601 UTC, e.g. "2026-11-22T10:46:49Z", for records.
+std::string utc_now_iso8601();
 
 // Time source injected into code whose timing tests must control (the sweep, statistics, servers).
 class Clock {

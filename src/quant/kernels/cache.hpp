@@ -22,9 +22,6 @@ inline constexpr std::size_t kTilePrefetchBytes = 16384;
 inline void prefetch_lines(std::uintptr_t at, std::size_t bytes) {
   for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const void*>(at + off), 0, 2);
 }
-inline void prefetch_lines(const std::byte* at, std::size_t bytes) {
-  prefetch_lines(reinterpret_cast<std::uintptr_t>(at), bytes);
-}
 inline void prefetch_ahead(const std::byte* block, std::size_t bytes) {
   prefetch_lines(reinterpret_cast<std::uintptr_t>(block) + kTilePrefetchBytes, bytes);
 }

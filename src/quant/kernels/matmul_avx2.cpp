@@ -37,6 +37,18 @@ struct Q32 {
     }
     return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
   }
+
+  // acc + scale_da x (the block's dot product with activations a - offset), for one token and the
+  // 8 rows of a half: the one sequence decode and tiles share, so results do not depend on the batch.
+  static __m256 accumulate(__m256 acc, const __m256i wq[8], const std::int8_t* a, __m256i offset, __m256 scale_da) {
+    __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
+    for (int m = 0; m < 8; m += 2) {
+      dot0 = dot4(dot0, wq[m], broadcast4(a + 4 * m));
+      dot1 = dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
+    }
+    const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(dot0, dot1), offset);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale_da, acc);
+  }
 };
 
 template <TensorType T, int NT>
@@ -54,15 +66,8 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
     B::unpack(blk + 2 * R, h, wq);
     for (int t = 0; t < NT; ++t) {
       const std::int64_t i = (t0 + t) * (x.cols / 32) + b;
-      const std::int8_t* a = x.q + i * 32;
-      __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
-      for (int m = 0; m < 8; m += 2) {
-        dot0 = B::dot4(dot0, wq[m], broadcast4(a + 4 * m));
-        dot1 = B::dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
-      }
-      const std::int32_t sum = x.sums16[2 * i] + x.sums16[2 * i + 1];
-      const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(dot0, dot1), _mm256_set1_epi32(B::kOffset * sum));
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(scale, _mm256_set1_ps(x.d[i])), acc[t]);
+      const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * i] + x.sums16[2 * i + 1]));
+      acc[t] = B::accumulate(acc[t], wq, x.q + i * 32, offset, _mm256_mul_ps(scale, _mm256_set1_ps(x.d[i])));
     }
   }
   for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy + g * R + H * h, acc[t]);
@@ -89,13 +94,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
       const int h = k % 2;
       __m256i wq[8];
       B::unpack(blk + 2 * R, h, wq);
-      __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
-      for (int m = 0; m < 8; m += 2) {
-        dot0 = B::dot4(dot0, wq[m], broadcast4(a + 4 * m));
-        dot1 = B::dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
-      }
-      const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(dot0, dot1), offset);
-      acc[k] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da), acc[k]);
+      acc[k] = B::accumulate(acc[k], wq, a, offset, _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da));
     }
   }
   for (int k = 0; k < K; ++k) _mm256_storeu_ps(y + (g0 + k / 2) * R + H * (k % 2), acc[k]);
