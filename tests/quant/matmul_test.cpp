@@ -139,6 +139,31 @@ TEST_P(MatmulTest, EveryTypeMatchesTheReference) {
   }
 }
 
+// Float weights are banded when the width is a multiple of 16 and row-major otherwise (packed.hpp);
+// each ISA reads both, and widths its vectors do not divide fall back to the portable kernel.
+TEST_P(MatmulTest, FloatRowsOfEveryWidthMatchTheReference) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
+    for (const std::int64_t cols : {16, 24, 33, 36, 40, 48, 80}) {
+      const Weights w(type, 19, cols, 21);
+      for (const std::int64_t n_tokens : {1, 7}) {
+        const std::vector<float> x = activations(n_tokens, cols, 23);
+        const ActivationView view{ActivationKind::f32, n_tokens, cols, x.data(), nullptr, nullptr, nullptr};
+        const std::int64_t ldy = w.matrix.padded_rows();
+        std::vector<float> y(static_cast<std::size_t>(n_tokens * ldy), NAN);
+        k.matmul(type)(w.matrix, view, y.data(), ldy, 0, ldy);
+        for (std::int64_t t = 0; t < n_tokens; ++t) {
+          for (std::int64_t r = 0; r < 19; ++r) {
+            const double want = reference_dot(type, w.row(r), view, t);
+            ASSERT_NEAR(y[t * ldy + r], want, 1e-5 + 1e-5 * std::fabs(want))
+                << type_info(type).name << " cols " << cols << " tokens " << n_tokens << " t=" << t << " r=" << r;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Long rows and many tokens: float weights take the tokens in blocks that keep the activations in
 // L2 (a handful of tokens at 16384 columns), so the blocks and their ragged end are covered.
 TEST_P(MatmulTest, ManyTokensOfLongFloatRowsMatchTheReference) {

@@ -10,7 +10,10 @@
 // Layout of one 16-row group, block b after block b-1 (row r of the group is lane r):
 //   Q8_0  [16 x f16 d][8 k-groups x 64 B: row r's 4 signed quants of weights 4j..4j+3]
 //   Q4_0  [16 x f16 d][4 x 64 B: byte i of row r = w[8j+i] | w[8j+4+i] << 4]  (unsigned 0..15)
-// (the other types are described beside their packers). F32, F16 and BF16 stay row-major.
+// (the other types are described beside their packers). F32, F16 and BF16 with a multiple of 16
+// columns go in bands of 8 rows, each band chunk after chunk of 16 columns, the 8 rows' 16
+// elements of a chunk side by side: a kernel that reads a band's 8 rows together reads one
+// contiguous stream. Other widths stay row-major (plain_row below says where a row is).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -35,6 +38,23 @@ struct PackedMatrix {
   std::size_t row_bytes() const { return bytes_for(type, static_cast<std::uint64_t>(cols)); }
   std::size_t group_bytes() const { return row_bytes() * kPackRows; }
 };
+
+// F32, F16, BF16: row r's first 16 elements, and the bytes from one 16-column chunk of a row to its
+// next. Element k of row r is at plain_row(w, r) + (k / 16) * plain_chunk_stride(w) + (k % 16) *
+// the element size.
+inline constexpr std::int64_t kPlainBandRows = 8;
+inline constexpr std::int64_t kPlainChunkCols = 16;
+inline bool plain_banded(const PackedMatrix& w) { return w.cols % kPlainChunkCols == 0; }
+inline std::size_t plain_chunk_stride(const PackedMatrix& w) {
+  const std::size_t chunk_bytes = bytes_for(w.type, kPlainChunkCols);
+  return plain_banded(w) ? chunk_bytes * kPlainBandRows : chunk_bytes;
+}
+inline const std::byte* plain_row(const PackedMatrix& w, std::int64_t r) {
+  if (!plain_banded(w)) return w.data + static_cast<std::size_t>(r) * w.row_bytes();
+  const std::int64_t band = r / kPlainBandRows, in_band = r % kPlainBandRows;
+  return w.data + static_cast<std::size_t>(band * kPlainBandRows) * w.row_bytes() +
+         static_cast<std::size_t>(in_band) * bytes_for(w.type, kPlainChunkCols);
+}
 
 // Whether the kernels handle this type (every supported weight type: F32, F16, BF16 and the
 // quantized types but Q8_1 and Q8_K).

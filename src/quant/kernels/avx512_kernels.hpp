@@ -181,39 +181,37 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
 }
 
 // ---------------------------------------------------------------------------------------------
-// F32, F16 and BF16 weights stay row-major: a tile of RR rows x NT tokens keeps one vector
+// F32, F16 and BF16 (banded or row-major, packed.hpp): a tile of RR rows x NT tokens keeps one vector
 // accumulator per pair along k and reduces each at the end of the row.
 
 template <TensorType T>
-inline __m512 load_row16(const std::byte* row, std::int64_t k) {
+inline __m512 load_chunk16(const std::byte* p) {
   if constexpr (T == TensorType::F32) {
-    return _mm512_loadu_ps(reinterpret_cast<const float*>(row) + k);
+    return _mm512_loadu_ps(reinterpret_cast<const float*>(p));
   } else if constexpr (T == TensorType::F16) {
-    return load_f16x16(row + 2 * k);
+    return load_f16x16(p);
   } else {
-    const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 2 * k)));
+    const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     return _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
   }
 }
 
-template <TensorType T, int RR, int NT, bool kPrefetchNextRows = false>
+// RR rows x NT tokens, r0 a multiple of RR. With RR = 8 and banded weights the tile reads one
+// contiguous stream.
+template <TensorType T, int RR, int NT>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
-  constexpr std::int64_t kElemBytes = T == TensorType::F32 ? 4 : 2;
   __m512 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
   const std::byte* rows[RR];
-  for (int r = 0; r < RR; ++r) rows[r] = w.data + static_cast<std::size_t>(r0 + r) * w.row_bytes();
-  for (std::int64_t k = 0; k < w.cols; k += 16) {
-    // As much of the next RR rows as this step reads of these.
-    if constexpr (kPrefetchNextRows) {
-      const auto next = reinterpret_cast<std::uintptr_t>(rows[0]) + RR * w.row_bytes();
-      prefetch_lines(next + static_cast<std::uintptr_t>(k * RR * kElemBytes), 16 * RR * kElemBytes);
-    }
+  for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
+  const std::size_t stride = plain_chunk_stride(w);
+  std::size_t offset = 0;
+  for (std::int64_t k = 0; k < w.cols; k += 16, offset += stride) {
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
-      const __m512 wv = load_row16<T>(rows[r], k);
+      const __m512 wv = load_chunk16<T>(rows[r] + offset);
       for (int t = 0; t < NT; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
     }
   }
@@ -226,15 +224,11 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 16 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
+  // Decode: one band of 8 rows at a time, one stream. Against 8 row-major rows (eight streams),
+  // two threads, interleaved: qwen2.5-0.5b F16 27-33 against 19-24 tok/s, llama-3.2-1b F16
+  // 11.5-14.8 against 9.6-13.4; two bands side by side, or a prefetch 16 KiB ahead, were slower.
   if (x.n_tokens == 1) {
-    // Eight rows are eight streams; rows shorter than a page are too short for the hardware
-    // prefetcher to pick up (so it seems), and the tile fetches the next eight itself. qwen2.5-0.5b F16 (896
-    // columns, 1.8 KB rows) decoded 20% faster with it; llama-3.2-1b F16 (4 KB rows) 12% slower.
-    if (w.row_bytes() < 4096) {
-      for (std::int64_t r = row_begin; r < row_end; r += 8) plain_tile<T, 8, 1, true>(w, x, y, ldy, r, 0);
-    } else {
-      for (std::int64_t r = row_begin; r < row_end; r += 8) plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
-    }
+    for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) plain_tile<T, kPlainBandRows, 1>(w, x, y, ldy, r, 0);
     return;
   }
   // Tiles of 4 rows x 6 tokens convert each half-precision weight for 6 products.

@@ -7,7 +7,7 @@
 // against tokens8). A tile therefore asks, for every block it reads, for the bytes
 // kTilePrefetchBytes further on, into L2. 2, 4 and 8 KiB ahead into L1 helped less than 16 KiB
 // into L2, and 32 KiB was no better. Quantized decode kernels leave prefetching to the hardware:
-// with two threads, software prefetch made them slower (float decode: see matmul_plain).
+// with two threads, software prefetch made them slower (float decode too: see matmul_plain).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

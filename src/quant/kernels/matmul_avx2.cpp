@@ -119,31 +119,37 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
 }
 
 template <TensorType T>
-inline __m256 load_row8(const std::byte* row, std::int64_t k) {
+inline __m256 load_8(const std::byte* p) {
   if constexpr (T == TensorType::F32) {
-    return _mm256_loadu_ps(reinterpret_cast<const float*>(row) + k);
+    return _mm256_loadu_ps(reinterpret_cast<const float*>(p));
   } else if constexpr (T == TensorType::F16) {
-    return load_f16x8(row + 2 * k);
+    return load_f16x8(p);
   } else {
-    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * k)));
+    const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
   }
 }
 
+// RR rows x NT tokens, 8 columns at a time (both halves of a 16-column chunk, then the next).
 template <TensorType T, int RR, int NT>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
+  constexpr std::size_t kHalfBytes = T == TensorType::F32 ? 32 : 16;
   __m256 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm256_setzero_ps();
   const std::byte* rows[RR];
-  for (int r = 0; r < RR; ++r) rows[r] = w.data + static_cast<std::size_t>(r0 + r) * w.row_bytes();
+  for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
+  const std::size_t stride = plain_chunk_stride(w);
+  std::size_t offset = 0;
   for (std::int64_t k = 0; k < w.cols; k += 8) {
     __m256 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
+    const std::size_t at = offset + (k % 16 == 0 ? 0 : kHalfBytes);
     for (int r = 0; r < RR; ++r) {
-      const __m256 wv = load_row8<T>(rows[r], k);
+      const __m256 wv = load_8<T>(rows[r] + at);
       for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
     }
+    if (k % 16 != 0) offset += stride;
   }
   for (int r = 0; r < RR; ++r) {
     for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
@@ -154,6 +160,10 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 8 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
+  if (x.n_tokens == 1) {  // a band of 8 rows at a time: one stream (packed.hpp)
+    for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) plain_tile<T, kPlainBandRows, 1>(w, x, y, ldy, r, 0);
+    return;
+  }
   for_token_blocks(w.cols, x.n_tokens, 3, [&](std::int64_t t_begin, std::int64_t t_end) {
     for (std::int64_t r = row_begin; r < row_end; r += 4) {
       std::int64_t t = t_begin;

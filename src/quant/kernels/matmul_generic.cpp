@@ -18,14 +18,16 @@ float f16_at(const std::byte* p, int i) {
 }
 
 template <TensorType T>
-float plain_at(const std::byte* row, std::int64_t k) {
+float plain_at(const PackedMatrix& w, const std::byte* row, std::int64_t k) {
+  const std::byte* p = row + static_cast<std::size_t>(k / kPlainChunkCols) * plain_chunk_stride(w);
+  const std::int64_t i = k % kPlainChunkCols;
   if constexpr (T == TensorType::F32) {
     float x;
-    std::memcpy(&x, row + 4 * k, 4);
+    std::memcpy(&x, p + 4 * i, 4);
     return x;
   } else {
     std::uint16_t h;
-    std::memcpy(&h, row + 2 * k, 2);
+    std::memcpy(&h, p + 2 * i, 2);
     return T == TensorType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
   }
 }
@@ -34,11 +36,11 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   for (std::int64_t r = row_begin; r < row_end; ++r) {
-    const std::byte* row = w.data + static_cast<std::size_t>(r) * w.row_bytes();
+    const std::byte* row = plain_row(w, r);
     for (std::int64_t t = 0; t < x.n_tokens; ++t) {
       const float* a = x.f32 + t * x.cols;
       float sum = 0;
-      for (std::int64_t k = 0; k < w.cols; ++k) sum += plain_at<T>(row, k) * a[k];
+      for (std::int64_t k = 0; k < w.cols; ++k) sum += plain_at<T>(w, row, k) * a[k];
       y[t * ldy + r] = sum;
     }
   }

@@ -35,32 +35,36 @@ struct Plain32 {
   }
 };
 
-// F32, F16 and BF16 weights stay row-major: a tile of RR rows x NT tokens keeps one accumulator
-// per pair along k, reduced at the end of the row, so a pair's sums come in the same order
-// whatever the tile.
+// F32, F16 and BF16 (banded or row-major, packed.hpp): a tile of RR rows x NT tokens keeps one
+// accumulator per pair along k, reduced at the end of the row, so a pair's sums come in the same
+// order whatever the tile.
 template <TensorType T>
-inline float32x4_t load_row4(const std::byte* row, std::int64_t k) {
+inline float32x4_t load_4(const std::byte* p) {
   if constexpr (T == TensorType::F32) {
-    return vld1q_f32(reinterpret_cast<const float*>(row) + k);
+    return vld1q_f32(reinterpret_cast<const float*>(p));
   } else if constexpr (T == TensorType::F16) {
-    return load_f16x4(row + 2 * k, 0);
+    return load_f16x4(p, 0);
   } else {
-    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(reinterpret_cast<const std::uint16_t*>(row) + k), 16));
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(reinterpret_cast<const std::uint16_t*>(p)), 16));
   }
 }
 
 template <TensorType T, int RR, int NT>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
+  constexpr std::size_t kElemBytes = T == TensorType::F32 ? 4 : 2;
   float32x4_t acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = vdupq_n_f32(0);
   const std::byte* rows[RR];
-  for (int r = 0; r < RR; ++r) rows[r] = w.data + static_cast<std::size_t>(r0 + r) * w.row_bytes();
+  for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
+  const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 4) {
+    const std::size_t at = static_cast<std::size_t>(k / kPlainChunkCols) * stride +
+                           static_cast<std::size_t>(k % kPlainChunkCols) * kElemBytes;
     float32x4_t xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = vld1q_f32(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
-      const float32x4_t wv = load_row4<T>(rows[r], k);
+      const float32x4_t wv = load_4<T>(rows[r] + at);
       for (int t = 0; t < NT; ++t) acc[r][t] = vfmaq_f32(acc[r][t], wv, xv[t]);
     }
   }
@@ -69,14 +73,14 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
 }
 
-// Decode: 8 rows at a time, 8 independent chains. Several tokens: 4 rows x 4 tokens, 16
+// Decode: a band of 8 rows at a time, one stream, 8 independent chains. Several tokens: 4 rows x 4 tokens, 16
 // accumulators, each weight vector used 4 times and each activation vector 4 times.
 template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 4 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
   if (x.n_tokens == 1) {
-    for (std::int64_t r = row_begin; r < row_end; r += 8) plain_tile<T, 8, 1>(w, x, y, ldy, r, 0);
+    for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) plain_tile<T, kPlainBandRows, 1>(w, x, y, ldy, r, 0);
     return;
   }
   for (std::int64_t r = row_begin; r < row_end; r += 4) {
