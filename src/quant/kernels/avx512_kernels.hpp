@@ -90,40 +90,32 @@ struct Q32Block {
   static constexpr int act_offset(int m) { return 4 * m; }
 };
 
-// Decode: one token, G groups at once sharing the 8 activation broadcasts of each block, the
-// weights unpacked right where the dot product consumes them. Four groups keep 8 independent dot
-// chains in flight, enough to hide vpdpbusd's latency.
-template <typename Dot, TensorType T, int G>
-void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
+// Decode: one token, one group at a time, the weights unpacked right where the dot product
+// consumes them; two dot chains per block, and successive blocks overlap. One group is one stream:
+// four groups side by side (sharing the activation broadcasts) were 20-45% slower from DRAM
+// (matmul_bench decode, one thread: Q4_0 16-22 against 25-26 GB/s, Q8_0 17-18 against 25-26; the
+// engine's decode with two threads, llama-3.2-1b and qwen2.5-0.5b Q4_0 and Q8_0, ahead in 10 of 14
+// interleaved pairings, qwen Q4_0 by 20-60%).
+template <typename Dot, TensorType T>
+void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
   using B = Q32Block<Dot, T>;
-  const std::size_t group_bytes = w.group_bytes();
-  const std::byte* groups[G];
-  __m512 acc[G];
-  for (int g = 0; g < G; ++g) {
-    groups[g] = w.data + static_cast<std::size_t>(g0 + g) * group_bytes;
-    acc[g] = _mm512_setzero_ps();
-  }
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     const std::int8_t* a = x.q + b * 32;
-    __m512i act[8];
-    for (int m = 0; m < 8; ++m) act[m] = broadcast4(a + B::act_offset(m));
     const Block32 ab = block32(x, 0, b);
-    const __m512i offset = _mm512_set1_epi32(B::kOffset * ab.sum);
-    const __m512 da = _mm512_set1_ps(ab.d);
-    for (int g = 0; g < G; ++g) {
-      const std::byte* blk = groups[g] + static_cast<std::size_t>(b) * B::kBytes;
-      __m512i wq[8];
-      B::unpack(blk + 2 * R, wq);
-      __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
-      for (int m = 0; m < 8; m += 2) {
-        dot0 = B::dot(dot0, wq[m], act[m]);
-        dot1 = B::dot(dot1, wq[m + 1], act[m + 1]);
-      }
-      const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), offset);
-      acc[g] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), da), acc[g]);
+    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    __m512i wq[8];
+    B::unpack(blk + 2 * R, wq);
+    __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
+    for (int m = 0; m < 8; m += 2) {
+      dot0 = B::dot(dot0, wq[m], broadcast4(a + B::act_offset(m)));
+      dot1 = B::dot(dot1, wq[m + 1], broadcast4(a + B::act_offset(m + 1)));
     }
+    const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), _mm512_set1_epi32(B::kOffset * ab.sum));
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), _mm512_set1_ps(ab.d)), acc);
   }
-  for (int g = 0; g < G; ++g) _mm512_storeu_ps(y + (g0 + g) * R, acc[g]);
+  _mm512_storeu_ps(y + g * R, acc);
 }
 
 // Several tokens: a block's weights are unpacked once into eight registers and reused for each of
@@ -153,15 +145,14 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
 }
 
-// Decode takes four groups at a time; several tokens go in tiles of 8, the rest narrower.
+// Decode takes one group at a time; several tokens go in tiles of 8, the rest narrower.
 template <typename Dot, TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for (; g + 4 <= g_end; g += 4) q32_decode<Dot, T, 4>(w, x, y, g);
-    for (; g < g_end; ++g) q32_decode<Dot, T, 1>(w, x, y, g);
+    for (; g < g_end; ++g) q32_decode<Dot, T>(w, x, y, g);
     return;
   }
   for (; g < g_end; ++g) {

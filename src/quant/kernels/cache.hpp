@@ -6,8 +6,10 @@
 // weights come from DRAM once, ran at 55-70% of the tile's in-cache speed (matmul_bench's batch8
 // against tokens8). A tile therefore asks, for every block it reads, for the bytes
 // kTilePrefetchBytes further on, into L2. 2, 4 and 8 KiB ahead into L1 helped less than 16 KiB
-// into L2, and 32 KiB was no better. Quantized decode kernels leave prefetching to the hardware:
-// with two threads, software prefetch made them slower (float decode too: see matmul_plain).
+// into L2, and 32 KiB was no better. Decode kernels of 32-weight blocks and of floats read one
+// stream and leave prefetching to the hardware: software prefetch made them slower (matmul_bench
+// decode, one thread: Q8_0 23-26 against 17-18 GB/s; float decode: see matmul_plain). The K-quant
+// decode is a tile of one token and keeps it: without, Q4_K fell from 20-22 to 13 GB/s.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

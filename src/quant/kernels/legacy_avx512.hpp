@@ -61,16 +61,16 @@ void narrow_tile(std::int64_t rest, std::int64_t t, Fn&& fn) {
   }
 }
 
-// Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) kGroups groups at a
-// time sharing the activation broadcasts; several tokens in tiles of kTile tokens that reuse each
-// unpacked block. decode(integral_constant G, g) and tile(integral_constant NT, g, t).
-template <int kGroups, int kTile, typename Decode, typename Tile>
+// Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) one group at a time, one
+// stream (four groups side by side were 20-45% slower from DRAM: matmul_bench decode, Q4_1 14-18
+// against 24 GB/s); several tokens in tiles of kTile tokens that reuse each unpacked block.
+// decode(g) and tile(integral_constant NT, g, t).
+template <int kTile, typename Decode, typename Tile>
 void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end, Decode&& decode, Tile&& tile) {
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for (; g + kGroups <= g_end; g += kGroups) decode(std::integral_constant<int, kGroups>{}, g);
-    for (; g < g_end; ++g) decode(std::integral_constant<int, 1>{}, g);
+    for (; g < g_end; ++g) decode(g);
     return;
   }
   for (; g < g_end; ++g) {
@@ -136,23 +136,17 @@ struct Format32 {
   }
 };
 
-// Decode: one token, G groups, each block's weights unpacked right where they are consumed.
-template <typename F, int G>
-void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
-  const std::byte* groups[G];
-  __m512 acc[G];
-  for (int g = 0; g < G; ++g) {
-    groups[g] = w.data + static_cast<std::size_t>(g0 + g) * w.group_bytes();
-    acc[g] = _mm512_setzero_ps();
-  }
+// Decode: one token, each block's weights unpacked right where they are consumed.
+template <typename F>
+void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const Act32 a = act32(x, 0, b);
-    for (int g = 0; g < G; ++g) {
-      const std::byte* blk = groups[g] + static_cast<std::size_t>(b) * F::kBytes;
-      acc[g] = F::accumulate(acc[g], blk, F::dot(F::unpack(blk), a), a);
-    }
+    const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
+    acc = F::accumulate(acc, blk, F::dot(F::unpack(blk), a), a);
   }
-  for (int g = 0; g < G; ++g) _mm512_storeu_ps(y + (g0 + g) * R, acc[g]);
+  _mm512_storeu_ps(y + g * R, acc);
 }
 
 // Several tokens: each block unpacked once and dotted with the NT tokens of the tile.
@@ -177,8 +171,8 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
 template <typename F>
 void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  drive<4, 8>(
-      x, row_begin, row_end, [&](auto groups, std::int64_t g) { decode32<F, groups()>(w, x, y, g); },
+  drive<8>(
+      x, row_begin, row_end, [&](std::int64_t g) { decode32<F>(w, x, y, g); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, nt()>(w, x, y, ldy, g, t); });
 }
 

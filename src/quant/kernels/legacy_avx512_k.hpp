@@ -169,28 +169,22 @@ struct FormatK {
   }
 };
 
-template <typename F, int G>
-void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
-  const std::byte* groups[G];
-  __m512 acc[G];
-  for (int g = 0; g < G; ++g) {
-    groups[g] = w.data + static_cast<std::size_t>(g0 + g) * w.group_bytes();
-    acc[g] = _mm512_setzero_ps();
-  }
+template <typename F>
+void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::int8_t* a = x.q + b * kSuperBlockSize;
-    typename F::Acc sums[G];
+    const std::byte* sb = group + static_cast<std::size_t>(b) * F::kBytes;
+    typename F::Acc sums;
     for_quads([&](auto q) __attribute__((always_inline)) {
       const WordPairs token = F::template sums<q()>(x.sums16 + b * 16);
-      const typename F::Act act = F::template activations<q()>(a);
-      for (int g = 0; g < G; ++g) {
-        const std::byte* sb = groups[g] + static_cast<std::size_t>(b) * F::kBytes;
-        F::accumulate(sums[g], F::dots(F::template unpack<q()>(sb), act), F::template scales<q()>(sb), token);
-      }
+      F::accumulate(sums, F::dots(F::template unpack<q()>(sb), F::template activations<q()>(a)),
+                    F::template scales<q()>(sb), token);
     });
-    for (int g = 0; g < G; ++g) acc[g] = F::finish(acc[g], groups[g] + static_cast<std::size_t>(b) * F::kBytes, sums[g], x.d[b]);
+    acc = F::finish(acc, sb, sums, x.d[b]);
   }
-  for (int g = 0; g < G; ++g) _mm512_storeu_ps(y + (g0 + g) * R, acc[g]);
+  _mm512_storeu_ps(y + g * R, acc);
 }
 
 template <typename F, int NT>
@@ -221,8 +215,8 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
 template <typename F>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  drive<1, 4>(
-      x, row_begin, row_end, [&](auto groups, std::int64_t g) { decode_k<F, groups()>(w, x, y, g); },
+  drive<4>(
+      x, row_begin, row_end, [&](std::int64_t g) { decode_k<F>(w, x, y, g); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile_k<F, nt()>(w, x, y, ldy, g, t); });
 }
 

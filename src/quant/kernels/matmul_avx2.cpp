@@ -73,40 +73,34 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy + g * R + H * h, acc[t]);
 }
 
-// Decode: one token, both halves of G groups in one pass over their blocks: 2G independent
-// chains, each block's bytes read once (a tile of one token would read every group twice, once
-// per half, and run one chain at a time).
-template <TensorType T, int G>
-void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
+// Decode: one token, both halves of a group in one pass over its blocks: two independent chains,
+// each block's bytes read once (a tile of one token would read the group twice, once per half).
+// One group at a time is one stream; two groups side by side were slower from DRAM (matmul_bench
+// avx2 decode: Q4_0 15-16 against 19 GB/s, Q8_0 21 against 23-26).
+template <TensorType T>
+void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
   using B = Q32<T>;
-  constexpr int K = 2 * G;
-  const std::byte* groups[G];
-  for (int g = 0; g < G; ++g) groups[g] = w.data + static_cast<std::size_t>(g0 + g) * w.group_bytes();
-  __m256 acc[K];
-  for (auto& a : acc) a = _mm256_setzero_ps();
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     const std::int8_t* a = x.q + b * 32;
     const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * b] + x.sums16[2 * b + 1]));
     const __m256 da = _mm256_set1_ps(x.d[b]);
-#pragma GCC unroll 4
-    for (int k = 0; k < K; ++k) {
-      const std::byte* blk = groups[k / 2] + static_cast<std::size_t>(b) * B::kBytes;
-      const int h = k % 2;
+    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    for (int h = 0; h < 2; ++h) {
       __m256i wq[8];
       B::unpack(blk + 2 * R, h, wq);
-      acc[k] = B::accumulate(acc[k], wq, a, offset, _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da));
+      acc[h] = B::accumulate(acc[h], wq, a, offset, _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da));
     }
   }
-  for (int k = 0; k < K; ++k) _mm256_storeu_ps(y + (g0 + k / 2) * R + H * (k % 2), acc[k]);
+  for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + g * R + H * h, acc[h]);
 }
 
 template <TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
   if (x.n_tokens == 1) {
-    std::int64_t g = row_begin / R;
-    for (; g + 2 <= row_end / R; g += 2) q32_decode<T, 2>(w, x, y, g);
-    for (; g < row_end / R; ++g) q32_decode<T, 1>(w, x, y, g);
+    for (std::int64_t g = row_begin / R; g < row_end / R; ++g) q32_decode<T>(w, x, y, g);
     return;
   }
   for (std::int64_t g = row_begin / R; g < row_end / R; ++g) {
