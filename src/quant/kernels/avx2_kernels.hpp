@@ -129,7 +129,8 @@ template <int N, typename Fn>
 //   kBytes              bytes of one block of the 16-row group
 //   kUnits              the units a block is done in (sub-blocks), unpacked one at a time
 //   kTile               tokens per tile when there are several
-//   kDecodeGroups       groups per decode step
+//   kDecodePrefetch     whether decode asks for the weights ahead (cache.hpp): the arithmetic-heavy
+//                       formats only; the lighter ones read faster with the hardware prefetcher alone
 //   Head head(blk, h)   the half's per-block weight state (scales) used through the units
 //   Tok token(act)      what a token's activations bring to a block besides the quants
 //   Unit unpack<u>(blk, h, head)     unit u's weights of the half, and its scale
@@ -151,40 +152,30 @@ inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
   return {x.q + i * kBlock, x.d[i], x.sums16 + i * (kBlock / 16)};
 }
 
-// Decode: one token and G groups (2G halves) at once, unit by unit, each unit's weights unpacked
-// right where they are consumed and dotted with activations loaded through opaque(). The halves are
-// independent chains; the weights stream from G places.
-template <typename F, int G>
-[[gnu::noinline]] void decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0) {
-  constexpr int K = 2 * G;
-  const std::byte* halves[K];
-  __m256 acc[K];
-  for (int k = 0; k < K; ++k) {
-    halves[k] = w.data + static_cast<std::size_t>(g0 + k / 2) * w.group_bytes();
-    acc[k] = _mm256_setzero_ps();
-  }
+// Decode: one token, one group (its two halves, two independent chains) at a time, unit by unit,
+// each unit's weights unpacked right where they are consumed and dotted with activations loaded
+// through opaque(). One group is one stream: two side by side were slower from DRAM (results/engine.md).
+template <typename F>
+[[gnu::noinline]] void decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (std::int64_t b = 0; b < w.cols / F::kBlock; ++b) {
+    const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
+    if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
     const Act act = act_of<F::kBlock>(x, 0, b);
     const typename F::Tok tok = F::token(act);
-    typename F::Head head[K];
-    __m256i sum[K];
-    for (int k = 0; k < K; ++k) {
-      head[k] = F::head(halves[k] + static_cast<std::size_t>(b) * F::kBytes, k % 2);
-      sum[k] = _mm256_setzero_si256();
-    }
+    const typename F::Head head[2] = {F::head(blk, 0), F::head(blk, 1)};
+    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     for_units<F::kUnits>([&](auto u) __attribute__((always_inline)) {
-#pragma GCC unroll 4
-      for (int k = 0; k < K; ++k) {
-        const std::byte* blk = halves[k] + static_cast<std::size_t>(b) * F::kBytes;
-        const typename F::Unit unit = F::template unpack<u()>(blk, k % 2, head[k]);
-        sum[k] = add_in_order(sum[k], F::template dot<u()>(unit, opaque(act.q), tok));
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        const typename F::Unit unit = F::template unpack<u()>(blk, h, head[h]);
+        sum[h] = add_in_order(sum[h], F::template dot<u()>(unit, opaque(act.q), tok));
       }
     });
-    for (int k = 0; k < K; ++k) {
-      acc[k] = F::finish(acc[k], halves[k] + static_cast<std::size_t>(b) * F::kBytes, k % 2, head[k], sum[k], tok);
-    }
+    for (int h = 0; h < 2; ++h) acc[h] = F::finish(acc[h], blk, h, head[h], sum[h], tok);
   }
-  for (int k = 0; k < K; ++k) _mm256_storeu_ps(y + (g0 + k / 2) * R + H * (k % 2), acc[k]);
+  for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + g * R + H * h, acc[h]);
 }
 
 // Several tokens: half h of group g for NT tokens; each unit's weights are unpacked once and
@@ -225,16 +216,15 @@ void narrow(std::int64_t rest, Fn&& fn) {
   }
 }
 
-// A Format's MatmulFn: one token goes kDecodeGroups groups at a time, several tokens in tiles of
-// kTile (the last ones in one narrower tile), half group by half group.
+// A Format's MatmulFn: one token goes a group at a time, several tokens in tiles of kTile (the last
+// ones in one narrower tile), half group by half group.
 template <typename F>
 void matmul(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t row_begin,
             std::int64_t row_end) {
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for (; g + F::kDecodeGroups <= g_end; g += F::kDecodeGroups) decode<F, F::kDecodeGroups>(w, x, y, g);
-    for (; g < g_end; ++g) decode<F, 1>(w, x, y, g);
+    for (; g < g_end; ++g) decode<F>(w, x, y, g);
     return;
   }
   for (; g < g_end; ++g) {

@@ -6,10 +6,11 @@
 // weights come from DRAM once, ran at 55-70% of the tile's in-cache speed (matmul_bench's batch8
 // against tokens8). A tile therefore asks, for every block it reads, for the bytes
 // kTilePrefetchBytes further on, into L2. 2, 4 and 8 KiB ahead into L1 helped less than 16 KiB
-// into L2, and 32 KiB was no better. Decode kernels of 32-weight blocks and of floats read one
-// stream and leave prefetching to the hardware: software prefetch made them slower (matmul_bench
-// decode, one thread: Q8_0 23-26 against 17-18 GB/s; float decode: see matmul_plain). The K-quant
-// decode is a tile of one token and keeps it: without, Q4_K fell from 20-22 to 13 GB/s.
+// into L2, and 32 KiB was no better. Decode is in between: the light kernels (32-weight blocks,
+// floats) read faster with the hardware prefetcher alone (matmul_bench decode, one thread: Q8_0
+// 23-26 against 17-18 GB/s with a prefetch; float decode: see matmul_plain), the arithmetic-heavy
+// K-quants need the prefetch too (AVX-512: Q4_K 20-22 against 13 GB/s without, Q3_K 17 against
+// 5.6, Q2_K 23 against 9.7).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

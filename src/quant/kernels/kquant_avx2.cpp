@@ -21,7 +21,7 @@ struct Q45 {
   static constexpr std::size_t kBytes = L::kBytes;
   static constexpr int kUnits = 8;
   static constexpr int kTile = 4;
-  static constexpr int kDecodeGroups = 1;
+  static constexpr bool kDecodePrefetch = true;
   static constexpr int kMaxLevel = L::kHighBits ? 31 : 15;
 
   // The half's scales as bytes, one row per lane: bytes 0..3 of `low` are sc_0..sc_3, of `high`
@@ -113,7 +113,7 @@ struct Q6 {
   static constexpr std::size_t kBytes = Q6Layout::kBytes;
   static constexpr int kUnits = 16;
   static constexpr int kTile = 4;
-  static constexpr int kDecodeGroups = 1;
+  static constexpr bool kDecodePrefetch = true;
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }

@@ -20,8 +20,7 @@ struct Block32 {
   static constexpr std::size_t kBytes = L::kBytes;
   static constexpr int kUnits = 1;
   static constexpr int kTile = 4;
-  // Blocks are small: two groups at a time give four independent chains per block.
-  static constexpr int kDecodeGroups = 2;
+  static constexpr bool kDecodePrefetch = false;
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }
@@ -81,7 +80,7 @@ struct SuperBlock {
   static constexpr std::size_t kQuants = kQ2 ? legacy::LayoutQ2K::kQuants : legacy::LayoutQ3K::kQuants;
   static constexpr int kUnits = 16;
   static constexpr int kTile = 4;
-  static constexpr int kDecodeGroups = 1;
+  static constexpr bool kDecodePrefetch = !kQ2;  // Q3_K from DRAM 7-9 -> 11 GB/s; Q2_K slower with it
   static constexpr int kMaxLevel = kQ2 ? 3 : 7;
 
   // Q2_K: the half's mins as 16-bit pairs of fields (0, 2) and (1, 3) of each quad-set.

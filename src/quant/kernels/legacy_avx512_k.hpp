@@ -176,6 +176,7 @@ void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::int8_t* a = x.q + b * kSuperBlockSize;
     const std::byte* sb = group + static_cast<std::size_t>(b) * F::kBytes;
+    prefetch_ahead(sb, F::kBytes);
     typename F::Acc sums;
     for_quads([&](auto q) __attribute__((always_inline)) {
       const WordPairs token = F::template sums<q()>(x.sums16 + b * 16);
