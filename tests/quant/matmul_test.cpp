@@ -170,7 +170,7 @@ TEST_P(MatmulTest, ManyTokensOfLongFloatRowsMatchTheReference) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
     const Weights w(type, 20, 16384, 9);
-    const std::int64_t n_tokens = 13, ldy = w.matrix.padded_rows();
+    const std::int64_t n_tokens = 37, ldy = w.matrix.padded_rows();
     const std::vector<float> x = activations(n_tokens, 16384, 17);
     const ActivationView view{ActivationKind::f32, n_tokens, 16384, x.data(), nullptr, nullptr, nullptr};
     std::vector<float> y(static_cast<std::size_t>(n_tokens * ldy), NAN);
@@ -190,19 +190,24 @@ TEST_P(MatmulTest, ManyTokensOfLongFloatRowsMatchTheReference) {
 TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : kTypes) {
-    const Weights w(type, 48, 512, 3);
-    const ActivationKind kind = activation_kind(type);
-    const std::vector<float> x = activations(9, 512, 13);
-    Aligned scratch(scratch_bytes(kind, 9, 512));
-    const ActivationView all = quantize_activations(k, kind, x.data(), 9, 512, scratch.data());
-    std::vector<float> y_all(9 * 48);
-    k.matmul(type)(w.matrix, all, y_all.data(), 48, 0, 48);
-    for (std::int64_t t = 0; t < 9; ++t) {
-      Aligned one_scratch(scratch_bytes(kind, 1, 512));
-      const ActivationView one = quantize_activations(k, kind, x.data() + t * 512, 1, 512, one_scratch.data());
-      std::vector<float> y_one(48);
-      k.matmul(type)(w.matrix, one, y_one.data(), 48, 0, 48);
-      for (int r = 0; r < 48; ++r) ASSERT_EQ(y_one[r], y_all[t * 48 + r]) << type_info(type).name << " t=" << t;
+    // 9 tokens go the few-users way of the float kernels, 23 the prompt way.
+    for (const std::int64_t n_tokens : {9, 23}) {
+      const Weights w(type, 48, 512, 3);
+      const ActivationKind kind = activation_kind(type);
+      const std::vector<float> x = activations(n_tokens, 512, 13);
+      Aligned scratch(scratch_bytes(kind, n_tokens, 512));
+      const ActivationView all = quantize_activations(k, kind, x.data(), n_tokens, 512, scratch.data());
+      std::vector<float> y_all(static_cast<std::size_t>(n_tokens * 48));
+      k.matmul(type)(w.matrix, all, y_all.data(), 48, 0, 48);
+      for (std::int64_t t = 0; t < n_tokens; ++t) {
+        Aligned one_scratch(scratch_bytes(kind, 1, 512));
+        const ActivationView one = quantize_activations(k, kind, x.data() + t * 512, 1, 512, one_scratch.data());
+        std::vector<float> y_one(48);
+        k.matmul(type)(w.matrix, one, y_one.data(), 48, 0, 48);
+        for (int r = 0; r < 48; ++r) {
+          ASSERT_EQ(y_one[r], y_all[t * 48 + r]) << type_info(type).name << " tokens " << n_tokens << " t=" << t;
+        }
+      }
     }
   }
 }

@@ -12,6 +12,7 @@
 
 #include "memwall/quant/blocks.hpp"
 #include "cache.hpp"
+#include "narrow.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -205,15 +206,6 @@ template <typename F, int NT>
     for (int t = 0; t < NT; ++t) acc[t] = F::finish(acc[t], blk, h, head, sum[t], tok[t]);
   }
   for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy + g * R + H * h, acc[t]);
-}
-
-// Calls fn(std::integral_constant<int, N>{}) for the one N in 1..kMax equal to `rest`.
-template <int kMax, typename Fn>
-void narrow(std::int64_t rest, Fn&& fn) {
-  if constexpr (kMax >= 1) {
-    if (rest == kMax) return fn(std::integral_constant<int, kMax>{});
-    narrow<kMax - 1>(rest, fn);
-  }
 }
 
 // A Format's MatmulFn: one token goes a group at a time, several tokens in tiles of kTile (the last

@@ -19,6 +19,7 @@
 #include "legacy_layout.hpp"
 #include "memwall/quant/blocks.hpp"
 #include "cache.hpp"
+#include "narrow.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -51,15 +52,6 @@ inline __mmask64 load_mask(const std::byte* p) {
 }
 inline __m512i byte_splat(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
 
-// Calls fn(std::integral_constant<int, N>{}, t) for the one N in 1..kMax equal to `rest`: the
-// tile of the last tokens, as wide as they are.
-template <int kMax, typename Fn>
-void narrow_tile(std::int64_t rest, std::int64_t t, Fn&& fn) {
-  if constexpr (kMax >= 1) {
-    if (rest == kMax) return fn(std::integral_constant<int, kMax>{}, t);
-    narrow_tile<kMax - 1>(rest, t, fn);
-  }
-}
 
 // Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) one group at a time, one
 // stream (four groups side by side were 20-45% slower from DRAM: matmul_bench decode, Q4_1 14-18
@@ -76,7 +68,7 @@ void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end
   for (; g < g_end; ++g) {
     std::int64_t t = 0;
     for (; t + kTile <= x.n_tokens; t += kTile) tile(std::integral_constant<int, kTile>{}, g, t);
-    narrow_tile<kTile - 1>(x.n_tokens - t, t, [&](auto nt, std::int64_t t0) { tile(nt, g, t0); });
+    narrow<kTile - 1>(x.n_tokens - t, [&](auto nt) { tile(nt, g, t); });
   }
 }
 

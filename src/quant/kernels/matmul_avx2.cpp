@@ -107,7 +107,7 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     for (int h = 0; h < 2; ++h) {
       std::int64_t t = 0;
       for (; t + 4 <= x.n_tokens; t += 4) q32_tile<T, 4>(w, x, y, ldy, g, h, t);
-      for (; t < x.n_tokens; ++t) q32_tile<T, 1>(w, x, y, ldy, g, h, t);
+      narrow<3>(x.n_tokens - t, [&](auto nt) { q32_tile<T, nt()>(w, x, y, ldy, g, h, t); });
     }
   }
 }
@@ -162,7 +162,7 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
     for (std::int64_t r = row_begin; r < row_end; r += 4) {
       std::int64_t t = t_begin;
       for (; t + 3 <= t_end; t += 3) plain_tile<T, 4, 3>(w, x, y, ldy, r, t);
-      for (; t < t_end; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
+      narrow<2>(t_end - t, [&](auto nt) { plain_tile<T, 4, nt()>(w, x, y, ldy, r, t); });
     }
   });
 }

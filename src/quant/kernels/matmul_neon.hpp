@@ -86,7 +86,7 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
   for (std::int64_t r = row_begin; r < row_end; r += 4) {
     std::int64_t t = 0;
     for (; t + 4 <= x.n_tokens; t += 4) plain_tile<T, 4, 4>(w, x, y, ldy, r, t);
-    for (; t < x.n_tokens; ++t) plain_tile<T, 4, 1>(w, x, y, ldy, r, t);
+    narrow<3>(x.n_tokens - t, [&](auto nt) { plain_tile<T, 4, nt()>(w, x, y, ldy, r, t); });
   }
 }
 

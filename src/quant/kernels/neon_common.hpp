@@ -16,6 +16,7 @@
 
 #include "memwall/quant/blocks.hpp"
 #include "cache.hpp"
+#include "narrow.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -121,15 +122,6 @@ struct SdotDot {
 // Driving a kernel over a range of groups: decode(g) for one token, tile(integral_constant NT, g,
 // t) for tokens t..t+NT-1, NT <= kTile.
 
-// Calls fn(std::integral_constant<int, N>{}) for the one N in 1..kMax equal to `rest`.
-template <int kMax, typename Fn>
-void narrow_tile(std::int64_t rest, Fn&& fn) {
-  if constexpr (kMax >= 1) {
-    if (rest == kMax) return fn(std::integral_constant<int, kMax>{});
-    narrow_tile<kMax - 1>(rest, fn);
-  }
-}
-
 template <int kTile, typename Decode, typename Tile>
 void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end, Decode&& decode, Tile&& tile) {
   for (std::int64_t g = row_begin / R; g < row_end / R; ++g) {
@@ -139,7 +131,7 @@ void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end
     }
     std::int64_t t = 0;
     for (; t + kTile <= x.n_tokens; t += kTile) tile(std::integral_constant<int, kTile>{}, g, t);
-    narrow_tile<kTile - 1>(x.n_tokens - t, [&](auto nt) { tile(nt, g, t); });
+    narrow<kTile - 1>(x.n_tokens - t, [&](auto nt) { tile(nt, g, t); });
   }
 }
 
