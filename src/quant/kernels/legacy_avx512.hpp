@@ -75,7 +75,7 @@ void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end
 // ---------------------------------------------------------------------------------------------
 // 32-weight blocks. A Format unpacks one block of a group into Weights, dots them with a token's
 // 32 activations (the integer sum of q * a per row), and folds that into the float accumulator
-// with the block's scales, offset and min. decode32 and tile32 run any Format.
+// with the block's scales, offset and min. tile32 runs any Format.
 
 // Activations of one 32-block of one token: its groups of 4 quants broadcast, its scale and sum.
 struct Act32 {
@@ -128,21 +128,9 @@ struct Format32 {
   }
 };
 
-// Decode: one token, each block's weights unpacked right where they are consumed.
-template <typename F>
-void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
-    const Act32 a = act32(x, 0, b);
-    const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    acc = F::accumulate(acc, blk, F::dot(F::unpack(blk), a), a);
-  }
-  _mm512_storeu_ps(y + g * R, acc);
-}
-
-// Several tokens: each block unpacked once and dotted with the NT tokens of the tile.
-template <typename F, int NT>
+// NT tokens: each block unpacked once and dotted with the NT tokens of the tile. Decode is the
+// tile of one token without the prefetch, which slowed these light formats down (cache.hpp).
+template <typename F, int NT, bool kPrefetch = true>
 void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
             std::int64_t g, std::int64_t t0) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
@@ -150,7 +138,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    prefetch_ahead(blk, F::kBytes);
+    if constexpr (kPrefetch) prefetch_ahead(blk, F::kBytes);
     const typename F::Weights wq = F::unpack(blk);
     for (int t = 0; t < NT; ++t) {
       const Act32 a = act32(x, t0 + t, b);
@@ -164,7 +152,7 @@ template <typename F>
 void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
   drive<8>(
-      x, row_begin, row_end, [&](std::int64_t g) { decode32<F>(w, x, y, g); },
+      x, row_begin, row_end, [&](std::int64_t g) { tile32<F, 1, false>(w, x, y, ldy, g, 0); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, nt()>(w, x, y, ldy, g, t); });
 }
 

@@ -169,25 +169,6 @@ struct FormatK {
   }
 };
 
-template <typename F>
-void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
-    const std::int8_t* a = x.q + b * kSuperBlockSize;
-    const std::byte* sb = group + static_cast<std::size_t>(b) * F::kBytes;
-    prefetch_ahead(sb, F::kBytes);
-    typename F::Acc sums;
-    for_quads([&](auto q) __attribute__((always_inline)) {
-      const WordPairs token = F::template sums<q()>(x.sums16 + b * 16);
-      F::accumulate(sums, F::dots(F::template unpack<q()>(sb), F::template activations<q()>(a)),
-                    F::template scales<q()>(sb), token);
-    });
-    acc = F::finish(acc, sb, sums, x.d[b]);
-  }
-  _mm512_storeu_ps(y + g * R, acc);
-}
-
 template <typename F, int NT>
 void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
             std::int64_t g, std::int64_t t0) {
@@ -217,7 +198,7 @@ template <typename F>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
   drive<4>(
-      x, row_begin, row_end, [&](std::int64_t g) { decode_k<F>(w, x, y, g); },
+      x, row_begin, row_end, [&](std::int64_t g) { tile_k<F, 1>(w, x, y, ldy, g, 0); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile_k<F, nt()>(w, x, y, ldy, g, t); });
 }
 

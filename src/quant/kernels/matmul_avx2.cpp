@@ -128,22 +128,21 @@ inline __m256 load_8(const std::byte* p) {
 template <TensorType T, int RR, int NT>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
-  constexpr std::size_t kHalfBytes = T == TensorType::F32 ? 32 : 16;
+  constexpr std::size_t kElemBytes = T == TensorType::F32 ? 4 : 2;
   __m256 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm256_setzero_ps();
   const std::byte* rows[RR];
   for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
   const std::size_t stride = plain_chunk_stride(w);
-  std::size_t offset = 0;
   for (std::int64_t k = 0; k < w.cols; k += 8) {
+    const std::size_t at = static_cast<std::size_t>(k / kPlainChunkCols) * stride +
+                           static_cast<std::size_t>(k % kPlainChunkCols) * kElemBytes;
     __m256 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
-    const std::size_t at = offset + (k % 16 == 0 ? 0 : kHalfBytes);
     for (int r = 0; r < RR; ++r) {
       const __m256 wv = load_8<T>(rows[r] + at);
       for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
     }
-    if (k % 16 != 0) offset += stride;
   }
   for (int r = 0; r < RR; ++r) {
     for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
