@@ -155,6 +155,10 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   eff.add_row({"compute, of compute peak", fmt::format("{:.3f}", d.compute), fmt::format("{:.3f}", c.efficiency.compute)});
   eff.add_row({"compute, float weights, of their peak", fmt::format("{:.3f}", d.compute_for(false)),
                fmt::format("{:.3f}", c.efficiency.compute_for(false))});
+  eff.add_row({"compute, decode tokens, of compute peak", fmt::format("{:.3f}", d.compute_for(true, true)),
+               fmt::format("{:.3f}", c.efficiency.compute_for(true, true))});
+  eff.add_row({"compute, decode tokens, float weights", fmt::format("{:.3f}", d.compute_for(false, true)),
+               fmt::format("{:.3f}", c.efficiency.compute_for(false, true))});
   eff.add_row({"overlap of memory and compute", fmt::format("{:.2f}", d.compute_overlap),
                fmt::format("{:.2f}", c.efficiency.compute_overlap)});
   out += eff.render(2);

@@ -14,6 +14,13 @@ namespace {
 
 using nlohmann::json;
 
+// The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
+// overhead seconds per layer and step, then seconds per second of full-peak arithmetic (1 / compute
+// efficiency) of prompt tokens on quantized weights, on float weights, and of decode tokens on
+// each. An unknown the points cannot show is merged into the one it falls back to.
+constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kUnknowns = 6;
+using Theta = std::array<double, kUnknowns>;
+
 // One measured time and the steps it is the weighted sum of, at full bandwidth and peak.
 struct Observation {
   CalibrationRow row;
@@ -22,25 +29,23 @@ struct Observation {
   std::vector<double> weights;
   double layers = 0;
   double tokens = 0;  // > 0: shown as tokens / seconds; 0: shown in ms
-  std::size_t compute_index = 2;  // the unknown its arithmetic divides by: quantized or float weights
+  // The unknowns its arithmetic divides by: of the prompt tokens and of the decode tokens.
+  std::size_t compute_index = kPrompt;
+  std::size_t decode_index = kDecode;
+  double robust_weight = 1;  // Huber's, from its error under the last fit
 };
 
-// The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
-// overhead seconds per layer and step, seconds per second of full-peak arithmetic (1 / compute
-// efficiency) for quantized weights, and for float weights.
-constexpr std::size_t kUnknowns = 4;
-using Theta = std::array<double, kUnknowns>;
+double prompt_compute_s(const StepCost& c) { return c.compute_s - c.decode_compute_s; }
 
-double step_time(const Theta& t, double overlap, double layers, std::size_t ci, const StepCost& c) {
-  const double m = t[0] * c.memory_s, k = t[ci] * c.compute_s;
+double step_time(const Theta& t, double overlap, double layers, const Observation& o, const StepCost& c) {
+  const double m = t[0] * c.memory_s;
+  const double k = t[o.compute_index] * prompt_compute_s(c) + t[o.decode_index] * c.decode_compute_s;
   return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * t[1];
 }
 
 double model_seconds(const Observation& o, const Theta& t, double overlap) {
   double s = 0;
-  for (std::size_t i = 0; i < o.costs.size(); ++i) {
-    s += o.weights[i] * step_time(t, overlap, o.layers, o.compute_index, o.costs[i]);
-  }
+  for (std::size_t i = 0; i < o.costs.size(); ++i) s += o.weights[i] * step_time(t, overlap, o.layers, o, o.costs[i]);
   return s;
 }
 
@@ -48,12 +53,16 @@ double model_seconds(const Observation& o, const Theta& t, double overlap) {
 // arithmetic is the larger part: these are its coefficients.
 Theta features(const Observation& o, const Theta& t, double overlap) {
   Theta f{};
-  const std::size_t ci = o.compute_index;
   for (std::size_t i = 0; i < o.costs.size(); ++i) {
-    const bool memory_larger = t[0] * o.costs[i].memory_s >= t[ci] * o.costs[i].compute_s;
-    f[0] += o.weights[i] * o.costs[i].memory_s * (memory_larger ? 1 : 1 - overlap);
+    const StepCost& c = o.costs[i];
+    const double compute = t[o.compute_index] * prompt_compute_s(c) + t[o.decode_index] * c.decode_compute_s;
+    const bool memory_larger = t[0] * c.memory_s >= compute;
+    const double w_memory = o.weights[i] * (memory_larger ? 1 : 1 - overlap);
+    const double w_compute = o.weights[i] * (memory_larger ? 1 - overlap : 1);
+    f[0] += w_memory * c.memory_s;
     f[1] += o.weights[i] * o.layers;
-    f[ci] += o.weights[i] * o.costs[i].compute_s * (memory_larger ? 1 - overlap : 1);
+    f[o.compute_index] += w_compute * prompt_compute_s(c);
+    f[o.decode_index] += w_compute * c.decode_compute_s;
   }
   return f;
 }
@@ -73,14 +82,14 @@ bool solve(const std::vector<Observation>& obs, double overlap, const std::array
     for (int j = 0; j < static_cast<int>(kUnknowns); ++j) {
       if (!free[static_cast<std::size_t>(j)]) y -= f[static_cast<std::size_t>(j)] * t[static_cast<std::size_t>(j)];
     }
-    const double w = 1 / (o.seconds * o.seconds);
+    const double w = o.robust_weight / (o.seconds * o.seconds);
     for (int r = 0; r < n; ++r) {
       const double fr = f[static_cast<std::size_t>(index[static_cast<std::size_t>(r)])];
       for (int c = 0; c < n; ++c) a[r][c] += w * fr * f[static_cast<std::size_t>(index[static_cast<std::size_t>(c)])];
       a[r][kUnknowns] += w * fr * y;
     }
   }
-  // Gauss-Jordan with partial pivoting on at most 4 unknowns.
+  // Gauss-Jordan with partial pivoting on at most kUnknowns unknowns.
   for (int c = 0; c < n; ++c) {
     int pivot = c;
     for (int r = c + 1; r < n; ++r) pivot = std::abs(a[r][c]) > std::abs(a[pivot][c]) ? r : pivot;
@@ -96,38 +105,45 @@ bool solve(const std::vector<Observation>& obs, double overlap, const std::array
   return true;
 }
 
-// Free unknowns, dropping those the points cannot carry: the compute efficiency without pp or
-// serving points, the overhead when it comes out negative or inseparable from the bandwidth
-// (one model size), then anything that is not positive. Dropped ones keep the class default.
-Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults, bool compute_seen,
-                 bool float_seen) {
-  std::array<bool, kUnknowns> free{true, true, compute_seen, float_seen};
+// Fits the free unknowns, dropping those the points cannot carry: the overhead when it comes out
+// negative or inseparable from the bandwidth (one model size), then a compute efficiency that is
+// not positive, the optional ones first. Dropped ones keep the class default.
+Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults,
+                 std::array<bool, kUnknowns> free) {
   Theta t = defaults;
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  for (std::size_t attempt = 0; attempt < kUnknowns; ++attempt) {
     Theta trial = t;
     // For a partly overlapped step, which side is larger depends on theta: iterate to a fixed point.
     bool ok = true;
     for (int i = 0; i < 30 && ok; ++i) {
       const Theta before = trial;
       ok = solve(obs, overlap, free, trial);
-      if (ok && std::abs(trial[0] - before[0]) <= 1e-12 * std::abs(before[0]) &&
-          std::abs(trial[2] - before[2]) <= 1e-12 * std::abs(before[2]) &&
-          std::abs(trial[3] - before[3]) <= 1e-12 * std::abs(before[3]))
-        break;
+      bool settled = true;
+      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat}) {
+        settled = settled && std::abs(trial[k] - before[k]) <= 1e-12 * std::abs(before[k]);
+      }
+      if (ok && settled) break;
     }
-    if (ok && trial[0] > 0 && trial[1] >= 0 && trial[2] > 0 && trial[3] > 0) return trial;
+    const auto positive = [&](std::size_t k) { return !free[k] || trial[k] > 0; };
+    if (ok && trial[0] > 0 && trial[1] >= 0 && positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) &&
+        positive(kDecodeFloat))
+      return trial;
     if (free[1] && (!ok || trial[1] < 0)) {
       free[1] = false;
       t[1] = ok ? 0 : defaults[1];
-    } else if (free[3] && ok && trial[3] <= 0) {
-      free[3] = false;
-      t[3] = defaults[3];
-    } else if (free[2]) {
-      free[2] = false;
-      t[2] = defaults[2];
-    } else {
-      return defaults;
+      continue;
     }
+    std::size_t drop = kUnknowns;
+    for (std::size_t k : {kDecodeFloat, kDecode, kPromptFloat}) {
+      if (ok && !positive(k)) {
+        drop = k;
+        break;
+      }
+    }
+    if (drop == kUnknowns && free[kPrompt]) drop = kPrompt;
+    if (drop == kUnknowns) return defaults;
+    free[drop] = false;
+    t[drop] = defaults[drop];
   }
   return t;
 }
@@ -145,13 +161,41 @@ double rms(const std::vector<Observation>& obs, const Theta& t, double overlap, 
   return n ? std::sqrt(s / n) : 0;
 }
 
+// Points of a shared machine are sometimes disturbed (another job, a change of memory speed);
+// Huber's loss keeps one such point from pulling every constant: squared within 10% relative
+// error, linear beyond. Minimized by reweighted least squares.
+constexpr double kHuberRelError = 0.10;
+
+double huber_loss(const std::vector<Observation>& obs, const Theta& t, double overlap) {
+  double loss = 0;
+  for (const Observation& o : obs) {
+    const double r = std::abs(rel_error(o, t, overlap));
+    loss += r <= kHuberRelError ? r * r / 2 : kHuberRelError * (r - kHuberRelError / 2);
+  }
+  return loss;
+}
+
+Theta fit_robust(std::vector<Observation>& obs, double overlap, const Theta& defaults,
+                 const std::array<bool, kUnknowns>& free) {
+  for (Observation& o : obs) o.robust_weight = 1;
+  Theta t = fit_linear(obs, overlap, defaults, free);
+  for (int i = 0; i < 50; ++i) {
+    for (Observation& o : obs) o.robust_weight = std::min(1.0, kHuberRelError / std::abs(rel_error(o, t, overlap)));
+    const Theta before = t;
+    t = fit_linear(obs, overlap, defaults, free);
+    if (std::abs(huber_loss(obs, t, overlap) - huber_loss(obs, before, overlap)) < 1e-12) break;
+  }
+  return t;
+}
+
 Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad>& steps,
                         const std::vector<double>& weights, double peak_flops) {
   Observation o;
   o.row = {p.test, "", detail::model_label(p.model, p.scheme), p.params.users, p.params.prompt, p.params.gen,
            p.params.depth, 0, 0};
   o.layers = p.shape.spec.n_layers;
-  o.compute_index = p.shape.quantized ? 2 : 3;
+  o.compute_index = p.shape.quantized ? kPrompt : kPromptFloat;
+  o.decode_index = p.shape.quantized ? kDecode : kDecodeFloat;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (weights[i] == 0) continue;
     o.costs.push_back(step_cost(p.shape, p.read_gbps * 1e9, peak_flops, steps[i]));
@@ -224,30 +268,40 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
                       skips.not_ok, skips.unusable);
   }
   const Efficiency d = default_efficiency(local.device_class);
-  const Theta defaults{1 / d.decode_bandwidth, d.step_overhead_us_per_layer * 1e-6, 1 / d.compute,
-                       1 / d.compute_for(false)};
-  const bool compute_seen = count(obs, "pp") + serving_records > 0;
-  // Float weights get their own compute efficiency when a pp or serving point of a float model
-  // shows it; otherwise their arithmetic counts with the quantized weights'.
-  const bool float_seen = std::any_of(obs.begin(), obs.end(), [](const Observation& o) {
-    return o.compute_index == 3 && o.row.test != "tg";
-  });
-  if (!float_seen) {
-    for (Observation& o : obs) o.compute_index = 2;
+  const Theta defaults{1 / d.decode_bandwidth,       d.step_overhead_us_per_layer * 1e-6,
+                       1 / d.compute_for(true),        1 / d.compute_for(false),
+                       1 / d.compute_for(true, true), 1 / d.compute_for(false, true)};
+  // An efficiency is fitted only where points show it, and otherwise merges into the one it falls
+  // back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
+  // tokens' arithmetic a serving point of several users (a tg step carries one token, too little
+  // arithmetic to tell).
+  const auto seen = [&](std::size_t k) {
+    return std::any_of(obs.begin(), obs.end(), [&](const Observation& o) {
+      if (k == kPromptFloat) return o.compute_index == k && o.row.test != "tg";
+      return o.decode_index == k && o.row.test == "serve" && o.row.users >= 2;
+    });
+  };
+  const std::array<bool, kUnknowns> free{true, true, count(obs, "pp") + serving_records > 0, seen(kPromptFloat),
+                                         seen(kDecode), seen(kDecodeFloat)};
+  for (Observation& o : obs) {
+    if (!free[kPromptFloat]) o.compute_index = kPrompt;
+    if (!free[o.decode_index]) o.decode_index = o.compute_index;
   }
   // The overlap only shows when steps carry several tokens: serving points.
   std::vector<double> overlaps{d.compute_overlap};
   if (serving_records > 0) overlaps = {0, 0.25, 0.5, 0.75, 1};
-  double best_rms = INFINITY, overlap = d.compute_overlap;
+  double best_loss = INFINITY, overlap = d.compute_overlap;
   Theta theta = defaults;
   for (double ov : overlaps) {
-    const Theta t = fit_linear(obs, ov, defaults, compute_seen, float_seen);
-    if (const double e = rms(obs, t, ov); e < best_rms) best_rms = e, theta = t, overlap = ov;
+    const Theta t = fit_robust(obs, ov, defaults, free);
+    if (const double loss = huber_loss(obs, t, ov); loss < best_loss) best_loss = loss, theta = t, overlap = ov;
   }
 
   Calibration& c = report.calibration;
   c.fingerprint = local.fingerprint;
-  c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[2], overlap, true, "", float_seen ? 1 / theta[3] : 0.0};
+  const auto fitted = [&](std::size_t k) { return free[k] ? 1 / theta[k] : 0.0; };  // 0: falls back
+  c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
+                  fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat)};
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
   c.serving_points = serving_records;

@@ -108,6 +108,8 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"compute_efficiency", c.efficiency.compute},
           {"compute_overlap", c.efficiency.compute_overlap},
           {"compute_float_efficiency", c.efficiency.compute_float},
+          {"compute_decode_efficiency", c.efficiency.compute_decode},
+          {"compute_decode_float_efficiency", c.efficiency.compute_decode_float},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
@@ -130,6 +132,9 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     j.at("compute_efficiency").get_to(c.efficiency.compute);
     j.at("compute_overlap").get_to(c.efficiency.compute_overlap);
     j.at("compute_float_efficiency").get_to(c.efficiency.compute_float);
+    // Absent from files written before decode tokens had their own: they fall back (0).
+    c.efficiency.compute_decode = j.value("compute_decode_efficiency", 0.0);
+    c.efficiency.compute_decode_float = j.value("compute_decode_float_efficiency", 0.0);
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);

@@ -222,6 +222,8 @@ json hardware_to_json(const Hardware& hw) {
             {"compute", hw.efficiency.compute},
             {"compute_overlap", hw.efficiency.compute_overlap},
             {"compute_float", hw.efficiency.compute_for(false)},
+            {"compute_decode", hw.efficiency.compute_for(true, true)},
+            {"compute_decode_float", hw.efficiency.compute_for(false, true)},
             {"calibrated", hw.efficiency.calibrated},
             {"source", hw.efficiency.source}}}};
 }

@@ -41,10 +41,10 @@ std::string basis_text(const Hardware& hw, const ModelShape& shape, const Peaks&
                        const Prediction& p) {
   const Efficiency& e = hw.efficiency;
   return fmt::format(
-      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f}, overlap {:.2f}; decode context {:.0f}, "
-      "{} user{}; {}-bound; efficiencies: {}",
+      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f} (decode tokens x {:.2f}), overlap {:.2f}; "
+      "decode context {:.0f}, {} user{}; {}-bound; efficiencies: {}",
       hw.bandwidth_gbps, hw.bandwidth_basis, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
-      peaks.unit, e.compute_for(shape.quantized), e.compute_overlap, p.decode_context, point.users, point.users == 1 ? "" : "s",
+      peaks.unit, e.compute_for(shape.quantized), e.compute_for(shape.quantized, true), e.compute_overlap, p.decode_context, point.users, point.users == 1 ? "" : "s",
       p.compute_bound ? "compute" : "bandwidth", e.source);
 }
 
@@ -91,10 +91,11 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
   p.decode_context = decode_context(point);
   p.bytes_per_step = decode_bytes_per_step(shape, point);
   // One decode step of every user's token at the mean context.
-  const StepLoad decode{users, users, users * shape.kv_bytes(point.kv_type, p.decode_context),
-                        users * shape.attention_flops(p.decode_context)};
+  const double attention_flops = users * shape.attention_flops(p.decode_context);
+  const StepLoad decode{users, users, users * shape.kv_bytes(point.kv_type, p.decode_context), attention_flops, users,
+                        attention_flops};
   const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, decode);
-  p.compute_bound = cost.compute_s / hw.efficiency.compute_for(shape.quantized) > cost.memory_s / hw.efficiency.decode_bandwidth;
+  p.compute_bound = compute_seconds(hw.efficiency, shape.quantized, cost) > cost.memory_s / hw.efficiency.decode_bandwidth;
   const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost);
   p.step_ms = step_s * 1e3;
 

@@ -60,10 +60,12 @@ class Simulation {
       const double context = before + static_cast<double>(step - c.first);  // positions the token sees
       tokens += c.count;
       load.kv_bytes += c.count * shape_.kv_bytes(load_.kv_type, context);
-      load.attention_flops += c.count * shape_.attention_flops(context);
+      load.decode_attention_flops += c.count * shape_.attention_flops(context);
     }
     load.tokens += tokens;
     load.logit_tokens += tokens;
+    load.decode_tokens += tokens;
+    load.attention_flops += load.decode_attention_flops;
     return tokens;
   }
 

@@ -88,7 +88,8 @@ class FitCalibration : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::make_temp_dir("fit-calibration");
     truth_ = test_machine();
-    truth_.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth"};
+    // Float weights and decode tokens each with an efficiency of their own.
+    truth_.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5};
     std::ofstream out(dir_ / "results.jsonl");
     for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
       for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q8_0, model::Scheme::Q4_0}) {
@@ -136,7 +137,9 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
   EXPECT_NEAR(c.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
   EXPECT_NEAR(c.efficiency.compute, 0.4, 1e-6);
   EXPECT_DOUBLE_EQ(c.efficiency.compute_overlap, 0.0);
-  EXPECT_NEAR(c.efficiency.compute_for(false), 0.4, 1e-6);  // F16 records: fitted on their own
+  EXPECT_NEAR(c.efficiency.compute_for(false), 0.6, 1e-6);        // F16 records: fitted on their own
+  EXPECT_NEAR(c.efficiency.compute_for(true, true), 0.7, 1e-6);   // decode tokens of 4 users
+  EXPECT_NEAR(c.efficiency.compute_for(false, true), 0.5, 1e-6);
   EXPECT_EQ(c.decode_points, 12);
   EXPECT_EQ(c.prefill_points, 12);
   EXPECT_EQ(c.serving_points, 12);
@@ -159,6 +162,9 @@ TEST_F(FitCalibration, StoredBesideTheProbeCacheAndUsedFromThenOn) {
   EXPECT_DOUBLE_EQ(loaded->efficiency.step_overhead_us_per_layer, c.efficiency.step_overhead_us_per_layer);
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute, c.efficiency.compute);
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute_overlap, c.efficiency.compute_overlap);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.compute_float, c.efficiency.compute_float);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.compute_decode, c.efficiency.compute_decode);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.compute_decode_float, c.efficiency.compute_decode_float);
   EXPECT_TRUE(loaded->efficiency.calibrated);
   EXPECT_FALSE(load_calibration("another-machine").has_value());
 
@@ -185,6 +191,54 @@ TEST_F(FitCalibration, WithoutServingPointsTheOverlapIsTheClassDefault) {
   EXPECT_GT(report->calibration.efficiency.decode_bandwidth, 0.5);
   EXPECT_LT(report->calibration.efficiency.decode_bandwidth, 1.0);
   EXPECT_EQ(report->rows.size(), 24u);
+}
+
+TEST_F(FitCalibration, OneDisturbedPointDoesNotPullTheConstants) {
+  std::vector<json> disturbed = lines_;
+  for (json& j : disturbed) {
+    if (j["point"]["test"] == "tg" && j["provenance"]["hardware_fingerprint"] == truth_.fingerprint) {
+      j["stats"]["tg_tok_s"]["median"] = j["stats"]["tg_tok_s"]["median"].get<double>() / 3;  // a busy host
+      break;
+    }
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), disturbed, "disturbed");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const Efficiency& e = report->calibration.efficiency;
+  EXPECT_NEAR(e.decode_bandwidth, 0.8, 0.8 * 0.01);
+  EXPECT_NEAR(e.step_overhead_us_per_layer, 30.0, 3.0);
+  EXPECT_NEAR(e.compute, 0.4, 0.4 * 0.01);
+  EXPECT_NEAR(e.compute_for(true, true), 0.7, 0.7 * 0.03);
+}
+
+TEST_F(FitCalibration, DecodeTokensFallBackToThePromptsEfficiencyWithoutSeveralUsers) {
+  std::vector<json> single_user;
+  for (const json& j : lines_) {
+    if (j["point"]["test"] != "serve" || j["point"]["concurrency"] == 1) single_user.push_back(j);
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), single_user, "single-user");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const Efficiency& e = report->calibration.efficiency;
+  EXPECT_DOUBLE_EQ(e.compute_decode, 0.0);
+  EXPECT_DOUBLE_EQ(e.compute_decode_float, 0.0);
+  EXPECT_DOUBLE_EQ(e.compute_for(true, true), e.compute_for(true));
+  EXPECT_DOUBLE_EQ(e.compute_for(false, true), e.compute_for(false));
+}
+
+TEST(FitCalibrationFile, WrittenBeforeDecodeEfficienciesItLoadsWithThemFallingBack) {
+  Calibration c;
+  c.fingerprint = "0123456789abcdef";
+  c.efficiency = {0.6, 2.0, 0.4, 0.5, true, "", 0.7, 0.3, 0.2};
+  nlohmann::json j = calibration_to_json(c);
+  const Result<Calibration> round_trip = calibration_from_json(j);
+  ASSERT_TRUE(round_trip.ok()) << round_trip.error().message;
+  EXPECT_DOUBLE_EQ(round_trip->efficiency.compute_decode, 0.3);
+  EXPECT_DOUBLE_EQ(round_trip->efficiency.compute_decode_float, 0.2);
+  j.erase("compute_decode_efficiency");
+  j.erase("compute_decode_float_efficiency");
+  const Result<Calibration> older = calibration_from_json(j);
+  ASSERT_TRUE(older.ok()) << older.error().message;
+  EXPECT_DOUBLE_EQ(older->efficiency.compute_for(true, true), 0.4);
+  EXPECT_DOUBLE_EQ(older->efficiency.compute_for(false, true), 0.7);
 }
 
 TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {

@@ -105,6 +105,30 @@ TEST(FitStepModel, OverlapChoosesBetweenTheLargerPartAndTheSum) {
   EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.006 + 16 * 10e-6, 1e-12);
 }
 
+TEST(FitStepModel, DecodeTokensDivideByTheirOwnComputeEfficiency) {
+  Efficiency e{0.5, 0.0, 0.25, 1.0, false, ""};
+  const StepCost cost{0.0, 0.003, 0.001};  // 2 ms of prompt arithmetic, 1 ms of decode tokens'
+  EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.012, 1e-12);
+  e.compute_decode = 0.5;
+  EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.008 + 0.002, 1e-12);
+  EXPECT_NEAR(step_seconds(e, 16, false, cost), 0.012, 1e-12);  // float weights: their own, or the prompt's
+  e.compute_decode_float = 0.1;
+  EXPECT_NEAR(step_seconds(e, 16, false, cost), 0.008 + 0.01, 1e-12);
+}
+
+TEST(FitStepModel, ScheduledDecodeTokensCarryTheirShareOfTheArithmetic) {
+  const ModelShape s = llama_1b();
+  const Schedule sched = closed_loop_schedule(s, {4, 128, 8, 0, 4, 0, 512, 512, quant::TensorType::F16});
+  for (const StepLoad& l : sched.steps) {
+    EXPECT_LE(l.decode_tokens, l.logit_tokens);
+    EXPECT_LE(l.decode_attention_flops, l.attention_flops);
+    const StepCost c = step_cost(s, 1e9, 1e12, l);
+    EXPECT_NEAR(c.decode_compute_s, (2.0 * s.matmul_params * l.decode_tokens + l.decode_attention_flops) / 1e12, 1e-15);
+  }
+  EXPECT_EQ(sched.steps.back().decode_tokens, 4);  // the last step: every user's last token
+  EXPECT_EQ(sched.steps.front().decode_tokens, 0);  // the first: the four prompts
+}
+
 TEST(FitStepModel, OnlyTokensThatWantLogitsMultiplyTheOutputMatrix) {
   const ModelShape s = llama_1b();
   StepLoad chunk{128, 1, 0, 0};

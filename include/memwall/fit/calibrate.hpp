@@ -1,11 +1,12 @@
 #pragma once
 // This machine's step-model constants (fit/step_model.hpp) from its own `memwall bench` records
 // (schemas/bench-record.v1): the bandwidth efficiency, the per-step overhead and the compute
-// efficiency by weighted least squares over every measured time — tg (a decode step), pp (the
-// prompt's steps), and for closed-loop serving points (-c) the aggregate's window, the mean TPOT
-// and the mean TTFT, each a sum of the steps the engine's schedule runs (fit/schedule.hpp) — and
-// the overlap of memory and arithmetic, chosen among 0, 0.25, ..., 1 by the smallest error when
-// serving points are there to tell them apart. Only successful built-in-engine points of this
+// efficiencies (prompt and decode tokens, quantized and float weights, each where points show it)
+// by robust least squares (Huber's loss on the relative errors) over every measured time — tg (a
+// decode step), pp (the prompt's steps), and for closed-loop serving points (-c) the aggregate's
+// window, the mean TPOT and the mean TTFT, each a sum of the steps the engine's schedule runs
+// (fit/schedule.hpp) — and the overlap of memory and arithmetic, chosen among 0, 0.25, ..., 1 by
+// the smallest loss when serving points are there to tell them apart. Only successful built-in-engine points of this
 // machine's fingerprint at its full thread count are used; everything else is counted and skipped.
 #include <filesystem>
 #include <string>

@@ -23,7 +23,7 @@ struct Efficiency {
   double decode_bandwidth = 0;             // fraction of the bandwidth a step streams weights and KV at
   double step_overhead_us_per_layer = 0;   // fixed cost of a step, per layer (launches, barriers)
   double compute = 0;                      // fraction of the compute peak a step's arithmetic reaches
-                                           // (prompt and decode tokens alike)
+                                           // (prompt tokens; decode tokens too unless below says)
   double compute_overlap = 1;              // 1: memory and arithmetic overlap (time = the larger);
                                            // 0: they add up (the same CPU cores do both)
   bool calibrated = false;
@@ -31,9 +31,17 @@ struct Efficiency {
   // Steps of float weights (F32/F16/BF16) run other kernels against another peak (a CPU's f32
   // FMA instead of its int8 dot products): their own fraction of it; 0 = the same as `compute`.
   double compute_float = 0;
+  // Decode tokens (one per decoding sequence) run the same kernels on a few rows at a time, which
+  // reuse each loaded weight for fewer tokens than a prompt: a calibration with serving points of
+  // several users gives their arithmetic a fraction of its own, for quantized and for float
+  // weights; 0 = the prompt's fraction above.
+  double compute_decode = 0;
+  double compute_decode_float = 0;
 
-  double compute_for(bool quantized_weights) const {
-    return quantized_weights || compute_float <= 0 ? compute : compute_float;
+  double compute_for(bool quantized_weights, bool decode_tokens = false) const {
+    const double prompt = quantized_weights || compute_float <= 0 ? compute : compute_float;
+    const double decode = quantized_weights ? compute_decode : compute_decode_float;
+    return decode_tokens && decode > 0 ? decode : prompt;
   }
 };
 

@@ -6,8 +6,8 @@
 //   memory  = (weights the T tokens touch + each sequence's KV cache) / bandwidth
 //   compute = (2 x layer parameters x T + 2 x output parameters x tokens that want logits
 //              + attention FLOPs) / compute peak
-//   step    = max(memory / e_bw, compute / e_c) + (1 - overlap) x min(memory / e_bw, compute / e_c)
-//             + layers x overhead
+//   step    = max(memory / e_bw, C) + (1 - overlap) x min(memory / e_bw, C) + layers x overhead
+//   C       = compute of the prompt tokens / e_c + compute of the decode tokens / e_cd
 //
 // With overlap 1 memory and arithmetic hide behind each other (GPUs); with 0 they add up, as on a
 // CPU whose cores both stream the weights and do the dot products — which is why a step of 8
@@ -23,18 +23,23 @@ struct StepLoad {
   double logit_tokens = 0;     // tokens whose logits are computed: each produces a token
   double kv_bytes = 0;         // every sequence in the step reads its cache once
   double attention_flops = 0;  // summed over the step's tokens
+  double decode_tokens = 0;    // of `tokens`, one per decoding sequence (each wants logits)
+  double decode_attention_flops = 0;  // of `attention_flops`, the decode tokens' part
 };
 
 // The step at full bandwidth and full compute peak, before efficiencies.
 struct StepCost {
   double memory_s = 0;
-  double compute_s = 0;
+  double compute_s = 0;         // all of the step's arithmetic
+  double decode_compute_s = 0;  // of compute_s, the decode tokens' part
 };
 
 // Peaks in bytes/s and FLOP/s (the peak that applies to the model's weights).
 StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, const StepLoad& load);
 
-// The step's wall time under the efficiencies, for a model of quantized or float weights.
+// The step's arithmetic under the compute efficiencies, and its wall time under all of them, for
+// a model of quantized or float weights.
+double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost);
 double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost);
 
 // The step a prompt chunk of `tokens` tokens is, after `context_before` cached positions; the
