@@ -181,7 +181,7 @@ inline __m512 load_chunk16(const std::byte* p) {
 
 // RR rows x NT tokens, r0 a multiple of RR. With RR = 8 and banded weights the tile reads one
 // contiguous stream.
-template <TensorType T, int RR, int NT>
+template <TensorType T, int RR, int NT, bool Prefetch = false>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
   __m512 acc[RR][NT];
@@ -189,8 +189,10 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   const std::byte* rows[RR];
   for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
   const std::size_t stride = plain_chunk_stride(w);
+  const std::size_t tile_bytes = RR * bytes_for(T, kPlainChunkCols);  // of one chunk: the tile's rows
   std::size_t offset = 0;
   for (std::int64_t k = 0; k < w.cols; k += 16, offset += stride) {
+    if constexpr (Prefetch) prefetch_ahead(rows[0] + offset, tile_bytes);
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
@@ -207,16 +209,30 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   if (w.cols % 16 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  // Up to 16 tokens (decode of up to 16 users): bands of 8 rows x up to 3 tokens, one stream of
-  // weights. One token, against 8 row-major rows (eight streams), two threads, interleaved:
-  // qwen2.5-0.5b F16 27-33 against 19-24 tok/s, llama-3.2-1b F16 11.5-14.8 against 9.6-13.4 (two
-  // bands side by side, or a prefetch 16 KiB ahead, were slower). 2-8 tokens against the 4 x 6
-  // tiles below: 1.2-2x the aggregate tok/s; 16 tokens 5-15%.
+  // Up to 16 tokens (decode of up to 16 users) stream the weights once: bands of 8 rows x up to 3
+  // tokens (one stream of weights). One token, against 8 row-major rows (eight streams), two
+  // threads, interleaved: qwen2.5-0.5b F16 27-33 against 19-24 tok/s, llama-3.2-1b F16 11.5-14.8
+  // against 9.6-13.4 (two bands side by side, or a prefetch 16 KiB ahead, were slower). Several
+  // tokens are compute-bound and their first tile asks for the weights ahead (cache.hpp):
+  // matmul_bench F16 from DRAM, one thread, 3 tokens 22.4 -> 12.0 ms, 4 tokens 27.7 -> 14.3, 8
+  // tokens 36.5 -> 26.1 (4 x 6 tiles: 27.6). 4-6 tokens of half-precision weights take half bands
+  // of 4 rows x all of them instead, converting each weight once: 16-18 against 18-21 ms for F16
+  // and BF16; F32, with nothing to convert, is faster in bands (17 against 18-23).
   if (x.n_tokens <= 16) {
+    const std::int64_t n = x.n_tokens;
+    if (T != TensorType::F32 && n >= 4 && n <= 6) {
+      for (std::int64_t r = row_begin; r < row_end; r += 4) {
+        narrow<6>(n, [&](auto nt) { plain_tile<T, 4, nt(), true>(w, x, y, ldy, r, 0); });
+      }
+      return;
+    }
     for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) {
-      std::int64_t t = 0;
-      for (; t + 3 <= x.n_tokens; t += 3) plain_tile<T, kPlainBandRows, 3>(w, x, y, ldy, r, t);
-      narrow<2>(x.n_tokens - t, [&](auto nt) { plain_tile<T, kPlainBandRows, nt()>(w, x, y, ldy, r, t); });
+      for (std::int64_t t = 0; t < n; t += 3) {
+        narrow<3>(std::min<std::int64_t>(3, n - t), [&](auto nt) {
+          if (t == 0 && n > 1) return plain_tile<T, kPlainBandRows, nt(), true>(w, x, y, ldy, r, t);
+          plain_tile<T, kPlainBandRows, nt()>(w, x, y, ldy, r, t);
+        });
+      }
     }
     return;
   }

@@ -125,10 +125,12 @@ inline __m256 load_8(const std::byte* p) {
 }
 
 // RR rows x NT tokens, 8 columns at a time (both halves of a 16-column chunk, then the next).
-template <TensorType T, int RR, int NT>
+// With Prefetch, asks for the tile's rows kTilePrefetchBytes ahead (cache.hpp).
+template <TensorType T, int RR, int NT, bool Prefetch = false>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
   constexpr std::size_t kElemBytes = T == TensorType::F32 ? 4 : 2;
+  constexpr std::size_t kTileBytes = RR * kElemBytes * kPlainChunkCols;  // of one chunk: the tile's rows
   __m256 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm256_setzero_ps();
   const std::byte* rows[RR];
@@ -137,6 +139,9 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   for (std::int64_t k = 0; k < w.cols; k += 8) {
     const std::size_t at = static_cast<std::size_t>(k / kPlainChunkCols) * stride +
                            static_cast<std::size_t>(k % kPlainChunkCols) * kElemBytes;
+    if constexpr (Prefetch) {
+      if (k % kPlainChunkCols == 0) prefetch_ahead(rows[0] + at, kTileBytes);
+    }
     __m256 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
@@ -155,6 +160,17 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
   if (w.cols % 8 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
   if (x.n_tokens == 1) {  // a band of 8 rows at a time: one stream (packed.hpp)
     for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) plain_tile<T, kPlainBandRows, 1>(w, x, y, ldy, r, 0);
+    return;
+  }
+  if (x.n_tokens <= 16) {  // a batched decode step: compute-bound, so its first tile asks ahead
+    for (std::int64_t r = row_begin; r < row_end; r += 4) {
+      for (std::int64_t t = 0; t < x.n_tokens; t += 3) {
+        narrow<3>(std::min<std::int64_t>(3, x.n_tokens - t), [&](auto nt) {
+          if (t == 0) return plain_tile<T, 4, nt(), true>(w, x, y, ldy, r, t);
+          plain_tile<T, 4, nt()>(w, x, y, ldy, r, t);
+        });
+      }
+    }
     return;
   }
   for_token_blocks(w.cols, x.n_tokens, 3, [&](std::int64_t t_begin, std::int64_t t_end) {
