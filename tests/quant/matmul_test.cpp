@@ -111,7 +111,7 @@ TEST_P(MatmulTest, EveryTypeMatchesTheReference) {
   for (TensorType type : kTypes) {
     for (const Case c : {Case{type, 37, 256}, Case{type, 64, 768}}) {
       const Weights w(type, c.rows, c.cols, 5);
-      for (std::int64_t n_tokens : {1, 2, 3, 8, 11}) {
+      for (std::int64_t n_tokens : {1, 2, 3, 4, 5, 6, 8, 11, 17}) {
         const ActivationKind kind = activation_kind(type);
         const std::vector<float> x = activations(n_tokens, c.cols, 7 + n_tokens);
         Aligned scratch(scratch_bytes(kind, n_tokens, c.cols));
