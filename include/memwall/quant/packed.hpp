@@ -45,15 +45,18 @@ struct PackedMatrix {
 inline constexpr std::int64_t kPlainBandRows = 8;
 inline constexpr std::int64_t kPlainChunkCols = 16;
 inline bool plain_banded(const PackedMatrix& w) { return w.cols % kPlainChunkCols == 0; }
+// Inline, unlike bytes_for: the kernels ask for every tile.
+inline std::size_t plain_element_bytes(TensorType type) { return type == TensorType::F32 ? 4 : 2; }
 inline std::size_t plain_chunk_stride(const PackedMatrix& w) {
-  const std::size_t chunk_bytes = bytes_for(w.type, kPlainChunkCols);
+  const std::size_t chunk_bytes = plain_element_bytes(w.type) * kPlainChunkCols;
   return plain_banded(w) ? chunk_bytes * kPlainBandRows : chunk_bytes;
 }
 inline const std::byte* plain_row(const PackedMatrix& w, std::int64_t r) {
-  if (!plain_banded(w)) return w.data + static_cast<std::size_t>(r) * w.row_bytes();
+  const std::size_t element = plain_element_bytes(w.type), row_bytes = element * static_cast<std::size_t>(w.cols);
+  if (!plain_banded(w)) return w.data + static_cast<std::size_t>(r) * row_bytes;
   const std::int64_t band = r / kPlainBandRows, in_band = r % kPlainBandRows;
-  return w.data + static_cast<std::size_t>(band * kPlainBandRows) * w.row_bytes() +
-         static_cast<std::size_t>(in_band) * bytes_for(w.type, kPlainChunkCols);
+  return w.data + static_cast<std::size_t>(band * kPlainBandRows) * row_bytes +
+         static_cast<std::size_t>(in_band) * element * kPlainChunkCols;
 }
 
 // Whether the kernels handle this type (every supported weight type: F32, F16, BF16 and the

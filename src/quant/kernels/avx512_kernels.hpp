@@ -179,24 +179,23 @@ inline __m512 load_chunk16(const std::byte* p) {
   }
 }
 
-// RR rows x NT tokens, r0 a multiple of RR. With RR = 8 and banded weights the tile reads one
-// contiguous stream.
+// RR rows x NT tokens of banded weights (packed.hpp), r0 a multiple of RR: row r0 + r of a chunk
+// sits r x 16 elements after row r0, and with RR = 8 the tile reads one contiguous stream. With
+// Prefetch, asks for the tile's rows kTilePrefetchBytes ahead (cache.hpp).
 template <TensorType T, int RR, int NT, bool Prefetch = false>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
+  constexpr std::size_t kRowBytes = (T == TensorType::F32 ? 4 : 2) * kPlainChunkCols;  // of one chunk
   __m512 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
-  const std::byte* rows[RR];
-  for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
+  const std::byte* chunk = plain_row(w, r0);
   const std::size_t stride = plain_chunk_stride(w);
-  const std::size_t tile_bytes = RR * bytes_for(T, kPlainChunkCols);  // of one chunk: the tile's rows
-  std::size_t offset = 0;
-  for (std::int64_t k = 0; k < w.cols; k += 16, offset += stride) {
-    if constexpr (Prefetch) prefetch_ahead(rows[0] + offset, tile_bytes);
+  for (std::int64_t k = 0; k < w.cols; k += 16, chunk += stride) {
+    if constexpr (Prefetch) prefetch_ahead(chunk, RR * kRowBytes);
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
-      const __m512 wv = load_chunk16<T>(rows[r] + offset);
+      const __m512 wv = load_chunk16<T>(chunk + r * kRowBytes);
       for (int t = 0; t < NT; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
     }
   }
