@@ -46,7 +46,7 @@ inline constexpr std::int64_t kPlainBandRows = 8;
 inline constexpr std::int64_t kPlainChunkCols = 16;
 inline bool plain_banded(const PackedMatrix& w) { return w.cols % kPlainChunkCols == 0; }
 // Inline, unlike bytes_for: the kernels ask for every tile.
-inline std::size_t plain_element_bytes(TensorType type) { return type == TensorType::F32 ? 4 : 2; }
+inline constexpr std::size_t plain_element_bytes(TensorType type) { return type == TensorType::F32 ? 4 : 2; }
 inline std::size_t plain_chunk_stride(const PackedMatrix& w) {
   const std::size_t chunk_bytes = plain_element_bytes(w.type) * kPlainChunkCols;
   return plain_banded(w) ? chunk_bytes * kPlainBandRows : chunk_bytes;

@@ -185,7 +185,7 @@ inline __m512 load_chunk16(const std::byte* p) {
 template <TensorType T, int RR, int NT, bool Prefetch = false>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
-  constexpr std::size_t kRowBytes = (T == TensorType::F32 ? 4 : 2) * kPlainChunkCols;  // of one chunk
+  constexpr std::size_t kRowBytes = plain_element_bytes(T) * kPlainChunkCols;  // of one chunk
   __m512 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
   const std::byte* chunk = plain_row(w, r0);

@@ -129,7 +129,7 @@ inline __m256 load_8(const std::byte* p) {
 template <TensorType T, int RR, int NT, bool Prefetch = false>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
-  constexpr std::size_t kElemBytes = T == TensorType::F32 ? 4 : 2;
+  constexpr std::size_t kElemBytes = plain_element_bytes(T);
   constexpr std::size_t kTileBytes = RR * kElemBytes * kPlainChunkCols;  // of one chunk: the tile's rows
   __m256 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm256_setzero_ps();

@@ -52,7 +52,7 @@ inline float32x4_t load_4(const std::byte* p) {
 template <TensorType T, int RR, int NT>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
-  constexpr std::size_t kElemBytes = T == TensorType::F32 ? 4 : 2;
+  constexpr std::size_t kElemBytes = plain_element_bytes(T);
   float32x4_t acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = vdupq_n_f32(0);
   const std::byte* rows[RR];
