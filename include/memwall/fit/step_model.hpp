@@ -11,7 +11,7 @@
 //
 // With overlap 1 memory and arithmetic hide behind each other (GPUs); with 0 they add up, as on a
 // CPU whose cores both stream the weights and do the dot products — which is why a step of 8
-// decode tokens on the built-in engine costs 2-2.5x a step of one instead of about the same.
+// decode tokens on the built-in engine costs 1.5-2.5x a step of one instead of about the same.
 #include "memwall/fit/efficiency.hpp"
 #include "memwall/fit/model_shape.hpp"
 
