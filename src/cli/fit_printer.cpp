@@ -27,8 +27,10 @@ std::string hardware_lines(const fit::Hardware& hw) {
       hw.bandwidth_basis, num(hw.compute_tflops), hw.compute_basis,
       hw.int8_tops ? fmt::format(", {} int8 TOPS", num(*hw.int8_tops)) : "");
   const fit::Efficiency& e = hw.efficiency;
-  out += fmt::format("efficiency {:.2f} of bandwidth + {:.0f} us per layer and step, {:.2f} of compute peak, overlap {:.2f}: {}\n",
-                     e.decode_bandwidth, e.step_overhead_us_per_layer, e.compute, e.compute_overlap, e.source);
+  out += fmt::format("efficiency {:.2f} of bandwidth + {:.0f} us per layer and step, {:.2f} of compute peak ({:.2f} for "
+                     "decode tokens), overlap {:.2f}: {}\n",
+                     e.decode_bandwidth, e.step_overhead_us_per_layer, e.compute, e.compute_for(true, true),
+                     e.compute_overlap, e.source);
   if (!e.calibrated && hw.name == "local") out += "           (not calibrated: 'memwall fit --calibrate RESULTS.jsonl')\n";
   return out;
 }
