@@ -51,13 +51,16 @@ inline std::size_t plain_chunk_stride(const PackedMatrix& w) {
   const std::size_t chunk_bytes = plain_element_bytes(w.type) * kPlainChunkCols;
   return plain_banded(w) ? chunk_bytes * kPlainBandRows : chunk_bytes;
 }
-inline const std::byte* plain_row(const PackedMatrix& w, std::int64_t r) {
+// Where row r starts, in bytes from w.data (also for a row past the end, which plain_row must not
+// be asked for).
+inline std::size_t plain_row_offset(const PackedMatrix& w, std::int64_t r) {
   const std::size_t element = plain_element_bytes(w.type), row_bytes = element * static_cast<std::size_t>(w.cols);
-  if (!plain_banded(w)) return w.data + static_cast<std::size_t>(r) * row_bytes;
+  if (!plain_banded(w)) return static_cast<std::size_t>(r) * row_bytes;
   const std::int64_t band = r / kPlainBandRows, in_band = r % kPlainBandRows;
-  return w.data + static_cast<std::size_t>(band * kPlainBandRows) * row_bytes +
+  return static_cast<std::size_t>(band * kPlainBandRows) * row_bytes +
          static_cast<std::size_t>(in_band) * element * kPlainChunkCols;
 }
+inline const std::byte* plain_row(const PackedMatrix& w, std::int64_t r) { return w.data + plain_row_offset(w, r); }
 
 // Whether the kernels handle this type (every supported weight type: F32, F16, BF16 and the
 // quantized types but Q8_1 and Q8_K).

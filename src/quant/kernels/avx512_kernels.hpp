@@ -181,17 +181,19 @@ inline __m512 load_chunk16(const std::byte* p) {
 
 // RR rows x NT tokens of banded weights (packed.hpp), r0 a multiple of RR: row r0 + r of a chunk
 // sits r x 16 elements after row r0, and with RR = 8 the tile reads one contiguous stream. With
-// Prefetch, asks for the tile's rows kTilePrefetchBytes ahead (cache.hpp).
-template <TensorType T, int RR, int NT, bool Prefetch = false>
+// A says what it asks for ahead as it goes (cache.hpp).
+template <TensorType T, int RR, int NT, Ahead A = Ahead::none>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
+  const std::size_t next_rows = A == Ahead::next_rows ? plain_row_offset(w, r0 + RR) - plain_row_offset(w, r0) : 0;
   constexpr std::size_t kRowBytes = plain_element_bytes(T) * kPlainChunkCols;  // of one chunk
   __m512 acc[RR][NT];
   for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
   const std::byte* chunk = plain_row(w, r0);
   const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 16, chunk += stride) {
-    if constexpr (Prefetch) prefetch_ahead(chunk, RR * kRowBytes);
+    if constexpr (A == Ahead::stream) prefetch_ahead(chunk, RR * kRowBytes);
+    if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(chunk) + next_rows, RR * kRowBytes);
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
@@ -221,14 +223,15 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
     const std::int64_t n = x.n_tokens;
     if (T != TensorType::F32 && n >= 4 && n <= 6) {
       for (std::int64_t r = row_begin; r < row_end; r += 4) {
-        narrow<6>(n, [&](auto nt) { plain_tile<T, 4, nt(), true>(w, x, y, ldy, r, 0); });
+        narrow<6>(n, [&](auto nt) { plain_tile<T, 4, nt(), Ahead::stream>(w, x, y, ldy, r, 0); });
       }
       return;
     }
     for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) {
       for (std::int64_t t = 0; t < n; t += 3) {
         narrow<3>(std::min<std::int64_t>(3, n - t), [&](auto nt) {
-          if (t == 0 && n > 1) return plain_tile<T, kPlainBandRows, nt(), true>(w, x, y, ldy, r, t);
+          if (t == 0 && n > 1) return plain_tile<T, kPlainBandRows, nt(), Ahead::stream>(w, x, y, ldy, r, t);
+          if (t == 3) return plain_tile<T, kPlainBandRows, nt(), Ahead::next_rows>(w, x, y, ldy, r, t);
           plain_tile<T, kPlainBandRows, nt()>(w, x, y, ldy, r, t);
         });
       }

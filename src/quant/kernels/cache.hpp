@@ -29,6 +29,12 @@ inline void prefetch_ahead(const std::byte* block, std::size_t bytes) {
   prefetch_lines(reinterpret_cast<std::uintptr_t>(block) + kTilePrefetchBytes, bytes);
 }
 
+// What a float tile asks for while it reads its rows (matmul_plain): nothing; the bytes
+// kTilePrefetchBytes further on in its own rows (the first tile of a few tokens, which streams them
+// from DRAM); or the same bytes of the next tile's rows (a later tile of the same rows, which reads
+// them from cache and would otherwise leave DRAM idle while it computes).
+enum class Ahead { none, stream, next_rows };
+
 // Float weights with many tokens: every few rows read all the tokens' f32 activations, which
 // outgrow L2 (512 tokens x 2048 columns are 4 MiB). The tokens go in blocks of about 256 KiB of
 // activations, a multiple of the tile's nt tokens, each block through all the rows:

@@ -125,10 +125,11 @@ inline __m256 load_8(const std::byte* p) {
 }
 
 // RR rows x NT tokens, 8 columns at a time (both halves of a 16-column chunk, then the next).
-// With Prefetch, asks for the tile's rows kTilePrefetchBytes ahead (cache.hpp).
-template <TensorType T, int RR, int NT, bool Prefetch = false>
+// A says what it asks for ahead as it goes (cache.hpp).
+template <TensorType T, int RR, int NT, Ahead A = Ahead::none>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t r0, std::int64_t t0) {
+  const std::size_t next_rows = A == Ahead::next_rows ? plain_row_offset(w, r0 + RR) - plain_row_offset(w, r0) : 0;
   constexpr std::size_t kElemBytes = plain_element_bytes(T);
   constexpr std::size_t kTileBytes = RR * kElemBytes * kPlainChunkCols;  // of one chunk: the tile's rows
   __m256 acc[RR][NT];
@@ -139,8 +140,11 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   for (std::int64_t k = 0; k < w.cols; k += 8) {
     const std::size_t at = static_cast<std::size_t>(k / kPlainChunkCols) * stride +
                            static_cast<std::size_t>(k % kPlainChunkCols) * kElemBytes;
-    if constexpr (Prefetch) {
-      if (k % kPlainChunkCols == 0) prefetch_ahead(rows[0] + at, kTileBytes);
+    if constexpr (A != Ahead::none) {
+      if (k % kPlainChunkCols == 0) {
+        if constexpr (A == Ahead::stream) prefetch_ahead(rows[0] + at, kTileBytes);
+        if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(rows[0] + at) + next_rows, kTileBytes);
+      }
     }
     __m256 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
@@ -166,7 +170,8 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
     for (std::int64_t r = row_begin; r < row_end; r += 4) {
       for (std::int64_t t = 0; t < x.n_tokens; t += 3) {
         narrow<3>(std::min<std::int64_t>(3, x.n_tokens - t), [&](auto nt) {
-          if (t == 0) return plain_tile<T, 4, nt(), true>(w, x, y, ldy, r, t);
+          if (t == 0) return plain_tile<T, 4, nt(), Ahead::stream>(w, x, y, ldy, r, t);
+          if (t == 3) return plain_tile<T, 4, nt(), Ahead::next_rows>(w, x, y, ldy, r, t);
           plain_tile<T, 4, nt()>(w, x, y, ldy, r, t);
         });
       }
