@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
 
 #include "bench_records.hpp"
 #include "memwall/fit/schedule.hpp"
@@ -179,11 +180,12 @@ Theta fit_robust(std::vector<Observation>& obs, double overlap, const Theta& def
                  const std::array<bool, kUnknowns>& free) {
   for (Observation& o : obs) o.robust_weight = 1;
   Theta t = fit_linear(obs, overlap, defaults, free);
+  double loss = huber_loss(obs, t, overlap);
   for (int i = 0; i < 50; ++i) {
     for (Observation& o : obs) o.robust_weight = std::min(1.0, kHuberRelError / std::abs(rel_error(o, t, overlap)));
-    const Theta before = t;
     t = fit_linear(obs, overlap, defaults, free);
-    if (std::abs(huber_loss(obs, t, overlap) - huber_loss(obs, before, overlap)) < 1e-12) break;
+    const double before = std::exchange(loss, huber_loss(obs, t, overlap));
+    if (std::abs(loss - before) < 1e-12) break;
   }
   return t;
 }

@@ -54,18 +54,19 @@ class Simulation {
 
   double add_decode_tokens(std::int64_t step, StepLoad& load) const {
     const double before = static_cast<double>(load_.depth + load_.prompt);
-    double tokens = 0;
+    double tokens = 0, attention = 0;
     for (const Cohort& c : cohorts_) {
       if (c.first >= step) continue;  // decodes from the step after its first token
       const double context = before + static_cast<double>(step - c.first);  // positions the token sees
       tokens += c.count;
       load.kv_bytes += c.count * shape_.kv_bytes(load_.kv_type, context);
-      load.decode_attention_flops += c.count * shape_.attention_flops(context);
+      attention += c.count * shape_.attention_flops(context);
     }
     load.tokens += tokens;
     load.logit_tokens += tokens;
     load.decode_tokens += tokens;
-    load.attention_flops += load.decode_attention_flops;
+    load.attention_flops += attention;
+    load.decode_attention_flops += attention;
     return tokens;
   }
 

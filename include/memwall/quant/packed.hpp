@@ -51,6 +51,11 @@ inline std::size_t plain_chunk_stride(const PackedMatrix& w) {
   const std::size_t chunk_bytes = plain_element_bytes(w.type) * kPlainChunkCols;
   return plain_banded(w) ? chunk_bytes * kPlainBandRows : chunk_bytes;
 }
+// Element k of a row, in bytes from the row's plain_row, given plain_chunk_stride and the element size.
+inline constexpr std::size_t plain_column_offset(std::int64_t k, std::size_t chunk_stride, std::size_t element_bytes) {
+  return static_cast<std::size_t>(k / kPlainChunkCols) * chunk_stride +
+         static_cast<std::size_t>(k % kPlainChunkCols) * element_bytes;
+}
 // Where row r starts, in bytes from w.data (also for a row past the end, which plain_row must not
 // be asked for).
 inline std::size_t plain_row_offset(const PackedMatrix& w, std::int64_t r) {

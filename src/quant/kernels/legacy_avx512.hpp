@@ -52,7 +52,6 @@ inline __mmask64 load_mask(const std::byte* p) {
 }
 inline __m512i byte_splat(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
 
-
 // Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) one group at a time, one
 // stream (four groups side by side were 20-45% slower from DRAM: matmul_bench decode, Q4_1 14-18
 // against 24 GB/s); several tokens in tiles of kTile tokens that reuse each unpacked block.

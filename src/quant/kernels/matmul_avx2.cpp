@@ -138,8 +138,7 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
   const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 8) {
-    const std::size_t at = static_cast<std::size_t>(k / kPlainChunkCols) * stride +
-                           static_cast<std::size_t>(k % kPlainChunkCols) * kElemBytes;
+    const std::size_t at = plain_column_offset(k, stride, kElemBytes);
     if constexpr (A != Ahead::none) {
       if (k % kPlainChunkCols == 0) {
         if constexpr (A == Ahead::stream) prefetch_ahead(rows[0] + at, kTileBytes);

@@ -19,15 +19,14 @@ float f16_at(const std::byte* p, int i) {
 
 template <TensorType T>
 float plain_at(const PackedMatrix& w, const std::byte* row, std::int64_t k) {
-  const std::byte* p = row + static_cast<std::size_t>(k / kPlainChunkCols) * plain_chunk_stride(w);
-  const std::int64_t i = k % kPlainChunkCols;
+  const std::byte* p = row + plain_column_offset(k, plain_chunk_stride(w), plain_element_bytes(T));
   if constexpr (T == TensorType::F32) {
     float x;
-    std::memcpy(&x, p + 4 * i, 4);
+    std::memcpy(&x, p, 4);
     return x;
   } else {
     std::uint16_t h;
-    std::memcpy(&h, p + 2 * i, 2);
+    std::memcpy(&h, p, 2);
     return T == TensorType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
   }
 }

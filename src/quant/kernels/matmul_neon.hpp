@@ -59,8 +59,7 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
   const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 4) {
-    const std::size_t at = static_cast<std::size_t>(k / kPlainChunkCols) * stride +
-                           static_cast<std::size_t>(k % kPlainChunkCols) * kElemBytes;
+    const std::size_t at = plain_column_offset(k, stride, kElemBytes);
     float32x4_t xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = vld1q_f32(x.f32 + (t0 + t) * x.cols + k);
     for (int r = 0; r < RR; ++r) {
