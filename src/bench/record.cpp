@@ -22,6 +22,7 @@ json point_json(const Point& p, const PointExtras& extras) {
           {"gen", p.gen},
           {"depth", p.depth},
           {"kv_type", p.kv_type},
+          {"prefill_budget", extras.endpoint ? json(nullptr) : json(p.prefill_budget)},
           {"repetitions", p.repetitions},
           {"requests", serve ? json(p.requests) : json(nullptr)}};
 }

@@ -32,68 +32,94 @@ std::string Point::label() const {
   return "?";
 }
 
-Result<std::vector<Point>> expand(const SweepSpec& spec) {
-  if (spec.models.empty()) return make_error("no model to run (give -m FILE|preset:NAME or --profile)");
+namespace {
+
+// Every combination of the dimensions all tests share, the model outermost, then the scheme.
+std::vector<Point> shared_combinations(const SweepSpec& spec) {
   const std::vector<std::string> quants = spec.quants.empty() ? std::vector<std::string>{""} : spec.quants;
-  const bool serving = !spec.concurrency.empty() || !spec.rates.empty();
-  std::vector<Point> points;
+  std::vector<Point> bases;
   for (const std::string& model : spec.models) {
     for (const std::string& scheme : quants) {
       for (std::int64_t threads : spec.threads) {
         for (const std::string& kv : spec.kv_types) {
-          for (std::int64_t depth : spec.depths) {
-            Point base;
-            base.model = model;
-            base.scheme = scheme;
-            base.threads = threads;
-            base.kv_type = kv;
-            base.depth = depth;
-            base.repetitions = spec.repetitions;
-            base.warmup = spec.warmup;
-            base.min_time_s = spec.min_time_s;
-            base.seed = spec.seed;
-            if (!serving) {
-              for (std::int64_t p : spec.prompts) {
-                if (p <= 0) continue;
-                Point pt = base;
-                pt.test = TestKind::pp;
-                pt.prompt = p;
-                points.push_back(pt);
-              }
-              for (std::int64_t n : spec.gens) {
-                if (n <= 0) continue;
-                Point pt = base;
-                pt.test = TestKind::tg;
-                pt.gen = n;
-                points.push_back(pt);
-              }
-              continue;
-            }
-            for (std::int64_t p : spec.prompts) {
-              for (std::int64_t n : spec.gens) {
-                Point pt = base;
-                pt.test = TestKind::serve;
-                pt.prompt = std::max<std::int64_t>(p, 1);
-                pt.gen = std::max<std::int64_t>(n, 1);
-                for (std::int64_t c : spec.concurrency) {
-                  Point q = pt;
-                  q.concurrency = c;
-                  q.requests = spec.requests > 0 ? spec.requests : 4 * c;
-                  q.warmup = std::min(spec.warmup, c);
-                  points.push_back(q);
-                }
-                for (double r : spec.rates) {
-                  Point q = pt;
-                  q.rate = r;
-                  q.max_concurrency = spec.rate_max_concurrency;
-                  q.requests = spec.requests > 0 ? spec.requests : 16;
-                  points.push_back(q);
-                }
-              }
+          for (std::int64_t budget : spec.prefill_budgets) {
+            for (std::int64_t depth : spec.depths) {
+              Point base;
+              base.model = model;
+              base.scheme = scheme;
+              base.threads = threads;
+              base.kv_type = kv;
+              base.prefill_budget = budget;
+              base.depth = depth;
+              base.repetitions = spec.repetitions;
+              base.warmup = spec.warmup;
+              base.min_time_s = spec.min_time_s;
+              base.seed = spec.seed;
+              bases.push_back(base);
             }
           }
         }
       }
+    }
+  }
+  return bases;
+}
+
+// pp for each prompt, then tg for each gen.
+void add_engine_points(const SweepSpec& spec, const Point& base, std::vector<Point>& points) {
+  for (std::int64_t p : spec.prompts) {
+    if (p <= 0) continue;
+    Point pt = base;
+    pt.test = TestKind::pp;
+    pt.prompt = p;
+    points.push_back(pt);
+  }
+  for (std::int64_t n : spec.gens) {
+    if (n <= 0) continue;
+    Point pt = base;
+    pt.test = TestKind::tg;
+    pt.gen = n;
+    points.push_back(pt);
+  }
+}
+
+// For each prompt and gen: each closed-loop user count, then each arrival rate.
+void add_serving_points(const SweepSpec& spec, const Point& base, std::vector<Point>& points) {
+  for (std::int64_t p : spec.prompts) {
+    for (std::int64_t n : spec.gens) {
+      Point pt = base;
+      pt.test = TestKind::serve;
+      pt.prompt = std::max<std::int64_t>(p, 1);
+      pt.gen = std::max<std::int64_t>(n, 1);
+      for (std::int64_t c : spec.concurrency) {
+        Point q = pt;
+        q.concurrency = c;
+        q.requests = spec.requests > 0 ? spec.requests : 4 * c;
+        q.warmup = std::min(spec.warmup, c);
+        points.push_back(q);
+      }
+      for (double r : spec.rates) {
+        Point q = pt;
+        q.rate = r;
+        q.max_concurrency = spec.rate_max_concurrency;
+        q.requests = spec.requests > 0 ? spec.requests : 16;
+        points.push_back(q);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::vector<Point>> expand(const SweepSpec& spec) {
+  if (spec.models.empty()) return make_error("no model to run (give -m FILE|preset:NAME or --profile)");
+  const bool serving = !spec.concurrency.empty() || !spec.rates.empty();
+  std::vector<Point> points;
+  for (const Point& base : shared_combinations(spec)) {
+    if (serving) {
+      add_serving_points(spec, base, points);
+    } else {
+      add_engine_points(spec, base, points);
     }
   }
   if (points.empty()) return make_error("the sweep has no points (every -p and -n is 0)");
@@ -161,6 +187,8 @@ Status apply_profile(const nlohmann::json& j, const std::string& where, SweepSpe
       s = ints(spec.gens, 0);
     } else if (key == "depth") {
       s = ints(spec.depths, 0);
+    } else if (key == "prefill-budget") {
+      s = ints(spec.prefill_budgets, 1);
     } else if (key == "repetitions") {
       s = one_int(spec.repetitions, 1);
     } else if (key == "warmup") {

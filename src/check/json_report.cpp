@@ -31,6 +31,7 @@ json point_json(const PointKey& p) {
           {"gen", p.gen},
           {"depth", p.depth},
           {"kv_type", p.kv_type},
+          {"prefill_budget", optional_json(p.prefill_budget)},
           {"label", point_label(p)}};
 }
 

@@ -117,6 +117,8 @@ PointKey read_point(FieldReader& r, const json& p, std::optional<std::int64_t>& 
   k.gen = r.integer(p, "point", "gen", 0, true).value_or(0);
   k.depth = r.integer(p, "point", "depth", 0, true).value_or(0);
   k.kv_type = r.one_of(p, "point", "kv_type", {"f16", "q8_0", "f32", "server"});
+  k.prefill_budget = r.integer(p, "point", "prefill_budget", 1, false);
+  if (!k.prefill_budget && k.backend == "engine") k.prefill_budget = kEngineDefaultPrefillBudget;
   repetitions = r.integer(p, "point", "repetitions", 1, false);
   (void)r.integer(p, "point", "requests", 1, false);
   return k;
@@ -223,6 +225,9 @@ std::string point_label(const PointKey& p) {
   if (p.depth > 0) label += fmt::format(" d{}", p.depth);
   if (p.threads > 0) label += fmt::format(" t{}", p.threads);
   if (p.kv_type != "f16" && p.kv_type != "server") label += " kv=" + p.kv_type;
+  if (p.prefill_budget && *p.prefill_budget != kEngineDefaultPrefillBudget) {
+    label += fmt::format(" budget={}", *p.prefill_budget);
+  }
   if (p.backend != "engine") label += " via " + p.backend;
   if (!p.endpoint.empty()) label += " " + p.endpoint;
   return label;

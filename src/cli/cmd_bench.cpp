@@ -40,7 +40,7 @@ extern "C" void on_sigint(int) { g_stop.store(true); }
 
 struct BenchCliOptions {
   std::string profile;
-  std::string models, quants, threads, concurrency, rates, prompts, gens, depths, kv_types;
+  std::string models, quants, threads, concurrency, rates, prompts, gens, depths, kv_types, prefill_budgets;
   std::int64_t max_concurrency = 0;
   std::int64_t repetitions = 0, warmup = -1, requests = 0;
   double min_time_s = -1;
@@ -82,13 +82,19 @@ Result<bench::SweepSpec> build_spec(const BenchCliOptions& o) {
   for (Status s : {names(o.models, "-m", spec.models), names(o.quants, "-q", spec.quants),
                    names(o.kv_types, "--kv-type", spec.kv_types), ints(o.threads, "-t", 0, spec.threads),
                    ints(o.concurrency, "-c", 1, spec.concurrency), ints(o.prompts, "-p", 0, spec.prompts),
-                   ints(o.gens, "-n", 0, spec.gens), ints(o.depths, "-d", 0, spec.depths)}) {
+                   ints(o.gens, "-n", 0, spec.gens), ints(o.depths, "-d", 0, spec.depths),
+                   ints(o.prefill_budgets, "--prefill-budget", 1, spec.prefill_budgets)}) {
     if (!s.ok()) return s.error();
   }
   if (!o.rates.empty()) {
     auto v = bench::parse_number_list(o.rates, "--rate");
     if (!v) return v.error();
     spec.rates = *v;
+  }
+  for (std::int64_t budget : spec.prefill_budgets) {
+    if (budget > bench::kMaxPrefillBudget) {
+      return make_error("--prefill-budget: {} is more than {} tokens per step", budget, bench::kMaxPrefillBudget);
+    }
   }
   for (const std::string& kv : spec.kv_types) {
     if (!engine::kv_type_from_name(kv)) return make_error("--kv-type: '{}' is not f16, q8_0 or f32", kv);
@@ -198,9 +204,8 @@ nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape
   // The load bench runs and the engine's step limits, so that serving predictions time the same steps.
   params.requests = point.requests;
   params.warmup = point.warmup;
-  const engine::EngineOptions engine_defaults;
-  params.max_batch_tokens = engine_defaults.max_batch_tokens;
-  params.prefill_budget = engine_defaults.prefill_budget;
+  params.prefill_budget = point.prefill_budget;
+  params.max_batch_tokens = 0;  // as measure_engine_point sets the engine: every decode token and the budget
   const fit::Prediction pred = fit::predict_point(local, shape, params);
   return {{"pp_tok_s", pred.pp_tok_s}, {"tg_tok_s", pred.tg_tok_s}, {"agg_tok_s", pred.agg_tok_s},
           {"ttft_ms", pred.ttft_ms}, {"basis", pred.basis}};
@@ -211,6 +216,9 @@ nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape
 int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec, report::Format format) {
   if (spec.models.empty()) return fail(kExitUsageError, "--endpoint needs -m NAME: the server's model name");
   if (!spec.quants.empty()) return fail(kExitUsageError, "-q does not apply to --endpoint: the server's model is what it is");
+  if (!o.prefill_budgets.empty()) {
+    return fail(kExitUsageError, "--prefill-budget does not apply to --endpoint: the server schedules its own steps");
+  }
   for (std::int64_t d : spec.depths) {
     if (d != 0) return fail(kExitUsageError, "-d does not apply to --endpoint: a server's cache cannot be pre-filled");
   }
@@ -292,6 +300,8 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
   eo.kv_type = kv;
   eo.max_context = context + 16;
   eo.max_sequences = std::max<std::int64_t>(users, point.rate > 0 ? point.requests : 1);
+  eo.prefill_budget = point.prefill_budget;
+  eo.max_batch_tokens = eo.max_sequences + point.prefill_budget;
   SteadyClock clock;
   const bench::RunContext ctx{
       clock,
@@ -385,6 +395,8 @@ Command setup_bench(CLI::App& parent) {
   app->add_option("-n,--gen", options->gens, "Generated tokens");
   app->add_option("-d,--depth", options->depths, "Tokens already in the KV cache");
   app->add_option("--kv-type", options->kv_types, "KV cache element type: f16, q8_0, f32");
+  app->add_option("--prefill-budget", options->prefill_budgets,
+                  "Prompt tokens per engine step besides one per decoding user (default 512), e.g. 128,512");
   app->add_option("-r,--repetitions", options->repetitions, "Measured repetitions per point")->check(CLI::PositiveNumber);
   app->add_option("--warmup", options->warmup, "Untimed runs (pp/tg) or requests (serving) first")->check(CLI::NonNegativeNumber);
   app->add_option("--min-time", options->min_time_s, "Repeat each point for at least this many seconds")->check(CLI::NonNegativeNumber);

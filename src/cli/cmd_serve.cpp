@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "memwall/bench/sweep.hpp"
 #include "memwall/engine/engine.hpp"
 #include "memwall/engine/model.hpp"
 #include "memwall/gguf/reader.hpp"
@@ -38,6 +39,7 @@ struct ServeCliOptions {
   std::int64_t context = 0;  // 0 = the model's, at most 4096
   unsigned threads = 0;
   std::string kv_type = "f16";
+  std::int64_t prefill_budget = bench::kDefaultPrefillBudget;
   bool ignore_eos = false;
   std::uint64_t seed = 1;
 };
@@ -132,7 +134,8 @@ int run_serve(const ServeCliOptions& o) {
   engine_options.kv_type = *engine::kv_type_from_name(o.kv_type);
   engine_options.max_sequences = o.max_concurrency;
   engine_options.max_context = context;
-  engine_options.max_batch_tokens = std::max<std::int64_t>(512, 2 * o.max_concurrency);
+  engine_options.prefill_budget = o.prefill_budget;
+  engine_options.max_batch_tokens = o.max_concurrency + o.prefill_budget;  // every decode token and the budget
   const SteadyClock clock;
   serve::ServeMetrics metrics;
   const std::shared_ptr<const engine::Model> model = loaded->model;
@@ -182,6 +185,9 @@ Command setup_serve(CLI::App& parent) {
       ->check(CLI::PositiveNumber);
   app->add_option("--threads", o->threads, "Engine threads (default: one per physical core)");
   app->add_option("--kv-type", o->kv_type, "KV cache type: f16, q8_0 or f32")->check(CLI::IsMember({"f16", "q8_0", "f32"}));
+  app->add_option("--prefill-budget", o->prefill_budget,
+                  "Prompt tokens per engine step besides one per decoding request (default 512)")
+      ->check(CLI::Range(std::int64_t{1}, bench::kMaxPrefillBudget));
   app->add_flag("--ignore-eos", o->ignore_eos, "Always generate max_tokens, even past the end-of-sequence token");
   app->add_option("--seed", o->seed, "Seed of a preset's synthesized weights");
   return {app, [o] { return run_serve(*o); }};

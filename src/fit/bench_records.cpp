@@ -84,8 +84,11 @@ std::optional<RecordPoint> record_point(const Hardware& local, const json& r) {
   q.requests = static_cast<std::int64_t>(number_at(r, "/point/requests"));
   const double repetitions = std::max(number_at(r, "/point/repetitions"), 1.0);
   q.warmup = static_cast<std::int64_t>(number_at(r, "/requests/warmup") / repetitions);
-  q.max_batch_tokens = 512;  // the engine's limits (engine::EngineOptions), which bench keeps
-  q.prefill_budget = 512;
+  // bench gives the engine room for every decode token plus the budget; records from before the
+  // budget was a sweep dimension ran with the engine's old fixed limits, 512 tokens either way.
+  const double budget = number_at(r, "/point/prefill_budget");
+  q.prefill_budget = budget >= 1 ? static_cast<std::int64_t>(budget) : 512;
+  q.max_batch_tokens = budget >= 1 ? 0 : 512;
   const double read_gbs = number_at(r, "/roofline/read_gbs");
   p.read_gbps = read_gbs > 0 ? read_gbs : local.bandwidth_gbps;
   if (p.read_gbps <= 0) return std::nullopt;

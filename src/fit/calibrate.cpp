@@ -220,7 +220,7 @@ void add(std::vector<Observation>& out, Observation o, const std::string& metric
 void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<Observation>& out) {
   const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12;
   if (p.test == "pp") {
-    const std::vector<StepLoad> steps = prefill_steps(p.shape, p.params.prompt, p.params.depth, p.params.kv_type);
+    const std::vector<StepLoad> steps = prefill_steps(p.shape, p.params);
     const double tok_s = detail::record_stat(r, "pp_tok_s", "median");
     const auto prompt = static_cast<double>(p.params.prompt);
     add(out, observation(p, steps, std::vector<double>(steps.size(), 1.0), peak), "pp tok/s", prompt / tok_s, prompt);

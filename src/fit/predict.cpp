@@ -73,13 +73,13 @@ ServingLoad serving_load(const PointParams& point) {
   return l;
 }
 
-std::vector<StepLoad> prefill_steps(const ModelShape& shape, std::int64_t prompt, std::int64_t depth,
-                                    quant::TensorType kv_type) {
+std::vector<StepLoad> prefill_steps(const ModelShape& shape, const PointParams& point) {
+  const std::int64_t budget = std::max<std::int64_t>(point.prefill_budget, 1);
   std::vector<StepLoad> steps;
-  for (std::int64_t done = 0; done < prompt; done += kBatchTokens) {
-    const std::int64_t chunk = std::min(kBatchTokens, prompt - done);
-    steps.push_back(prompt_chunk_load(shape, kv_type, static_cast<double>(depth + done), static_cast<double>(chunk),
-                                      done + chunk == prompt));
+  for (std::int64_t done = 0; done < point.prompt; done += budget) {
+    const std::int64_t chunk = std::min(budget, point.prompt - done);
+    steps.push_back(prompt_chunk_load(shape, point.kv_type, static_cast<double>(point.depth + done),
+                                      static_cast<double>(chunk), done + chunk == point.prompt));
   }
   return steps;
 }
@@ -100,7 +100,7 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
   p.step_ms = step_s * 1e3;
 
   double prefill_s = 0;
-  for (double s : step_times(hw, shape, peaks, prefill_steps(shape, point.prompt, point.depth, point.kv_type))) prefill_s += s;
+  for (double s : step_times(hw, shape, peaks, prefill_steps(shape, point))) prefill_s += s;
   p.prefill_ms = prefill_s * 1e3;
   p.pp_tok_s = prefill_s > 0 ? static_cast<double>(point.prompt) / prefill_s : 0;
 

@@ -13,6 +13,9 @@
 namespace memwall::report {
 namespace {
 
+// memwall bench's prompt tokens per engine step; a row names its budget only when it differs.
+constexpr double kDefaultPrefillBudget = 512;
+
 int decimals_for(double value) {
   const double magnitude = std::fabs(value);
   if (magnitude >= 1000 || magnitude == 0) return 0;
@@ -82,6 +85,8 @@ std::string test_label(const nlohmann::json& record) {
   }
   const std::optional<double> depth = number_at(record, "point.depth");
   if (depth && *depth > 0) label += fmt::format(" @d{}", *depth);
+  const std::optional<double> budget = number_at(record, "point.prefill_budget");
+  if (budget && *budget != kDefaultPrefillBudget) label += fmt::format(" b{}", *budget);
   return label;
 }
 

@@ -58,7 +58,7 @@ std::vector<CsvColumn> csv_columns(bool predicted) {
   std::vector<CsvColumn> columns = {field("status", "status"), field("reason", "reason")};
   for (const char* name :
        {"model", "scheme", "backend", "endpoint", "test", "threads", "concurrency", "rate",
-        "prompt", "gen", "depth", "kv_type", "repetitions", "requests"}) {
+        "prompt", "gen", "depth", "kv_type", "prefill_budget", "repetitions", "requests"}) {
     columns.push_back(field(name, std::string("point.") + name));
   }
   for (const char* metric : kMetrics) {

@@ -56,6 +56,8 @@ const Dimension kGen{[](const json& r) { return fmt::format("n{}", number_text(r
 const Dimension kDepth{
     [](const json& r) { return fmt::format("@d{}", number_text(r, "point.depth")); }};
 const Dimension kKv{[](const json& r) { return "kv " + string_at(r, "point.kv_type"); }};
+const Dimension kBudget{
+    [](const json& r) { return fmt::format("b{}", number_text(r, "point.prefill_budget")); }};
 // Open loop: the optional cap on requests in flight.
 const Dimension kCap{[](const json& r) {
   const std::string users = number_text(r, "point.concurrency");
@@ -117,7 +119,7 @@ struct LoadLine {
 
 std::vector<LoadLine> load_lines(const Records& records) {
   const std::vector<Dimension> dims =
-      varying(records, {kBackend, kThreads, kPrompt, kGen, kDepth, kKv, kCap});
+      varying(records, {kBackend, kThreads, kPrompt, kGen, kDepth, kKv, kBudget, kCap});
   std::vector<LoadLine> lines;
   for (const json* r : records) {
     const std::string label = joined_label(string_at(*r, "point.scheme"), *r, dims);

@@ -76,6 +76,36 @@ TEST_F(BenchCli, BadListsAreUsageErrorsNamingTheValue) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST_F(BenchCli, PrefillBudgetIsASweepDimensionRecordedWithEachPoint) {
+  const std::string save = dir_ + "/r.jsonl";
+  const auto r = run_memwall({"bench", "-m", "preset:tiny-llama", "-c", "2", "-p", "16", "-n", "4", "-r", "1",
+                              "--prefill-budget", "4,512", "--save", save, "-o", "md"},
+                             env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("c2 p16 n4 b4"), std::string::npos) << r.out;  // the default stays unnamed
+  const auto records = read_lines(save);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["point"]["prefill_budget"], 4);
+  EXPECT_EQ(records[1]["point"]["prefill_budget"], 512);
+  for (const nlohmann::json& rec : records) {
+    const Status valid = testing::validate_against_schema(rec, "bench-record.v1.schema.json");
+    EXPECT_TRUE(valid.ok()) << valid.error().message;
+    EXPECT_EQ(rec["requests"]["ok"], 8) << rec.dump();
+  }
+}
+
+TEST_F(BenchCli, PrefillBudgetOutsideItsRangeOrWithAServerIsAUsageError) {
+  for (const char* budget : {"0", "9000", "x"}) {
+    const auto r = run_memwall({"bench", "-m", "preset:tiny-llama", "--prefill-budget", budget}, env());
+    EXPECT_EQ(r.exit_code, 2) << budget;
+    EXPECT_NE(r.err.find("--prefill-budget"), std::string::npos) << r.err;
+  }
+  const auto r = run_memwall(
+      {"bench", "--endpoint", "http://127.0.0.1:9", "-m", "m", "-c", "1", "--prefill-budget", "64"}, env());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--prefill-budget does not apply to --endpoint"), std::string::npos) << r.err;
+}
+
 TEST_F(BenchCli, AFailingPointIsRecordedAndTheSweepGoesOn) {
   const std::string save = dir_ + "/r.jsonl";
   const auto r = run_memwall({"bench", "-m", dir_ + "/missing.gguf,preset:tiny-llama", "-p", "0", "-n", "4", "-r",

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace memwall::bench {
 namespace {
 
@@ -48,6 +51,35 @@ TEST(Sweep, ServingPointsForUsersAndRates) {
   EXPECT_EQ(points[2].label(), "r2.5/s p64 n16");
   EXPECT_EQ(points[2].requests, 16);
   EXPECT_EQ(points[3].label(), "c1 p64 n16 @ d100");
+}
+
+TEST(Sweep, PrefillBudgetsMultiplyThePointsAfterTheKvType) {
+  SweepSpec spec;
+  spec.models = {"preset:x"};
+  spec.kv_types = {"f16", "q8_0"};
+  spec.prefill_budgets = {128, 512};
+  spec.concurrency = {4};
+  spec.prompts = {256};
+  spec.gens = {16};
+  const auto points = *expand(spec);
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[0].prefill_budget, 128);
+  EXPECT_EQ(points[1].prefill_budget, 512);
+  EXPECT_EQ(points[1].kv_type, "f16");
+  EXPECT_EQ(points[2].kv_type, "q8_0");
+  EXPECT_EQ(points[2].prefill_budget, 128);
+  EXPECT_EQ(SweepSpec{}.prefill_budgets, std::vector<std::int64_t>{kDefaultPrefillBudget});
+}
+
+TEST(Sweep, ProfilesSetThePrefillBudget) {
+  const std::string path = ::testing::TempDir() + "budget-sweep.json";
+  std::ofstream(path) << R"({"model": "preset:x", "concurrency": "2", "prefill-budget": "64,256"})";
+  const auto spec = load_sweep_profile(path);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  EXPECT_EQ(spec->prefill_budgets, (std::vector<std::int64_t>{64, 256}));
+  std::ofstream(path) << R"({"model": "preset:x", "prefill-budget": "0"})";
+  EXPECT_FALSE(load_sweep_profile(path).ok());
+  std::filesystem::remove(path);
 }
 
 TEST(Sweep, NothingToRunIsAnError) {

@@ -22,6 +22,7 @@ json point_json(const PointKey& p, int repetitions) {
                 {"gen", p.gen},
                 {"depth", p.depth},
                 {"kv_type", p.kv_type},
+                {"prefill_budget", p.prefill_budget ? json(*p.prefill_budget) : json(nullptr)},
                 {"requests", p.test == "serve" ? json(16) : json(nullptr)}};
   if (repetitions > 0) point["repetitions"] = repetitions;
   return point;
@@ -54,6 +55,7 @@ PointKey tg_point(const std::string& scheme) {
   p.threads = 2;
   p.gen = 32;
   p.kv_type = "f16";
+  p.prefill_budget = 512;
   return p;
 }
 

@@ -63,6 +63,30 @@ TEST(Record, LabelsNameThePoint) {
   p.concurrency.reset();
   p.rate = 2.5;
   EXPECT_EQ(point_label(p), "preset:tiny-llama Q4_0 serve r2.5/s p128 g32 t2");
+  p.prefill_budget = 128;
+  EXPECT_EQ(point_label(p), "preset:tiny-llama Q4_0 serve r2.5/s p128 g32 t2 budget=128");
+}
+
+// Records written before the budget was a sweep dimension ran the engine with 512 tokens per step,
+// so they match new records of that budget and no other.
+TEST(Record, AMissingPrefillBudgetIsTheEnginesOld512) {
+  json line = testing::record_json(full_spec());
+  line["point"].erase("prefill_budget");
+  Result<Record> r = parse_record(line);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->point, testing::serve_point(4));
+  EXPECT_EQ(r->point.prefill_budget, 512);
+
+  line["point"]["prefill_budget"] = 128;
+  r = parse_record(line);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_NE(r->point, testing::serve_point(4));
+
+  line["point"]["backend"] = "openai-chat";
+  line["point"]["prefill_budget"] = nullptr;
+  r = parse_record(line);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->point.prefill_budget.has_value());  // a server schedules its own steps
 }
 
 struct Malformed {
@@ -91,6 +115,7 @@ TEST(Record, MalformedRecordsAreRejectedNamingTheField) {
        "point.gen: expected an integer"},
       {"zero users", [](json& j) { j["point"]["concurrency"] = 0; }, "point.concurrency"},
       {"bad kv", [](json& j) { j["point"]["kv_type"] = "q4"; }, "point.kv_type"},
+      {"zero budget", [](json& j) { j["point"]["prefill_budget"] = 0; }, "point.prefill_budget"},
       {"bad test", [](json& j) { j["point"]["test"] = "decode"; }, "point.test"},
       {"stats not object", [](json& j) { j["stats"] = json::array(); },
        "stats: expected an object"},

@@ -261,6 +261,24 @@ TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {
   EXPECT_EQ(c.summary.front().within_10, 12);
 }
 
+// A record without a budget ran before it was a dimension, with 512 prompt tokens per step.
+TEST_F(FitCalibration, ARecordsPrefillBudgetIsTheOneItsPredictionSchedules) {
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = truth_.efficiency;
+  const json old_pp = record(truth_.fingerprint, "ok", "llama-3.2-1b", model::Scheme::Q4_0, "pp", 1024, 0, 0,
+                             {{"pp_tok_s", stat(100)}});
+  json budget_pp = old_pp;
+  budget_pp["point"]["prefill_budget"] = 128;
+  const Comparison c = compare_records(calibrated, {old_pp, budget_pp});
+  ASSERT_EQ(c.rows.size(), 2u);
+  const ModelShape shape = shape_from_preset(model::find_preset("llama-3.2-1b")->spec, model::Scheme::Q4_0);
+  PointParams p{1, 1024, 0, 0, quant::TensorType::F16};
+  EXPECT_DOUBLE_EQ(c.rows[0].predicted, predict_point(calibrated, shape, p).pp_tok_s);
+  p.prefill_budget = 128;
+  EXPECT_DOUBLE_EQ(c.rows[1].predicted, predict_point(calibrated, shape, p).pp_tok_s);
+  EXPECT_LT(c.rows[1].predicted, c.rows[0].predicted);  // eight passes over the weights, not two
+}
+
 TEST_F(FitCalibration, NoUsablePointIsAnErrorNamingTheFile) {
   std::ofstream(dir_ / "empty.jsonl") << "\n";
   const Result<CalibrationReport> none = calibrate_file(test_machine(), dir_ / "empty.jsonl");

@@ -47,6 +47,9 @@ TEST(Cells, TestLabelsNameTheTestAndTheLoad) {
             "r2.5/s p128 n64");
   EXPECT_EQ(test_label(point({{"test", "serve"}, {"concurrency", 8}, {"rate", 2}})),
             "r2/s c<=8 p128 n64");
+  EXPECT_EQ(test_label(point({{"test", "serve"}, {"concurrency", 8}, {"prefill_budget", 128}})),
+            "c8 p128 n64 b128");
+  EXPECT_EQ(test_label(point({{"test", "pp"}, {"prompt", 512}, {"prefill_budget", 512}})), "pp512");
   EXPECT_EQ(test_label(nlohmann::json::object()), "-");
 }
 

@@ -7,12 +7,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "child_process.hpp"
 #include "memwall/backends/load.hpp"
+#include "support/subprocess.hpp"
 
 namespace memwall::serve {
 namespace {
@@ -175,6 +177,37 @@ TEST_F(ServeTest, SigtermEndsOpenStreamsAndExitsCleanly) {
     EXPECT_EQ(t.error_kind, backends::error_kind::stream_error) << t.error_message;
     EXPECT_NE(t.error_message.find("shutting down"), std::string::npos) << t.error_message;
     EXPECT_FALSE(t.token_s.empty());  // it was mid-stream
+  }
+}
+
+// The value of an unlabelled Prometheus sample, -1 when it is missing.
+double metric_value(const std::string& text, const std::string& name) {
+  const std::size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+}
+
+// A prompt of P tokens under --prefill-budget 4 takes ceil(P / 4) steps of at most 4 tokens.
+TEST(ServePrefillBudget, PromptsArePrefilledInChunksOfTheBudget) {
+  testing::ChildProcess server({MEMWALL_BINARY, "serve", "--model", "preset:tiny-llama", "--port", "0", "--threads",
+                                "1", "--prefill-budget", "4"});
+  const int port = testing::port_of(server.first_line(60'000));
+  ASSERT_NE(port, 0);
+  const HttpReply reply = http(port, "POST", "/v1/completions", R"({"prompt": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], "max_tokens": 1})");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const auto prompt_tokens = json::parse(reply.body)["usage"]["prompt_tokens"].get<double>();
+  const std::string metrics = http(port, "GET", "/metrics").body;
+  const double steps = metric_value(metrics, "memwall_engine_steps_total");
+  const double tokens = metric_value(metrics, "memwall_engine_step_tokens_total");
+  EXPECT_EQ(tokens, prompt_tokens) << metrics;
+  EXPECT_EQ(steps, std::ceil(prompt_tokens / 4)) << metrics;
+  EXPECT_EQ(server.stop(SIGTERM, 10'000), 0);
+}
+
+TEST(ServePrefillBudget, OutsideItsRangeIsAUsageError) {
+  for (const char* budget : {"0", "9000"}) {
+    const auto r = testing::run_memwall({"serve", "--model", "preset:tiny-llama", "--prefill-budget", budget});
+    EXPECT_EQ(r.exit_code, 2) << budget;
+    EXPECT_NE(r.err.find("--prefill-budget"), std::string::npos) << r.err;
   }
 }
 

@@ -12,6 +12,11 @@ namespace memwall::bench {
 enum class TestKind { pp, tg, serve };
 std::string_view test_name(TestKind kind);
 
+// Prompt tokens the built-in engine takes into one step, on top of one token per decoding sequence.
+inline constexpr std::int64_t kDefaultPrefillBudget = 512;
+// More would size the step's activation buffers past what a budget buys (prefill is compute-bound by then).
+inline constexpr std::int64_t kMaxPrefillBudget = 8192;
+
 struct SweepSpec {
   std::vector<std::string> models;   // GGUF paths or preset:NAME
   std::vector<std::string> quants;   // schemes; empty = the file as it is (presets: Q4_0)
@@ -23,6 +28,7 @@ struct SweepSpec {
   std::vector<std::int64_t> gens{128};
   std::vector<std::int64_t> depths{0};
   std::vector<std::string> kv_types{"f16"};
+  std::vector<std::int64_t> prefill_budgets{kDefaultPrefillBudget};  // built-in engine only
   std::int64_t repetitions = 3;
   std::int64_t warmup = 1;         // untimed runs (pp/tg) or requests (serving) before measuring
   double min_time_s = 0;           // repeat until at least this long (and -r reached)
@@ -42,6 +48,7 @@ struct Point {
   std::int64_t gen = 0;
   std::int64_t depth = 0;
   std::string kv_type = "f16";
+  std::int64_t prefill_budget = kDefaultPrefillBudget;
   std::int64_t repetitions = 1;
   std::int64_t warmup = 0;
   double min_time_s = 0;
@@ -58,7 +65,7 @@ Result<std::vector<Point>> expand(const SweepSpec& spec);
 
 // A named sweep: profiles/sweeps/NAME.json (embedded), or a path to such a file. Its keys are the
 // flags' long names (model, quant, threads, concurrency, rate, prompt, gen, depth, kv-type,
-// repetitions, warmup, min-time, requests) with the same list syntax as strings or numbers.
+// prefill-budget, repetitions, warmup, min-time, requests) with the same list syntax as strings or numbers.
 Result<SweepSpec> load_sweep_profile(const std::string& name_or_path);
 std::vector<std::string> sweep_profile_names();
 

@@ -14,6 +14,9 @@
 
 namespace memwall::check {
 
+// The built-in engine's prompt tokens per step when a record does not say (memwall bench's default).
+inline constexpr std::int64_t kEngineDefaultPrefillBudget = 512;
+
 // What a point is: the parameters baseline and current points are matched by (besides the
 // hardware fingerprint). `endpoint` is empty for the built-in engine.
 struct PointKey {
@@ -29,6 +32,7 @@ struct PointKey {
   std::int64_t gen = 0;
   std::int64_t depth = 0;
   std::string kv_type;
+  std::optional<std::int64_t> prefill_budget;  // built-in engine only; 512 when a record predates it
 
   friend auto operator<=>(const PointKey&, const PointKey&) = default;
 };

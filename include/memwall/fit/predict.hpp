@@ -58,10 +58,9 @@ double decode_bytes_per_step(const ModelShape& shape, const PointParams& point);
 
 // The closed-loop load of a point (defaults filled in).
 ServingLoad serving_load(const PointParams& point);
-// The steps of one prompt of `prompt` tokens after `depth` cached ones, in chunks of up to
-// kBatchTokens (fit/memory.hpp), the last wanting logits.
-std::vector<StepLoad> prefill_steps(const ModelShape& shape, std::int64_t prompt, std::int64_t depth,
-                                    quant::TensorType kv_type);
+// The steps of one prompt of `point.prompt` tokens after `point.depth` cached ones, in chunks of
+// up to `point.prefill_budget`, the last wanting logits.
+std::vector<StepLoad> prefill_steps(const ModelShape& shape, const PointParams& point);
 
 // The machine-readable basis and numbers (for --json and bench records).
 nlohmann::json prediction_to_json(const Prediction& p);
