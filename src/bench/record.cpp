@@ -47,6 +47,19 @@ json provenance_json(const Provenance& p, std::int64_t threads) {
           {"timestamp", p.timestamp}};
 }
 
+// Each repetition's decode bytes per second over the bandwidth read around it (the mean of the
+// samples before and after it); empty unless every repetition has its two samples.
+std::vector<double> efficiency_around(const PointRun& run) {
+  const std::vector<double>& read = run.read_gbs_around;
+  std::vector<double> out;
+  if (read.size() != run.bytes_per_s.size() + 1) return out;
+  for (std::size_t i = 0; i < run.bytes_per_s.size(); ++i) {
+    const double gbs = (read[i] + read[i + 1]) / 2;
+    if (gbs > 0) out.push_back(run.bytes_per_s[i] / (gbs * 1e9));
+  }
+  return out;
+}
+
 }  // namespace
 
 json stat_json(const std::vector<double>& samples) {
@@ -109,6 +122,13 @@ json make_record(const Point& point, const PointRun& run, const ModelFacts& mode
       {"provenance", provenance_json(provenance, extras.threads)}};
   if (extras.peak_rss_bytes) record["memory"]["peak_rss_bytes"] = *extras.peak_rss_bytes;
   if (!requests.is_null()) record["requests"] = requests;
+  if (!run.read_gbs_around.empty()) {
+    const std::vector<double> around = efficiency_around(run);
+    record["samples"]["read_gbs_around"] = run.read_gbs_around;
+    if (!around.empty()) record["samples"]["roofline_efficiency_around"] = around;
+    record["roofline"]["read_gbs_around"] = stat_json(run.read_gbs_around);
+    record["roofline"]["efficiency_around"] = median_or_null(around);
+  }
   return record;
 }
 

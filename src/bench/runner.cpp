@@ -26,6 +26,15 @@ std::vector<std::int32_t> prompt_tokens(std::int64_t n, std::uint64_t seed, std:
 
 bool stopped(const RunContext& ctx) { return ctx.stop && ctx.stop->load(std::memory_order_relaxed); }
 
+// One read-bandwidth sample beside a decode point's repetitions (tg, serve), when asked for.
+Status sample_read(const Point& point, const RunContext& ctx, PointRun& run) {
+  if (point.test == TestKind::pp || !ctx.read_gbs_now) return {};
+  Result<double> gbs = ctx.read_gbs_now();
+  if (!gbs.ok()) return gbs.error();
+  run.read_gbs_around.push_back(*gbs);
+  return {};
+}
+
 // Repeats `once` after `warmup` untimed runs until the point's repetitions and minimum time are met.
 template <typename Once>
 Status repeat(const Point& point, const RunContext& ctx, PointRun& run, Once once) {
@@ -37,10 +46,11 @@ Status repeat(const Point& point, const RunContext& ctx, PointRun& run, Once onc
   for (std::int64_t rep = 0; rep < kMaxRepetitions; ++rep) {
     const bool enough = rep >= point.repetitions && seconds(ctx.clock.now_ns() - start_ns) >= point.min_time_s;
     if (enough) break;
+    if (Status s = sample_read(point, ctx, run); !s.ok()) return s;
     if (Status s = once(false, static_cast<std::uint64_t>(point.warmup + rep)); !s.ok()) return s;
     if (run.interrupted) return {};
   }
-  return {};
+  return sample_read(point, ctx, run);
 }
 
 Status run_pp(const Point& point, const ModelCost& cost, const RunContext& ctx, PointRun& run) {
@@ -198,9 +208,11 @@ Result<PointRun> run_point(const Point& point, const ModelCost& cost, const RunC
       const std::int64_t start_ns = ctx.clock.now_ns();
       for (std::int64_t rep = 0; rep < kMaxRepetitions && !run.interrupted; ++rep) {
         if (rep >= point.repetitions && seconds(ctx.clock.now_ns() - start_ns) >= point.min_time_s) break;
-        s = run_serve_once(point, cost, ctx, static_cast<std::uint64_t>(rep), run);
+        s = sample_read(point, ctx, run);
+        if (s.ok()) s = run_serve_once(point, cost, ctx, static_cast<std::uint64_t>(rep), run);
         if (!s.ok()) break;
       }
+      if (s.ok() && !run.interrupted) s = sample_read(point, ctx, run);
       break;
     }
   }

@@ -251,6 +251,9 @@ Result<Record> parse_record(const json& line) {
   if (samples) rec.samples = read_samples(r, *samples);
   if (const json* roofline = r.object(line, "", "roofline", false)) {
     rec.read_gbs = r.number(*roofline, "roofline", "read_gbs", false);
+    if (const json* around = r.object(*roofline, "roofline", "read_gbs_around", false)) {
+      rec.read_gbs_around = r.number(*around, "roofline.read_gbs_around", "median", true);
+    }
   }
   const json* provenance = r.object(line, "", "provenance", true);
   if (provenance) rec.provenance = read_provenance(r, *provenance);

@@ -35,10 +35,11 @@ std::optional<double> sample_cv(const std::vector<double>& samples) {
 }
 
 // Throughput per GB/s of the run's measured bandwidth; latency times GB/s. Each run is set against
-// its own memory wall, so a runner with faster memory is not mistaken for a faster program.
+// its own memory wall, so a runner with faster memory is not mistaken for a faster program: the
+// bandwidth read around the point when bench tracked it, else the probe's.
 double normalization_factor(const Record& r, const MetricDef& metric, bool normalize) {
   if (!normalize || !metric.normalizable) return 1.0;
-  const double gbs = r.read_gbs.value_or(1.0);
+  const double gbs = r.read_gbs_around.value_or(r.read_gbs.value_or(1.0));
   return metric.direction == Direction::HigherIsBetter ? 1.0 / gbs : gbs;
 }
 

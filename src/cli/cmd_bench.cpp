@@ -24,6 +24,7 @@
 #include "memwall/hw/memory.hpp"
 #include "memwall/hw/probe.hpp"
 #include "memwall/hw/probe_cache.hpp"
+#include "memwall/hw/read_sampler.hpp"
 #include "memwall/hw/system_state.hpp"
 #include "memwall/model/params.hpp"
 #include "memwall/model/presets.hpp"
@@ -48,6 +49,7 @@ struct BenchCliOptions {
   std::string output = "table";
   std::string save;
   bool refresh_probe = false;
+  bool track_bandwidth = false;
   // An external server instead of the built-in engine.
   std::string endpoint, api = "openai-completions", api_key_env, extra_body;
   std::vector<std::string> headers;
@@ -219,6 +221,9 @@ int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec, report::
   if (!o.prefill_budgets.empty()) {
     return fail(kExitUsageError, "--prefill-budget does not apply to --endpoint: the server schedules its own steps");
   }
+  if (o.track_bandwidth) {
+    return fail(kExitUsageError, "--track-bandwidth does not apply to --endpoint: the server's memory is not this process's");
+  }
   for (std::int64_t d : spec.depths) {
     if (d != 0) return fail(kExitUsageError, "-d does not apply to --endpoint: a server's cache cannot be pre-filled");
   }
@@ -271,11 +276,27 @@ int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec, report::
   return (*out)->finish(g_stop.load());
 }
 
+// Seconds of reading per --track-bandwidth sample: several passes over the buffer, short beside a
+// repetition of a few seconds.
+constexpr double kReadSampleSeconds = 0.25;
+
+// The probe's read kernel, on the cores a point runs on, over a buffer the size the probe reads.
+Result<std::unique_ptr<hw::ReadSampler>> make_read_sampler(const hw::ProbeResult& probe, unsigned threads) {
+  const hw::Candidates tables = hw::runnable_bandwidth_kernels(probe.cpu.isa);
+  const hw::BandwidthPoint* probed = probe.bandwidth.find("read", probe.all_cores());
+  const hw::BandwidthKernels* kernels = tables.front();
+  for (const hw::BandwidthKernels* k : tables) {
+    if (probed && k->isa == probed->isa) kernels = k;
+  }
+  const std::uint64_t bytes = hw::bandwidth_array_bytes(probe.topology, hw::available_memory_bytes(), 256ull << 20);
+  return hw::ReadSampler::create(threads, bytes, *kernels);
+}
+
 // One point on the built-in engine, as its record: skipped when its KV cache would not fit,
 // failed with the engine's error, measured otherwise. Sets *interrupted on Ctrl-C.
 nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loaded, const hw::ProbeResult& probe,
                                     const Result<fit::Hardware>& local, bench::PointExtras extras, bench::Provenance prov,
-                                    bool* interrupted) {
+                                    bool track_bandwidth, bool* interrupted) {
   const engine::KvType kv = *engine::kv_type_from_name(point.kv_type);
   bench::ModelCost cost = loaded.cost;
   cost.kv_bytes_per_token = static_cast<double>(engine::KvCache::bytes_for(loaded.model->spec, kv, engine::kKvTile)) / engine::kKvTile;
@@ -303,7 +324,13 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
   eo.prefill_budget = point.prefill_budget;
   eo.max_batch_tokens = eo.max_sequences + point.prefill_budget;
   SteadyClock clock;
-  const bench::RunContext ctx{
+  std::unique_ptr<hw::ReadSampler> sampler;
+  if (track_bandwidth && point.test != bench::TestKind::pp) {
+    auto made = make_read_sampler(probe, static_cast<unsigned>(extras.threads));
+    if (!made) return bench::make_failed_record(point, "failed", "--track-bandwidth: " + made.error().message, facts, extras, prov);
+    sampler = std::move(made).value();
+  }
+  bench::RunContext ctx{
       clock,
       [&](std::int64_t ns) {
         while (clock.now_ns() < ns && !g_stop.load()) {
@@ -316,12 +343,16 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
         if (!e) return e.error();
         prov.isa = std::string(quant::isa_name((*e)->isa()));
         return std::unique_ptr<bench::Target>(std::make_unique<bench::EngineTarget>(std::move(*e)));
-      }};
+      },
+      {}};
+  if (sampler) ctx.read_gbs_now = [&] { return sampler->sample_gbps(kReadSampleSeconds); };
   reset_peak_rss();
   auto run = bench::run_point(point, cost, ctx);
   if (!run) return bench::make_failed_record(point, "failed", run.error().message, facts, extras, prov);
   *interrupted = run->interrupted;
-  extras.peak_rss_bytes = peak_rss_bytes();
+  // The engine's peak: the sampler's buffer, resident throughout, is not the model's to carry.
+  const std::uint64_t rss = peak_rss_bytes();
+  extras.peak_rss_bytes = rss - (sampler ? std::min(rss, sampler->buffer_bytes()) : 0);
   const bench::Roofline roofline{probe.read_gbps(), loaded.quantized ? probe.int8.best_gops : probe.f32.best_gops};
   nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
   if (local && loaded.shape) record["prediction"] = prediction_json(*local, *loaded.shape, point, kv);
@@ -370,7 +401,7 @@ int run_bench(const BenchCliOptions& o) {
       continue;
     }
     bool interrupted = false;
-    nlohmann::json record = measure_engine_point(point, loaded, *probe, local, extras, prov, &interrupted);
+    nlohmann::json record = measure_engine_point(point, loaded, *probe, local, extras, prov, o.track_bandwidth, &interrupted);
     if (interrupted) break;
     (*out)->emit(record);
   }
@@ -405,6 +436,8 @@ Command setup_bench(CLI::App& parent) {
   app->add_option("-o,--output", options->output, "table, md, csv, json or jsonl on stdout");
   app->add_option("--save", options->save, "Append one JSON record per finished point to this file");
   app->add_flag("--refresh-probe", options->refresh_probe, "Run a quick probe now instead of using the cached one");
+  app->add_flag("--track-bandwidth", options->track_bandwidth,
+                "Sample the memory's read bandwidth around every tg/serving repetition (0.25 s each)");
   app->add_option("--endpoint", options->endpoint, "Measure this OpenAI-compatible or Ollama server instead of the built-in engine (-m: its model name)");
   app->add_option("--api", options->api, "openai-completions (default), openai-chat or ollama");
   app->add_option("--header", options->headers, "Extra request header 'Name: value' (repeatable)");

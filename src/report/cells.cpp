@@ -111,6 +111,11 @@ std::string notes(const nlohmann::json& record) {
     for (const auto& [kind, count] : errors->items()) kinds.push_back(kind + " " + count.dump());
     parts.push_back(fmt::format("request errors: {}", fmt::join(kinds, ", ")));
   }
+  const std::optional<double> around = number_at(record, "roofline.read_gbs_around.median");
+  const std::optional<double> efficiency_around = number_at(record, "roofline.efficiency_around");
+  if (around && efficiency_around) {
+    parts.push_back(fmt::format("roofline {:.0f}% of the {:.1f} GB/s read around it", 100 * *efficiency_around, *around));
+  }
   if (const nlohmann::json* warnings = find(record, "warnings"); warnings && warnings->is_array()) {
     for (const nlohmann::json& warning : *warnings) {
       if (warning.is_string()) parts.push_back(warning.get<std::string>());

@@ -106,6 +106,30 @@ TEST_F(BenchCli, PrefillBudgetOutsideItsRangeOrWithAServerIsAUsageError) {
   EXPECT_NE(r.err.find("--prefill-budget does not apply to --endpoint"), std::string::npos) << r.err;
 }
 
+TEST_F(BenchCli, TrackBandwidthRecordsTheReadAroundEachDecodePoint) {
+  const std::string save = dir_ + "/r.jsonl";
+  const auto r = run_memwall({"bench", "-m", "preset:tiny-llama", "-p", "8", "-n", "4", "-r", "2", "--warmup", "0",
+                              "--track-bandwidth", "--save", save, "-o", "md"},
+                             env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("GB/s read around it"), std::string::npos) << r.out;
+  const auto records = read_lines(save);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0]["roofline"].contains("read_gbs_around"));  // pp is bound by compute
+  const nlohmann::json& tg = records[1]["roofline"];
+  EXPECT_EQ(tg["read_gbs_around"]["n"], 3);  // before each of the 2 repetitions and after the last
+  EXPECT_GT(tg["read_gbs_around"]["median"].get<double>(), 0);
+  EXPECT_GT(tg["efficiency_around"].get<double>(), 0);
+  for (const nlohmann::json& rec : records) {
+    const Status valid = testing::validate_against_schema(rec, "bench-record.v1.schema.json");
+    EXPECT_TRUE(valid.ok()) << valid.error().message;
+  }
+  const auto endpoint = run_memwall(
+      {"bench", "--endpoint", "http://127.0.0.1:9", "-m", "m", "-c", "1", "--track-bandwidth"}, env());
+  EXPECT_EQ(endpoint.exit_code, 2);
+  EXPECT_NE(endpoint.err.find("--track-bandwidth does not apply to --endpoint"), std::string::npos) << endpoint.err;
+}
+
 TEST_F(BenchCli, AFailingPointIsRecordedAndTheSweepGoesOn) {
   const std::string save = dir_ + "/r.jsonl";
   const auto r = run_memwall({"bench", "-m", dir_ + "/missing.gguf,preset:tiny-llama", "-p", "0", "-n", "4", "-r",

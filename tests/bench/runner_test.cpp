@@ -22,7 +22,8 @@ struct Harness {
             [this]() -> Result<std::unique_ptr<Target>> {
               ++targets;
               return std::unique_ptr<Target>(std::make_unique<testing::FakeTarget>(clock, kStepNs, cap, prompts));
-            }};
+            },
+            {}};
   }
 };
 
@@ -51,6 +52,65 @@ TEST(Runner, TgCountsOnlyDecodeSteps) {
   // Weights each step plus KV at positions 1..4: (4e9 + 1000 x 10) bytes over 40 ms.
   EXPECT_DOUBLE_EQ(run.bytes_per_s[0], (4e9 + 1000.0 * (1 + 2 + 3 + 4)) / 0.04);
   EXPECT_EQ(h.targets, 3);  // a fresh target per repetition
+}
+
+// --track-bandwidth: a sample before every measured repetition and after the last, none around
+// the warm-up or a prompt test; the record divides each repetition by the mean of its two samples.
+TEST(Runner, ReadBandwidthIsSampledAroundEachMeasuredRepetition) {
+  Harness h;
+  RunContext ctx = h.ctx();
+  std::vector<double> samples_gbs = {40, 20, 30, 30};
+  std::size_t taken = 0;
+  std::vector<std::int64_t> taken_with_targets;  // how many targets existed at each sample
+  ctx.read_gbs_now = [&]() -> Result<double> {
+    taken_with_targets.push_back(h.targets);
+    return samples_gbs.at(taken++);
+  };
+  Point p;
+  p.test = TestKind::tg;
+  p.gen = 4;
+  p.repetitions = 3;
+  p.warmup = 1;
+  const PointRun run = *run_point(p, cost(), ctx);
+  EXPECT_EQ(run.read_gbs_around, samples_gbs);
+  EXPECT_EQ(taken_with_targets, (std::vector<std::int64_t>{1, 2, 3, 4}));  // after the warm-up, between repetitions
+
+  PointExtras extras;
+  extras.threads = 2;
+  const nlohmann::json record = make_record(p, run, {"x", "llama"}, {50, 1000}, extras,
+                                              {"cpu", "avx2", "fp", "2026-01-01T00:00:00Z"});
+  EXPECT_EQ(record["roofline"]["read_gbs_around"]["n"], 4);
+  EXPECT_DOUBLE_EQ(record["roofline"]["read_gbs_around"]["median"].get<double>(), 30);
+  // Every repetition moved the same bytes per second: over 30, 25 and 30 GB/s, the median is over 30.
+  EXPECT_DOUBLE_EQ(record["roofline"]["efficiency_around"].get<double>(), run.bytes_per_s[0] / 30e9);
+  EXPECT_DOUBLE_EQ(record["roofline"]["efficiency"].get<double>(), run.bytes_per_s[0] / 50e9);
+  EXPECT_EQ(record["samples"]["read_gbs_around"], samples_gbs);
+  const std::vector<double> per_repetition = record["samples"]["roofline_efficiency_around"];
+  ASSERT_EQ(per_repetition.size(), 3u);
+  EXPECT_DOUBLE_EQ(per_repetition[1], run.bytes_per_s[1] / 25e9);
+  const Status valid = memwall::testing::validate_against_schema(record, "bench-record.v1.schema.json");
+  EXPECT_TRUE(valid.ok()) << valid.error().message;
+
+  taken = 0;
+  p.test = TestKind::pp;
+  p.prompt = 8;
+  EXPECT_TRUE(run_point(p, cost(), ctx)->read_gbs_around.empty());
+  EXPECT_EQ(taken, 0u);
+}
+
+TEST(Runner, ReadBandwidthIsSampledAroundServingRepetitionsAndItsErrorFailsThePoint) {
+  Harness h;
+  RunContext ctx = h.ctx();
+  int calls = 0;
+  ctx.read_gbs_now = [&]() -> Result<double> { return ++calls == 3 ? Result<double>(make_error("sum")) : 25.0; };
+  Point p = serve(2, 4, 8, 3);
+  p.repetitions = 1;
+  EXPECT_EQ(run_point(p, cost(), ctx)->read_gbs_around, (std::vector<double>{25, 25}));
+  p.repetitions = 2;
+  calls = 0;
+  const Result<PointRun> failed = run_point(p, cost(), ctx);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message, "sum");
 }
 
 TEST(Runner, WarmupAndMinimumTime) {

@@ -108,6 +108,9 @@ json record_json(const RecordSpec& spec) {
         {"hardware_fingerprint", spec.fingerprint},
         {"timestamp", "2025-01-01T00:00:00Z"}}}};
   if (!spec.reason.empty()) record["reason"] = spec.reason;
+  if (spec.read_gbs_around) {
+    record["roofline"]["read_gbs_around"] = stat_json({*spec.read_gbs_around});
+  }
   return record;
 }
 

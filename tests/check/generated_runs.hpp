@@ -2,6 +2,7 @@
 // Bench records generated from seeded noise, shaped as `memwall bench --save` writes them
 // (schemas/bench-record.v1.schema.json), for check's tests.
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct RecordSpec {
   std::string fingerprint = kFingerprint;
   std::string cpu = kCpu;
   double read_gbs = 60.0;
+  std::optional<double> read_gbs_around;  // roofline.read_gbs_around.median (--track-bandwidth)
   int repetitions = 0;  // point.repetitions; 0 = the number of throughput samples
 };
 

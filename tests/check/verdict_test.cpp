@@ -196,6 +196,21 @@ TEST(Verdict, RooflineNormalizationComparesAgainstEachRunsBandwidth) {
   EXPECT_NEAR(c.baseline.value, 100.0 / 60.0, 0.05);
 }
 
+// The same host, its bandwidth 60 GB/s in one run and 40 in the other while the probe stayed
+// cached: the bandwidth read around the points (--track-bandwidth) is what each is set against.
+TEST(Verdict, NormalizationPrefersTheBandwidthReadAroundThePoint) {
+  Rng rng(41);
+  RecordSpec base = tg_run(60.0, 0.01, 5, rng), cur = tg_run(40.0, 0.01, 5, rng);
+  base.read_gbs = cur.read_gbs = 60.0;
+  base.read_gbs_around = 60.0;
+  cur.read_gbs_around = 40.0;
+  CheckOptions normalized;
+  normalized.normalize_roofline = true;
+  const Comparison c = compare_runs(base, cur, "tg_tok_s", normalized);
+  EXPECT_EQ(c.verdict, Verdict::NoChange);
+  EXPECT_NEAR(c.current.value, 1.0, 0.02);
+}
+
 TEST(Verdict, StatsWithoutSamplesAreComparedOnTheTolerance) {
   RecordSpec base, cur;
   base.samples["tg_tok_s"] = {100, 100, 100};

@@ -68,6 +68,10 @@ TEST(Cells, NotesCarryReasonErrorsAndWarnings) {
   EXPECT_EQ(notes(record), "failed: timeout; request errors: http_500 2, timeout 1; debug build");
   EXPECT_EQ(notes({{"status", "skipped"}}), "skipped");
   EXPECT_EQ(notes({{"status", "ok"}}), "");
+  const nlohmann::json tracked = {{"status", "ok"},
+                                  {"roofline", {{"read_gbs_around", {{"n", 4}, {"median", 31.24}}}, {"efficiency_around", 0.894}}},
+                                  {"warnings", {"debug build"}}};
+  EXPECT_EQ(notes(tracked), "roofline 89% of the 31.2 GB/s read around it; debug build");
 }
 
 TEST(Charts, NiceTicksCoverTheRangeInRoundSteps) {

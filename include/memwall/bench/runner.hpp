@@ -31,6 +31,9 @@ struct RunContext {
   const std::atomic<bool>* stop = nullptr;  // Ctrl-C: give up as soon as possible
   // The fresh target for each run of the point (a new engine, empty caches).
   std::function<Result<std::unique_ptr<Target>>()> make_target;
+  // Optional (--track-bandwidth): the memory's read GB/s now, sampled before every measured
+  // repetition of a tg or serving point and after the last.
+  std::function<Result<double>()> read_gbs_now;
 };
 
 // Raw measurements of one point, before statistics.
@@ -42,6 +45,7 @@ struct PointRun {
   std::vector<double> bytes_per_s;    // decode bytes the steps moved per second, per repetition
   std::vector<double> flops_per_s;    // prefill FLOP/s per repetition (pp)
   std::vector<backends::RequestTiming> requests;  // serve: every request, warm-up marked
+  std::vector<double> read_gbs_around;  // read_gbs_now samples: repetition i ran between i and i + 1
   std::uint64_t peak_kv_bytes = 0;
   double bytes_per_token = 0;         // tg: weights + KV at the mean context
   bool interrupted = false;

@@ -64,7 +64,8 @@ struct Record {
   std::optional<std::int64_t> repetitions;  // point.repetitions
   std::map<std::string, StatBlock> stats;   // by metric: tg_tok_s, ttft_ms, ...
   std::map<std::string, std::vector<double>> samples;
-  std::optional<double> read_gbs;  // roofline.read_gbs
+  std::optional<double> read_gbs;         // roofline.read_gbs: the cached probe's
+  std::optional<double> read_gbs_around;  // roofline.read_gbs_around.median: read around the point (--track-bandwidth)
   Provenance provenance;
 
   bool ok() const { return status == "ok"; }

@@ -1,0 +1,38 @@
+#pragma once
+// The memory's read bandwidth now, between measurements: the probe's read kernel over one buffer
+// larger than the caches, streamed by the cores a measurement runs on. On a host whose bandwidth
+// moves (shared machines, power states), a roofline against the bandwidth of the same minutes says
+// what the cached probe cannot.
+#include <cstdint>
+#include <memory>
+
+#include "memwall/hw/bandwidth_kernels.hpp"
+#include "memwall/hw/thread_team.hpp"
+#include "memwall/util/huge_buffer.hpp"
+#include "memwall/util/result.hpp"
+
+namespace memwall::hw {
+
+class ReadSampler {
+ public:
+  // `threads` members, one per physical core; `buffer_bytes` (rounded down to 64 bytes per member)
+  // first touched by the members that will stream it.
+  static Result<std::unique_ptr<ReadSampler>> create(unsigned threads, std::uint64_t buffer_bytes,
+                                                     const BandwidthKernels& kernels);
+
+  // Streams the buffer until at least `min_seconds` have passed (at least once); GB/s over all of it.
+  Result<double> sample_gbps(double min_seconds);
+
+  std::uint64_t buffer_bytes() const { return static_cast<std::uint64_t>(elements_) * sizeof(double); }
+
+ private:
+  ReadSampler(std::unique_ptr<ThreadTeam> team, HugeBuffer buffer, std::size_t elements,
+              const BandwidthKernels& kernels);
+
+  std::unique_ptr<ThreadTeam> team_;
+  HugeBuffer buffer_;
+  std::size_t elements_;
+  const BandwidthKernels& kernels_;
+};
+
+}  // namespace memwall::hw

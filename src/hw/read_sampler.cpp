@@ -1,0 +1,62 @@
+#include "memwall/hw/read_sampler.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "memwall/util/clock.hpp"
+
+namespace memwall::hw {
+namespace {
+
+// Member m's contiguous share of n elements.
+std::pair<std::size_t, std::size_t> share(std::size_t n, unsigned members, unsigned m) {
+  const std::size_t per = n / members;
+  return {per * m, m + 1 == members ? n - per * m : per};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ReadSampler>> ReadSampler::create(unsigned threads, std::uint64_t buffer_bytes,
+                                                         const BandwidthKernels& kernels) {
+  Result<std::unique_ptr<ThreadTeam>> team = make_core_team(threads);
+  if (!team.ok()) return team.error();
+  const std::size_t elements = buffer_bytes / sizeof(double) / 8 * 8;
+  if (elements < threads) return make_error("read sampler: a buffer of {} bytes is too small", buffer_bytes);
+  Result<HugeBuffer> buffer = HugeBuffer::allocate(elements * sizeof(double));
+  if (!buffer.ok()) return buffer.error();
+  auto* data = static_cast<double*>(buffer->data());
+  (*team)->run([&](unsigned m) {
+    const auto [begin, count] = share(elements, threads, m);
+    std::fill_n(data + begin, count, 1.0);
+  });
+  return std::unique_ptr<ReadSampler>(
+      new ReadSampler(std::move(team).value(), std::move(buffer).value(), elements, kernels));
+}
+
+ReadSampler::ReadSampler(std::unique_ptr<ThreadTeam> team, HugeBuffer buffer, std::size_t elements,
+                         const BandwidthKernels& kernels)
+    : team_(std::move(team)), buffer_(std::move(buffer)), elements_(elements), kernels_(kernels) {}
+
+Result<double> ReadSampler::sample_gbps(double min_seconds) {
+  const auto* data = static_cast<const double*>(buffer_.data());
+  const unsigned members = team_->size();
+  std::vector<double> sums(members);
+  const std::int64_t start_ns = steady_now_ns();
+  std::int64_t passes = 0, elapsed_ns = 0;
+  do {
+    team_->run([&](unsigned m) {
+      const auto [begin, count] = share(elements_, members, m);
+      sums[m] = kernels_.read(data + begin, count);
+    });
+    for (unsigned m = 0; m < members; ++m) {
+      if (sums[m] != static_cast<double>(share(elements_, members, m).second)) {
+        return make_error("read sampler: the read kernel ({}) returned a wrong sum", kernels_.isa);
+      }
+    }
+    ++passes;
+    elapsed_ns = steady_now_ns() - start_ns;
+  } while (static_cast<double>(elapsed_ns) < min_seconds * 1e9);
+  return static_cast<double>(passes) * static_cast<double>(buffer_bytes()) / static_cast<double>(elapsed_ns);
+}
+
+}  // namespace memwall::hw
