@@ -378,6 +378,10 @@ int run_bench(const BenchCliOptions& o) {
   // The fit model's prediction for each point: this machine, calibrated when it has been.
   const Result<fit::Hardware> local = fit::local_hardware(false);
   const std::vector<std::string> warnings = run_warnings();
+  // Said once, not kept in every record: the records carry the probe's read they were set against.
+  if (const hw::BandwidthPoint* read = probe->bandwidth.find("read", probe->all_cores()); read && !o.track_bandwidth) {
+    if (auto unsteady = hw::unsteady_read_warning(*read)) std::cerr << "memwall: warning: " << *unsteady << '\n';
+  }
   catch_sigint();
 
   std::string loaded_key;

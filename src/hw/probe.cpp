@@ -84,6 +84,9 @@ void add_environment_warnings(ProbeResult& r, double other_load) {
         "figures may be low; rerun 'memwall probe' on an idle machine",
         other_load * 100));
   }
+  if (const BandwidthPoint* read = r.bandwidth.find("read", r.all_cores())) {
+    if (std::optional<std::string> unsteady = unsteady_read_warning(*read)) r.warnings.push_back(*unsteady);
+  }
   if (r.bandwidth.array_bytes < 4 * r.topology.last_level_cache_total_bytes()) {
     r.warnings.push_back(fmt::format(
         "bandwidth arrays ({}) are smaller than 4x the last-level cache for lack of free memory: "
@@ -93,6 +96,17 @@ void add_environment_warnings(ProbeResult& r, double other_load) {
 }
 
 }  // namespace
+
+std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read) {
+  if (read.samples_gbps.size() < 2) return std::nullopt;
+  const auto [lo, hi] = std::minmax_element(read.samples_gbps.begin(), read.samples_gbps.end());
+  if (*lo <= 0 || *hi <= kUnsteadyReadRatio * *lo) return std::nullopt;
+  return fmt::format(
+      "the all-core read ran at {:.1f} to {:.1f} GB/s during the probe: this host's bandwidth is not "
+      "steady, and rooflines use the best; 'memwall bench --track-bandwidth' sets each decode "
+      "repetition against the bandwidth of its own seconds",
+      *lo, *hi);
+}
 
 double ProbeResult::read_gbps() const {
   const BandwidthPoint* read = bandwidth.find("read", all_cores());

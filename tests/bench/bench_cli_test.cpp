@@ -130,6 +130,33 @@ TEST_F(BenchCli, TrackBandwidthRecordsTheReadAroundEachDecodePoint) {
   EXPECT_NE(endpoint.err.find("--track-bandwidth does not apply to --endpoint"), std::string::npos) << endpoint.err;
 }
 
+// The cached probe's all-core read spread from 20 to 50 GB/s: bench says so once, unless it
+// tracks the bandwidth itself.
+TEST_F(BenchCli, AnUnsteadyProbeReadIsAWarningUnlessBandwidthIsTracked) {
+  const std::vector<std::string> args = {"bench", "-m", "preset:tiny-llama", "-p", "0", "-n", "4", "-r", "1", "-o", "md"};
+  ASSERT_EQ(run_memwall(args, env()).exit_code, 0);  // measures and caches a quick probe
+  std::filesystem::path cached;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/memwall")) {
+    if (entry.path().filename().string().rfind("probe-", 0) == 0) cached = entry.path();
+  }
+  ASSERT_FALSE(cached.empty());
+  nlohmann::json probe = nlohmann::json::parse(std::ifstream(cached));
+  const unsigned cores = probe["topology"]["physical_cores"].get<unsigned>();
+  for (nlohmann::json& point : probe["bandwidth"]["points"]) {
+    if (point["kernel"] == "read" && point["threads"] == cores) point["samples_gbps"] = {20.0, 50.0, 35.0};
+  }
+  std::ofstream(cached) << probe.dump();
+
+  auto r = run_memwall(args, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning: the all-core read ran at 20.0 to 50.0 GB/s"), std::string::npos) << r.err;
+  std::vector<std::string> tracked = args;
+  tracked.push_back("--track-bandwidth");
+  r = run_memwall(tracked, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("the all-core read ran at"), std::string::npos) << r.err;
+}
+
 TEST_F(BenchCli, AFailingPointIsRecordedAndTheSweepGoesOn) {
   const std::string save = dir_ + "/r.jsonl";
   const auto r = run_memwall({"bench", "-m", dir_ + "/missing.gguf,preset:tiny-llama", "-p", "0", "-n", "4", "-r",

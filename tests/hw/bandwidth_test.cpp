@@ -68,5 +68,17 @@ TEST(Bandwidth, ArraysAreAtLeastFourTimesTheLastLevelCacheWhenMemoryAllows) {
   EXPECT_EQ(bandwidth_array_bytes(t, 600 * kMiB, 0), 100 * kMiB) << "capped at a sixth of free";
 }
 
+TEST(Bandwidth, AReadThatSpreadsByMoreThanAFifthIsReportedAsUnsteady) {
+  BandwidthPoint read{"read", "avx2", 2, {51.7, 45.0, 55.6}, 55.6, 51.7};
+  const std::optional<std::string> warning = unsteady_read_warning(read);
+  ASSERT_TRUE(warning.has_value());
+  EXPECT_NE(warning->find("45.0 to 55.6 GB/s"), std::string::npos) << *warning;
+  EXPECT_NE(warning->find("--track-bandwidth"), std::string::npos) << *warning;
+  read.samples_gbps = {50.0, 55.0, 52.0};  // within 10%
+  EXPECT_FALSE(unsteady_read_warning(read).has_value());
+  read.samples_gbps = {30.0};  // one sample says nothing of spread
+  EXPECT_FALSE(unsteady_read_warning(read).has_value());
+}
+
 }  // namespace
 }  // namespace memwall::hw

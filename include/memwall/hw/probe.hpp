@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,12 @@ std::string hardware_fingerprint(const CpuInfo& cpu, const Topology& topology,
 
 // The fingerprint of the machine this process runs on (cheap: no measurement).
 Result<std::string> local_fingerprint();
+
+// A warning when the all-core read's samples spread by more than kUnsteadyReadRatio (slowest to
+// fastest): the host's bandwidth moved during the probe (a shared or virtual machine, power
+// states), so the best read is a ceiling the memory does not hold.
+inline constexpr double kUnsteadyReadRatio = 1.2;
+std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read);
 
 // Array size for bandwidth: at least 4x the total last-level cache (and at least `floor_bytes`),
 // at most a sixth of available memory (three arrays must fit with room to spare).
