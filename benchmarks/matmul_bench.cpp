@@ -1,6 +1,8 @@
 // Matmul kernels per instruction set and weight type, single-threaded: decode (1 token) on a matrix
 // far larger than the caches, reported as weight GB/s (decimal, of packed = file bytes); and tiles
-// of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops).
+// of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops). Then decode
+// on every physical core at once (`decode_cores`, rows split evenly, as a decode step's matmul
+// runs), beside the probe's read kernel on the same cores (`read/cores`): the wall they share.
 // Run one kind alone with e.g. --benchmark_filter='/Q4_K/decode$'.
 #include <benchmark/benchmark.h>
 
@@ -10,6 +12,9 @@
 #include <vector>
 
 #include "memwall/hw/cpu.hpp"
+#include "memwall/hw/read_sampler.hpp"
+#include "memwall/hw/thread_team.hpp"
+#include "memwall/hw/topology.hpp"
 #include "memwall/quant/matmul.hpp"
 #include "memwall/quant/reference.hpp"
 #include "memwall/util/huge_buffer.hpp"
@@ -75,6 +80,46 @@ void run(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t r
       iters * 2.0 * static_cast<double>(rows * cols * n_tokens) * 1e-9, benchmark::Counter::kIsRate);
 }
 
+unsigned physical_cores() { return hw::detect_topology().value().physical_cores(); }
+
+// One decode matmul from DRAM with every core taking an even share of the row groups.
+void run_cores(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t cols) {
+  const Kernels& k = kernels_for(isa);
+  const unsigned cores = physical_cores();
+  const Matrix m = make_matrix(type, dram_rows(type, cols), cols);
+  const std::unique_ptr<hw::ThreadTeam> team = hw::make_core_team(cores).value();
+  std::vector<float> x(static_cast<std::size_t>(cols), 0.5f);
+  const ActivationKind kind = activation_kind(type);
+  std::vector<std::byte> scratch(activation_buffers(kind, 1, cols, nullptr).total_bytes + 64);
+  auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
+  const ActivationView view = quantize_activations(k, kind, x.data(), 1, cols, aligned);
+  std::vector<float> y(static_cast<std::size_t>(m.view.padded_rows()));
+  const MatmulFn matmul = k.matmul(type);
+  const std::int64_t groups = m.view.padded_rows() / kPackRows;
+  for (auto _ : state) {
+    team->run([&](unsigned member) {
+      const std::int64_t begin = groups * member / cores * kPackRows, end = groups * (member + 1) / cores * kPackRows;
+      matmul(m.view, view, y.data(), m.view.padded_rows(), begin, end);
+    });
+    benchmark::ClobberMemory();
+  }
+  state.counters["GB/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(packed_bytes(type, m.view.rows, cols)) * 1e-9,
+      benchmark::Counter::kIsRate);
+}
+
+// The probe's read kernel on every core over 256 MiB: the bandwidth decode_cores is set against.
+void run_read_cores(benchmark::State& state) {
+  const hw::BandwidthKernels* kernels = hw::runnable_bandwidth_kernels(hw::detect_cpu().isa).front();
+  const auto sampler = hw::ReadSampler::create(physical_cores(), std::uint64_t{256} << 20, *kernels).value();
+  double gbs = 0;
+  for (auto _ : state) gbs = sampler->sample_gbps(0).value();
+  state.counters["GB/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(sampler->buffer_bytes()) * 1e-9,
+      benchmark::Counter::kIsRate);
+  benchmark::DoNotOptimize(gbs);
+}
+
 int register_all() {
   const hw::IsaFeatures f = hw::detect_cpu().isa;
   const KernelCpu cpu{f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod};
@@ -98,8 +143,11 @@ int register_all() {
         benchmark::RegisterBenchmark((name + "/tokens" + std::to_string(n)).c_str(), run, isa, type,
                                      1024, 2048, n)->Unit(benchmark::kMillisecond);
       }
+      benchmark::RegisterBenchmark((name + "/decode_cores").c_str(), run_cores, isa, type, 4096)
+          ->Unit(benchmark::kMillisecond);
     }
   }
+  benchmark::RegisterBenchmark("read/cores", run_read_cores)->Unit(benchmark::kMillisecond);
   return 0;
 }
 

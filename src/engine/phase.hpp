@@ -50,7 +50,6 @@ quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin
 // Hands out matmul chunks to whichever member asks first. Never reset while a pass runs: every
 // member asks once more than it gets work in each matmuls() call, so each member knows where the
 // next call's chunks start without talking to the others.
-#define CHUNK_SHIFT 20
 struct WorkCounter {
   alignas(64) std::atomic<std::int64_t> next{0};
 };
@@ -84,49 +83,50 @@ struct Phase {
     return views;
   }
 
-  // The jobs' 16-row groups in chunks of a few groups, taken in turn by whichever member is free,
-  // so that a member slowed down by the other's traffic takes less of the work. A row's result
-  // does not depend on which member computes it. Every member must call this with the same jobs,
-  // and the call must be followed by sync() before the next one.
+  // The jobs' 16-row groups in chunks taken in turn by whichever member is free, so that a member
+  // slowed down by the other's traffic takes less of the work. A row's result does not depend on
+  // which member computes it. Every member must call this with the same jobs, and the call must
+  // be followed by sync() before the next one.
+  //
+  // A chunk is 1/(2 x members) of what is left of its job (at least kMinChunkBytes of weights):
+  // each member's first chunk is one long stream for the hardware prefetcher, and the small last
+  // ones even out the finish. Against chunks of a fixed 64-256 KiB, tg128 with the read bandwidth
+  // sampled around every repetition (results/engine.md): llama-3.2-1b Q4_0 decode at 72% against
+  // 62% of the host's fast-mode read, 88% against 86% of its slow mode.
   void matmuls(std::span<const MatmulJob> jobs) const {
-    const std::int64_t chunk_bytes = chunk_bytes_for(jobs);
     std::int64_t total = 0;
-    for (const MatmulJob& j : jobs) total += chunk_count(j, chunk_bytes);
+    for (const MatmulJob& j : jobs) {
+      for (std::int64_t at = 0; at < groups_of(j); at += chunk_groups(j, at)) ++total;
+    }
+    // This member's cursor: chunk `index` of the call starts at group `start` of job `job`.
+    std::size_t job = 0;
+    std::int64_t start = 0, index = 0;
     for (;;) {
-      std::int64_t c = work.next.fetch_add(1, std::memory_order_relaxed) - work_base;
+      const std::int64_t c = work.next.fetch_add(1, std::memory_order_relaxed) - work_base;
       if (c >= total) break;
-      for (const MatmulJob& j : jobs) {
-        const std::int64_t n = chunk_count(j, chunk_bytes);
-        if (c < n) {
-          const std::int64_t rows = chunk_groups(j, chunk_bytes) * quant::kPackRows;
-          kernels.matmul(j.w->type)(*j.w, j.x, j.y, j.ldy, c * rows, std::min((c + 1) * rows, j.w->padded_rows()));
-          break;
-        }
-        c -= n;
+      for (;; ++index) {
+        while (start == groups_of(jobs[job])) ++job, start = 0;  // past a finished (or empty) job
+        if (index == c) break;
+        start += chunk_groups(jobs[job], start);
       }
+      const MatmulJob& j = jobs[job];
+      const std::int64_t end = start + chunk_groups(j, start);
+      kernels.matmul(j.w->type)(*j.w, j.x, j.y, j.ldy, start * quant::kPackRows, end * quant::kPackRows);
     }
     work_base += total + members;
   }
 
  private:
-  // Bytes of weights per chunk: large, because every chunk starts new streams that the hardware
-  // prefetcher must pick up again, but small enough that each member gets about four chunks of
-  // the call to balance with. Against fixed 64 KiB chunks, two threads, interleaved runs:
-  // llama-3.2-1b Q4_K_M decode 33-38 against 31-32 steps/s, 8 sequences 19-21 against 15-19.
-  std::int64_t chunk_bytes_for(std::span<const MatmulJob> jobs) const {
-    std::int64_t bytes = 0;
-    for (const MatmulJob& j : jobs) bytes += static_cast<std::int64_t>(j.w->group_bytes()) * (j.w->padded_rows() / quant::kPackRows);
-    return std::clamp<std::int64_t>(bytes / (4 * members), std::int64_t{64} << 10, std::int64_t{256} << 10);
-  }
-  // Groups per chunk: a multiple of 4 (the decode kernels stream 4 groups at once), about
-  // chunk_bytes of weights or more.
-  static std::int64_t chunk_groups(const MatmulJob& j, std::int64_t chunk_bytes) {
-    const auto group_bytes = static_cast<std::int64_t>(j.w->group_bytes());
-    return 4 * std::max<std::int64_t>(1, chunk_bytes / (4 * group_bytes));
-  }
-  static std::int64_t chunk_count(const MatmulJob& j, std::int64_t chunk_bytes) {
-    const std::int64_t groups = j.w->padded_rows() / quant::kPackRows, per = chunk_groups(j, chunk_bytes);
-    return (groups + per - 1) / per;
+  static constexpr std::int64_t kMinChunkBytes = 32 << 10;
+
+  static std::int64_t groups_of(const MatmulJob& j) { return j.w->padded_rows() / quant::kPackRows; }
+
+  // Groups in the chunk that starts at group `at` of job j: a multiple of 4 but for the job's last.
+  std::int64_t chunk_groups(const MatmulJob& j, std::int64_t at) const {
+    const std::int64_t left = groups_of(j) - at;
+    const std::int64_t min_groups = std::max<std::int64_t>(4, kMinChunkBytes / static_cast<std::int64_t>(j.w->group_bytes()) / 4 * 4);
+    const std::int64_t share = (left + 2 * members - 1) / (2 * members);
+    return std::min(left, std::max(min_groups, (share + 3) / 4 * 4));
   }
 };
 
