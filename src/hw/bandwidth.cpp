@@ -6,26 +6,13 @@
 #include "memwall/hw/thread_team.hpp"
 #include "memwall/util/clock.hpp"
 #include "memwall/util/stats.hpp"
+#include "member_share.hpp"
 
 namespace memwall::hw {
 namespace {
 
 // Initial contents; triad then makes a = b + kScalar * c, which validates exactly in doubles.
 constexpr double kA = 1.0, kB = 2.0, kC = 0.5, kScalar = 3.0;
-
-struct Span {
-  std::size_t begin = 0, count = 0;
-};
-
-// Member shares start on 2 MiB boundaries when the arrays are large, so each huge page is first
-// touched (and so placed) by the one thread that streams it.
-Span share_of(std::size_t n, unsigned members, unsigned member) {
-  const std::size_t huge_page_elements = (2u << 20) / sizeof(double);
-  const std::size_t align = n / members >= 4 * huge_page_elements ? huge_page_elements : 8;
-  const std::size_t per = n / members / align * align;
-  const std::size_t begin = per * member;
-  return {begin, member + 1 == members ? n - begin : per};
-}
 
 struct Arrays {
   HugeBuffer a, b, c;

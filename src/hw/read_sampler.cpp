@@ -4,17 +4,9 @@
 #include <vector>
 
 #include "memwall/util/clock.hpp"
+#include "member_share.hpp"
 
 namespace memwall::hw {
-namespace {
-
-// Member m's contiguous share of n elements.
-std::pair<std::size_t, std::size_t> share(std::size_t n, unsigned members, unsigned m) {
-  const std::size_t per = n / members;
-  return {per * m, m + 1 == members ? n - per * m : per};
-}
-
-}  // namespace
 
 Result<std::unique_ptr<ReadSampler>> ReadSampler::create(unsigned threads, std::uint64_t buffer_bytes,
                                                          const BandwidthKernels& kernels) {
@@ -26,8 +18,8 @@ Result<std::unique_ptr<ReadSampler>> ReadSampler::create(unsigned threads, std::
   if (!buffer.ok()) return buffer.error();
   auto* data = static_cast<double*>(buffer->data());
   (*team)->run([&](unsigned m) {
-    const auto [begin, count] = share(elements, threads, m);
-    std::fill_n(data + begin, count, 1.0);
+    const Span s = share_of(elements, threads, m);
+    std::fill_n(data + s.begin, s.count, 1.0);
   });
   return std::unique_ptr<ReadSampler>(
       new ReadSampler(std::move(team).value(), std::move(buffer).value(), elements, kernels));
@@ -45,11 +37,11 @@ Result<double> ReadSampler::sample_gbps(double min_seconds) {
   std::int64_t passes = 0, elapsed_ns = 0;
   do {
     team_->run([&](unsigned m) {
-      const auto [begin, count] = share(elements_, members, m);
-      sums[m] = kernels_.read(data + begin, count);
+      const Span s = share_of(elements_, members, m);
+      sums[m] = kernels_.read(data + s.begin, s.count);
     });
     for (unsigned m = 0; m < members; ++m) {
-      if (sums[m] != static_cast<double>(share(elements_, members, m).second)) {
+      if (sums[m] != static_cast<double>(share_of(elements_, members, m).count)) {
         return make_error("read sampler: the read kernel ({}) returned a wrong sum", kernels_.isa);
       }
     }

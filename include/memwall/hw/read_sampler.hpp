@@ -15,7 +15,7 @@ namespace memwall::hw {
 
 class ReadSampler {
  public:
-  // `threads` members, one per physical core; `buffer_bytes` (rounded down to 64 bytes per member)
+  // `threads` members, one per physical core; `buffer_bytes` (rounded down to whole 64-byte lines)
   // first touched by the members that will stream it.
   static Result<std::unique_ptr<ReadSampler>> create(unsigned threads, std::uint64_t buffer_bytes,
                                                      const BandwidthKernels& kernels);
