@@ -6,11 +6,12 @@
 // weights come from DRAM once, ran at 55-70% of the tile's in-cache speed (matmul_bench's batch8
 // against tokens8). A tile therefore asks, for every block it reads, for the bytes
 // kTilePrefetchBytes further on, into L2. 2, 4 and 8 KiB ahead into L1 helped less than 16 KiB
-// into L2, and 32 KiB was no better. Decode is in between: the light kernels (32-weight blocks,
-// floats) read faster with the hardware prefetcher alone (matmul_bench decode, one thread: Q8_0
-// 23-26 against 17-18 GB/s with a prefetch; float decode: see matmul_plain), the arithmetic-heavy
-// K-quants need the prefetch too (AVX-512: Q4_K 20-22 against 13 GB/s without, Q3_K 17 against
-// 5.6, Q2_K 23 against 9.7).
+// into L2, and 32 KiB was no better. Decode is in between. Most kernels read faster with the
+// hardware prefetcher alone (matmul_bench decode, one thread: Q8_0 23-26 against 17-18 GB/s with
+// a prefetch; float decode: see matmul_plain; AVX-512 Q4_K, Q5_K and Q6_K 83, 70 and 54.5 against
+// 75, 62 and 48 GOPS, AVX2 Q6_K 57 against 51). Those whose unpacking is slowest need it: Q3_K
+// (AVX-512 57 against 24 GOPS without, AVX2 66 against 38), Q2_K on AVX-512 (63 against 60)
+// and AVX2 Q4_K (90 against 72).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -159,7 +159,7 @@ struct Q45Kernel {
     for (auto& a : acc) a = _mm512_setzero_ps();
     for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
       const std::byte* sb = group + static_cast<std::size_t>(b) * L::kBytes;
-      prefetch_ahead(sb, L::kBytes);
+      if constexpr (NT > 1) prefetch_ahead(sb, L::kBytes);  // decode: the hardware's alone (cache.hpp)
       const Scales scales = unpack_scales(sb + L::kScales);
       __m512i scaled[NT];
       for (auto& s : scaled) s = _mm512_setzero_si512();
@@ -224,7 +224,7 @@ struct Q6Kernel {
     for (auto& a : acc) a = _mm512_setzero_ps();
     for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
       const std::byte* sb = group + static_cast<std::size_t>(b) * Q6Layout::kBytes;
-      prefetch_ahead(sb, Q6Layout::kBytes);
+      if constexpr (NT > 1) prefetch_ahead(sb, Q6Layout::kBytes);  // decode: the hardware's alone
       __m512i scaled[NT];
       for (auto& s : scaled) s = _mm512_setzero_si512();
       for (int s = 0; s < 16; ++s) {
