@@ -1,6 +1,8 @@
 // The forward pass. Every member of the thread team runs run_member() once per batch; each phase
 // splits its work among the members (matmul rows by 16-row groups, elementwise work by tokens,
-// attention by token and KV head) and ends with a barrier. Shapes in the comments are
+// attention by token and KV head) and ends with a barrier, but where the next phase reads only the
+// rows this member wrote: a token's elementwise steps, and the quantizing of its matmul input, run
+// one after the other on the same member (p.my(n) gives each member the same tokens every time). Shapes in the comments are
 // (rows, columns) of row-major float buffers whose rows are padded to 16; T = tokens in the batch.
 #include "memwall/engine/forward.hpp"
 
@@ -109,7 +111,6 @@ void Forward::run_member(const Step& step, unsigned member) {
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       rms_norm(b.x.data() + t * embd, l.attn_norm.data(), eps, s.n_embd, b.xn.data() + t * embd);
     }
-    p.sync();
     const quant::TensorType qkv_types[] = {l.wq.type, l.wk.type, l.wv.type};
     const auto xqkv = p.prepare(b.act, qkv_types, b.xn.data(), n, s.n_embd, embd);
     p.sync();
@@ -163,7 +164,6 @@ void Forward::run_member(const Step& step, unsigned member) {
       add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
       rms_norm(b.x.data() + t * embd, l.ffn_norm.data(), eps, s.n_embd, b.xn.data() + t * embd);
     }
-    p.sync();
 
     // x += feed-forward(xn)
     if (s.is_moe()) {
@@ -180,7 +180,6 @@ void Forward::run_member(const Step& step, unsigned member) {
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       silu_mul(b.gate.data() + t * ff, b.up.data() + t * ff, s.n_ff, b.gate.data() + t * ff);
     }
-    p.sync();
     const quant::TensorType down_type[] = {l.w_down.type};
     const auto xh = p.prepare(b.act, down_type, b.gate.data(), n, s.n_ff, ff);
     p.sync();
@@ -188,8 +187,8 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.matmuls(down);
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
-    p.sync();
   }
+  p.sync();
 
   // logits (n_logits, n_vocab) = Wout rmsnorm(x) * output_norm, for the tokens that want them.
   const auto nl = static_cast<std::int64_t>(step.logit_tokens.size());

@@ -78,7 +78,6 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
   for (std::int64_t r = p.my(rows).begin; r < p.my(rows).end; ++r) {
     silu_mul(b.gate.data() + r * ff, b.up.data() + r * ff, s.n_ff_expert, b.gate.data() + r * ff);
   }
-  p.sync();
 
   // out (rows, n_embd) = each expert's down matrix times its rows.
   const quant::TensorType down_type[] = {l.e_down[0].type};
