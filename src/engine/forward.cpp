@@ -2,8 +2,9 @@
 // splits its work among the members (matmul rows by 16-row groups, elementwise work by tokens,
 // attention by token and KV head) and ends with a barrier, but where the next phase reads only the
 // rows this member wrote: a token's elementwise steps, and the quantizing of its matmul input, run
-// one after the other on the same member (p.my(n) gives each member the same tokens every time). Shapes in the comments are
-// (rows, columns) of row-major float buffers whose rows are padded to 16; T = tokens in the batch.
+// one after the other on the same member (p.my(n) gives each member the same tokens every time).
+// Shapes in the comments are (rows, columns) of row-major float buffers whose rows are padded to
+// 16; T = tokens in the batch.
 #include "memwall/engine/forward.hpp"
 
 #include <algorithm>

@@ -113,7 +113,7 @@ struct Q6 {
   static constexpr std::size_t kBytes = Q6Layout::kBytes;
   static constexpr int kUnits = 16;
   static constexpr int kTile = 4;
-  static constexpr bool kDecodePrefetch = false;  // 52-57 against 50-53 GOPS with it (cache.hpp)
+  static constexpr bool kDecodePrefetch = false;  // 55-59 against 50-53 GOPS with it (cache.hpp)
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }

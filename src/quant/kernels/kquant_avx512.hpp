@@ -121,8 +121,8 @@ struct Q45SubBlock {
   static void unpack(const std::byte* sb, int j, __m512i w[8]) {
     const __m512i low4 = _mm512_set1_epi8(15), bit4 = _mm512_set1_epi8(16);
     for (int i = 0; i < 4; ++i) {
-      // Q4_K's nibbles are loaded once and kept (decode from DRAM, one thread: 85-91 against 68-74
-      // GOPS with the load folded into both uses); Q5_K's fold (70-72 against 75-79 kept).
+      // Q4_K's nibbles are loaded once and kept (decode from DRAM, one thread: 85-92 against 52-74
+      // GOPS with the load folded into both uses); Q5_K's fold (70-73 against 75-79 kept).
       const __m512i v = L::kHighBits ? load512(sb + L::nibbles(j, i)) : load512_once(sb + L::nibbles(j, i));
       w[2 * i] = _mm512_and_si512(v, low4);
       w[2 * i + 1] = kHighTimes16 ? _mm512_andnot_si512(low4, v) : _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
