@@ -1,5 +1,6 @@
 // The engine's other hot paths, single-threaded: activation quantization (GB/s of f32 input),
-// attention over an f16 KV cache at a few context lengths (GB/s of K and V read), and whole decode
+// attention over an f16 KV cache at a few context lengths (GB/s of K and V read), the feed-forward's
+// SiLU over one token of llama-3.2-1b (GB/s of f32 gate and up read), and whole decode
 // steps of the tiny presets (tokens/s; dominated by per-step overheads at that size, which is the
 // point: barriers, norms, routing).
 #include <benchmark/benchmark.h>
@@ -22,6 +23,18 @@ void quantize(benchmark::State& state, quant::KernelIsa isa, quant::ActivationKi
   const quant::Kernels& k = quant::kernels_for(isa);
   for (auto _ : state) benchmark::DoNotOptimize(quant::quantize_activations(k, kind, x.data(), 1, kCols, aligned));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * kCols * 4);
+}
+
+void silu(benchmark::State& state, quant::KernelIsa isa) {
+  constexpr std::int64_t kFf = 8192;  // llama-3.2-1b's n_ff
+  std::vector<float> gate(kFf, -0.75f), up(kFf, 0.5f), out(kFf);
+  const AttentionKernels& kernels = attention_kernels(isa);
+  for (auto _ : state) {
+    kernels.silu_mul(gate.data(), up.data(), kFf, out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * kFf * 8);
 }
 
 void attention(benchmark::State& state, quant::KernelIsa isa) {
@@ -67,6 +80,7 @@ int register_all() {
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_32").c_str(), quantize, isa, quant::ActivationKind::q8_32);
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_256").c_str(), quantize, isa, quant::ActivationKind::q8_256);
     benchmark::RegisterBenchmark(("attention/" + name).c_str(), attention, isa)->Arg(256)->Arg(4096);
+    benchmark::RegisterBenchmark(("silu_mul/" + name).c_str(), silu, isa);
   }
   for (const char* preset : {"tiny-llama", "tiny-moe"}) {
     benchmark::RegisterBenchmark((std::string("decode_step/") + preset).c_str(), decode_step, preset);

@@ -11,7 +11,8 @@
 namespace memwall::engine {
 namespace {
 
-constexpr AttentionKernels kGeneric{"generic", detail::attend_generic<std::uint16_t>, detail::attend_generic<float>};
+constexpr AttentionKernels kGeneric{"generic", detail::attend_generic<std::uint16_t>, detail::attend_generic<float>,
+                                    silu_mul};
 
 // Q8_0 caches: rows dequantized on the fly, position by position.
 void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::int64_t n_pos,

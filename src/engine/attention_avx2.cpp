@@ -23,6 +23,8 @@ struct Avx2 {
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   static Reg max(Reg a, Reg b) { return _mm256_max_ps(a, b); }
+  static Reg min(Reg a, Reg b) { return _mm256_min_ps(a, b); }
+  static Reg div(Reg a, Reg b) { return _mm256_div_ps(a, b); }
   // As in attention_avx512.cpp.
   static Reg exp(Reg x) {
     x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
@@ -54,7 +56,7 @@ struct Avx2 {
 
 const AttentionKernels& attention_avx2() {
   static constexpr AttentionKernels kernels{"avx2", GroupAttention<Avx2>::attend<std::uint16_t>,
-                                            GroupAttention<Avx2>::attend<float>};
+                                            GroupAttention<Avx2>::attend<float>, silu_mul<Avx2>};
   return kernels;
 }
 

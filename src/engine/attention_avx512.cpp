@@ -23,6 +23,8 @@ struct Avx512 {
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
   static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
+  static Reg min(Reg a, Reg b) { return _mm512_min_ps(a, b); }
+  static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
   // e^x for x <= 0 (softmax after subtracting the max): 2^n e^r with |r| <= ln2/2 and a degree-6
   // polynomial for e^r (relative error below 2e-7); below -87 the result is 0.
   static Reg exp(Reg x) {
@@ -55,7 +57,7 @@ struct Avx512 {
 
 const AttentionKernels& attention_avx512() {
   static constexpr AttentionKernels kernels{"avx512", GroupAttention<Avx512>::attend<std::uint16_t>,
-                                            GroupAttention<Avx512>::attend<float>};
+                                            GroupAttention<Avx512>::attend<float>, silu_mul<Avx512>};
   return kernels;
 }
 

@@ -4,8 +4,8 @@
 // an anonymous namespace so each instantiation stays in its own file.
 //
 // V provides: Reg, kLanes, kRegisters, zero(), set1(x), load(const float*), load(const uint16_t*)
-// (widening f16), store(float*, r), fmadd(a, b, c), mul, add, sub, max, exp(r), reduce_add(r),
-// reduce_max(r).
+// (widening f16), store(float*, r), fmadd(a, b, c), mul, div, add, sub, max, min, exp(r) (for
+// r <= 88), reduce_add(r), reduce_max(r).
 #include <algorithm>
 #include <cstdint>
 
@@ -123,6 +123,20 @@ struct GroupAttention {
     }
   }
 };
+
+// silu(g) * u = g / (1 + e^-g) * u, whole vectors, the tail by the scalar silu_mul. e^-g is taken
+// at min(-g, 88), within float range: below g = -88 the result is 0 to float precision either way.
+template <typename V>
+void silu_mul(const float* gate, const float* up, std::int64_t n, float* out) {
+  using Reg = typename V::Reg;
+  std::int64_t i = 0;
+  for (; i + V::kLanes <= n; i += V::kLanes) {
+    const Reg g = V::load(gate + i);
+    const Reg e = V::exp(V::min(V::sub(V::zero(), g), V::set1(88.0f)));
+    V::store(out + i, V::mul(V::div(g, V::add(V::set1(1.0f), e)), V::load(up + i)));
+  }
+  engine::silu_mul(gate + i, up + i, n - i, out + i);
+}
 
 }  // namespace
 }  // namespace memwall::engine::detail

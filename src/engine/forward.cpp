@@ -168,7 +168,7 @@ void Forward::run_member(const Step& step, unsigned member) {
 
     // x += feed-forward(xn)
     if (s.is_moe()) {
-      detail::moe_forward(p, l, s, b.moe, b.xn.data(), embd, n, b.x.data());
+      detail::moe_forward(p, l, s, b.moe, attention_.silu_mul, b.xn.data(), embd, n, b.x.data());
       continue;
     }
     const std::int64_t ff = pad16(s.n_ff);
@@ -179,7 +179,7 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.matmuls(gate_up);
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
-      silu_mul(b.gate.data() + t * ff, b.up.data() + t * ff, s.n_ff, b.gate.data() + t * ff);
+      attention_.silu_mul(b.gate.data() + t * ff, b.up.data() + t * ff, s.n_ff, b.gate.data() + t * ff);
     }
     const quant::TensorType down_type[] = {l.w_down.type};
     const auto xh = p.prepare(b.act, down_type, b.gate.data(), n, s.n_ff, ff);

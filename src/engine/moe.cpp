@@ -47,7 +47,7 @@ void group_by_expert(const model::ModelSpec& s, MoeBuffers& b, const float* xn, 
 
 }  // namespace
 
-void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b,
+void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b, SiluMulFn silu_mul,
                  const float* xn, std::int64_t ld, std::int64_t n, float* x) {
   const std::int64_t k = s.n_expert_used, rows = n * k, embd = pad16(s.n_embd), ff = pad16(s.n_ff_expert);
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "memwall/engine/attention.hpp"
 #include "memwall/engine/model.hpp"
 #include "phase.hpp"
 
@@ -28,7 +29,7 @@ struct MoeBuffers {
 };
 
 // x (T, ld) += experts(xn), xn (T, ld): every member calls it, between barriers.
-void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b,
+void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b, SiluMulFn silu_mul,
                  const float* xn, std::int64_t ld, std::int64_t n, float* x);
 
 }  // namespace memwall::engine::detail

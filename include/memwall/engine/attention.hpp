@@ -24,10 +24,15 @@ template <typename T>
 using AttendFn = void (*)(const float* q, std::int64_t gqa, std::int64_t head_dim, KvPlanes<T> kv,
                           std::int64_t n_pos, float* out, float* scratch);
 
+// out[i] = silu(gate[i]) * up[i] for n values (out may be gate): the feed-forward's one
+// exponential per value, on the same vector exp as attention's softmax.
+using SiluMulFn = void (*)(const float* gate, const float* up, std::int64_t n, float* out);
+
 struct AttentionKernels {
   std::string_view isa;
   AttendFn<std::uint16_t> attend_f16;
   AttendFn<float> attend_f32;
+  SiluMulFn silu_mul;
 };
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa);

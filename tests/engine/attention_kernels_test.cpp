@@ -1,0 +1,114 @@
+// The vector attention and SiLU of every instruction set this CPU runs, against the portable ones.
+#include "memwall/engine/attention.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "memwall/engine/engine.hpp"
+#include "memwall/engine/ops.hpp"
+#include "memwall/quant/half.hpp"
+
+namespace memwall::engine {
+namespace {
+
+std::vector<float> uniform(std::size_t n, float lo, float hi, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+// Largest |got - want| relative to max(|want|, floor).
+float worst_relative(const std::vector<float>& got, const std::vector<float>& want, float floor) {
+  float worst = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    worst = std::max(worst, std::abs(got[i] - want[i]) / std::max(std::abs(want[i]), floor));
+  }
+  return worst;
+}
+
+TEST(SiluMul, EveryIsaMatchesTheScalarOnOddLengthsAndLargeInputs) {
+  std::mt19937 rng(7);
+  for (quant::KernelIsa isa : runnable_isas()) {
+    const AttentionKernels& k = attention_kernels(isa);
+    for (std::int64_t n : {1, 7, 16, 33, 8191}) {
+      for (float range : {4.0f, 120.0f}) {  // the second reaches past e^88 on both sides
+        const auto n_values = static_cast<std::size_t>(n);
+        const std::vector<float> gate = uniform(n_values, -range, range, rng), up = uniform(n_values, -2, 2, rng);
+        std::vector<float> want(n_values), got(n_values);
+        silu_mul(gate.data(), up.data(), n, want.data());
+        k.silu_mul(gate.data(), up.data(), n, got.data());
+        EXPECT_LT(worst_relative(got, want, 1e-30f), 1e-5f) << k.isa << " n=" << n << " range=" << range;
+        std::vector<float> in_place = gate;  // out may be gate
+        k.silu_mul(in_place.data(), up.data(), n, in_place.data());
+        EXPECT_EQ(in_place, got) << k.isa;
+      }
+    }
+  }
+}
+
+// K as tiles of 16 positions (element d * 16 + p % 16 of tile p / 16), V as rows, in T.
+template <typename T>
+struct Planes {
+  std::vector<T> k_tiles, v_rows;
+  KvPlanes<T> view() const { return {k_tiles.data(), v_rows.data()}; }
+};
+
+template <typename T>
+T narrow(float x) {
+  if constexpr (std::is_same_v<T, float>) {
+    return x;
+  } else {
+    return quant::f32_to_f16(x);
+  }
+}
+
+template <typename T>
+Planes<T> random_planes(std::int64_t n_pos, std::int64_t hd, std::mt19937& rng) {
+  const std::int64_t tiles = (n_pos + kKvTile - 1) / kKvTile;
+  Planes<T> p;
+  p.k_tiles.resize(static_cast<std::size_t>(tiles * kKvTile * hd), narrow<T>(0));
+  p.v_rows.resize(static_cast<std::size_t>(n_pos * hd));
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (std::int64_t pos = 0; pos < n_pos; ++pos) {
+    for (std::int64_t d = 0; d < hd; ++d) {
+      p.k_tiles[static_cast<std::size_t>((pos / kKvTile) * hd * kKvTile + d * kKvTile + pos % kKvTile)] = narrow<T>(u(rng));
+      p.v_rows[static_cast<std::size_t>(pos * hd + d)] = narrow<T>(u(rng));
+    }
+  }
+  return p;
+}
+
+template <typename T>
+void expect_attention_matches(AttendFn<T> (*pick)(const AttentionKernels&)) {
+  std::mt19937 rng(11);
+  const AttentionKernels& generic = attention_kernels(quant::KernelIsa::generic);
+  for (quant::KernelIsa isa : runnable_isas()) {
+    const AttentionKernels& k = attention_kernels(isa);
+    for (std::int64_t gqa : {1, 3, 8}) {
+      for (std::int64_t n_pos : {1, 17, 300}) {
+        const std::int64_t hd = 64;
+        const Planes<T> kv = random_planes<T>(n_pos, hd, rng);
+        const std::vector<float> q = uniform(static_cast<std::size_t>(gqa * hd), -2, 2, rng);
+        const auto out_size = static_cast<std::size_t>(gqa * hd);
+        std::vector<float> want(out_size), got(out_size);
+        std::vector<float> scratch(static_cast<std::size_t>(gqa * (n_pos + kKvTile)));
+        pick(generic)(q.data(), gqa, hd, kv.view(), n_pos, want.data(), scratch.data());
+        pick(k)(q.data(), gqa, hd, kv.view(), n_pos, got.data(), scratch.data());
+        EXPECT_LT(worst_relative(got, want, 1e-3f), 1e-4f) << k.isa << " gqa=" << gqa << " n_pos=" << n_pos;
+      }
+    }
+  }
+}
+
+TEST(Attention, EveryIsaMatchesThePortableOneOnF16AndF32Caches) {
+  expect_attention_matches<std::uint16_t>([](const AttentionKernels& k) { return k.attend_f16; });
+  expect_attention_matches<float>([](const AttentionKernels& k) { return k.attend_f32; });
+}
+
+}  // namespace
+}  // namespace memwall::engine
