@@ -25,8 +25,9 @@ struct Avx512 {
   static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
   static Reg min(Reg a, Reg b) { return _mm512_min_ps(a, b); }
   static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
-  // e^x for x <= 0 (softmax after subtracting the max): 2^n e^r with |r| <= ln2/2 and a degree-6
-  // polynomial for e^r (relative error below 2e-7); below -87 the result is 0.
+  // e^x for x <= 88 (softmax after subtracting the max, x <= 0; SiLU's clamped e^-g): 2^n e^r
+  // with |r| <= ln2/2 and a degree-6 polynomial for e^r (relative error below 2e-7); below -87
+  // the result is 0.
   static Reg exp(Reg x) {
     x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
     const Reg n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
