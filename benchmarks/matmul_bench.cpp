@@ -58,18 +58,31 @@ std::int64_t dram_rows(TensorType type, std::int64_t cols) {
   return std::max<std::int64_t>(16384, (rows + kDistinctRows - 1) / kDistinctRows * kDistinctRows);
 }
 
+// n_tokens rows of constant activations and the aligned scratch their quantized copy goes to.
+struct Activations {
+  ActivationKind kind;
+  std::int64_t n_tokens, cols;
+  std::vector<float> x;
+  std::vector<std::byte> scratch;
+  Activations(TensorType type, std::int64_t n_tokens_, std::int64_t cols_)
+      : kind(activation_kind(type)), n_tokens(n_tokens_), cols(cols_),
+        x(static_cast<std::size_t>(n_tokens * cols), 0.5f),
+        scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64) {}
+  ActivationView quantize(const Kernels& k) {
+    auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
+    return quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
+  }
+};
+
 void run(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t rows,
          std::int64_t cols, std::int64_t n_tokens) {
   const Kernels& k = kernels_for(isa);
   const Matrix m = make_matrix(type, rows, cols);
-  std::vector<float> x(static_cast<std::size_t>(n_tokens * cols), 0.5f);
-  const ActivationKind kind = activation_kind(type);
-  std::vector<std::byte> scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64);
-  auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
+  Activations x(type, n_tokens, cols);
   std::vector<float> y(static_cast<std::size_t>(n_tokens * m.view.padded_rows()));
   const MatmulFn matmul = k.matmul(type);
   for (auto _ : state) {
-    const ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
+    const ActivationView view = x.quantize(k);
     matmul(m.view, view, y.data(), m.view.padded_rows(), 0, m.view.padded_rows());
     benchmark::ClobberMemory();
   }
@@ -88,11 +101,8 @@ void run_cores(benchmark::State& state, KernelIsa isa, TensorType type, std::int
   const unsigned cores = physical_cores();
   const Matrix m = make_matrix(type, dram_rows(type, cols), cols);
   const std::unique_ptr<hw::ThreadTeam> team = hw::make_core_team(cores).value();
-  std::vector<float> x(static_cast<std::size_t>(cols), 0.5f);
-  const ActivationKind kind = activation_kind(type);
-  std::vector<std::byte> scratch(activation_buffers(kind, 1, cols, nullptr).total_bytes + 64);
-  auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
-  const ActivationView view = quantize_activations(k, kind, x.data(), 1, cols, aligned);
+  Activations x(type, 1, cols);
+  const ActivationView view = x.quantize(k);
   std::vector<float> y(static_cast<std::size_t>(m.view.padded_rows()));
   const MatmulFn matmul = k.matmul(type);
   const std::int64_t groups = m.view.padded_rows() / kPackRows;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "memwall/quant/blocks.hpp"
+#include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
 #include "tables.hpp"
@@ -17,15 +18,6 @@ namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
 
-inline __m512 load_f16x16(const std::byte* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-inline __m512i load512(const std::byte* p) { return _mm512_loadu_si512(p); }
-inline __m512i broadcast4(const std::int8_t* p) {
-  std::int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 // By hand: GCC 12's reduce intrinsics trip a false -Wuninitialized (GCC bug 105593).
 inline float hsum(__m512 v) {
   const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),

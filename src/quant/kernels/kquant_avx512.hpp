@@ -16,6 +16,7 @@
 
 #include "kquant_layout.hpp"
 #include "memwall/quant/blocks.hpp"
+#include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "tables.hpp"
 
@@ -26,21 +27,6 @@ using kquant::kRows;
 using kquant::Q45Layout;
 using kquant::Q6Layout;
 
-inline __m512 load_f16x16(const std::byte* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-inline __m512i load512(const std::byte* p) { return _mm512_loadu_si512(p); }
-// A 64-byte load kept in a register (as legacy_avx512.hpp's): left alone, GCC folds it into each use.
-inline __m512i load512_once(const std::byte* p) {
-  __m512i v = _mm512_loadu_si512(p);
-  asm("" : "+v"(v));
-  return v;
-}
-inline __m512i broadcast4(const std::int8_t* p) {
-  std::int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 inline __mmask64 load_mask64(const std::byte* p) {
   std::uint64_t bits;
   std::memcpy(&bits, p, 8);

@@ -18,6 +18,7 @@
 
 #include "legacy_layout.hpp"
 #include "memwall/quant/blocks.hpp"
+#include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
 #include "tables.hpp"
@@ -27,23 +28,6 @@ namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
 
-inline __m512 load_f16x16(const std::byte* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-inline __m512i load512(const std::byte* p) { return _mm512_loadu_si512(p); }
-// A 64-byte load kept in a register. Left to itself GCC folds the load into every instruction
-// that uses the value (a chunk of quants feeds several masks), and the repeated 64-byte loads,
-// not the arithmetic, become the bottleneck.
-inline __m512i load512_once(const std::byte* p) {
-  __m512i v = _mm512_loadu_si512(p);
-  asm("" : "+v"(v));
-  return v;
-}
-inline __m512i broadcast4(const std::int8_t* p) {
-  std::int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
 // The u64 at p as a mask: bit 4r + i for byte i of lane r.
 inline __mmask64 load_mask(const std::byte* p) {
   std::uint64_t v;
