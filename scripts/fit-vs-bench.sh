@@ -18,7 +18,8 @@
 #              default; at least 4 requests per point)
 #
 # Each set runs, per model file, pp128 and tg64 (3 repetitions) and closed-loop serving at 1, 2, 4
-# and 8 users with 128-token prompts and 64 generated tokens, one bench command per user count. A
+# and 8 users with 128-token prompts and 64 generated tokens, one bench command per user count,
+# each with --track-bandwidth (the calibration and the comparison use the read around each run). A
 # quick probe runs beside every bench command, in a scratch cache so that the cached probe the
 # predictions divide by stays the same; its read bandwidth is appended to OUT.probes.txt (this
 # host's bandwidth is bimodal). `compare` recomputes every prediction with the calibration in the
@@ -59,11 +60,11 @@ measure() {  # $1: output JSON Lines
     for s in $SCHEMES; do
       f=$(model_file "$m" "$s")
       probe_mode "$1.probes.txt"
-      $MEASURE "$MEMWALL" bench -m "$f" -p 128 -n 64 -r 3 --save "$1" -o md
+      $MEASURE "$MEMWALL" bench -m "$f" -p 128 -n 64 -r 3 --track-bandwidth --save "$1" -o md
       for c in 1 2 4 8; do
         requests=$((c * REQUESTS_PER_USER)); [ "$requests" -ge 4 ] || requests=4
         probe_mode "$1.probes.txt"
-        $MEASURE "$MEMWALL" bench -m "$f" -c "$c" -p 128 -n 64 -r 1 --requests "$requests" --save "$1" -o md
+        $MEASURE "$MEMWALL" bench -m "$f" -c "$c" -p 128 -n 64 -r 1 --requests "$requests" --track-bandwidth --save "$1" -o md
       done
     done
   done

@@ -355,7 +355,16 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
   extras.peak_rss_bytes = rss - (sampler ? std::min(rss, sampler->buffer_bytes()) : 0);
   const bench::Roofline roofline{probe.read_gbps(), loaded.quantized ? probe.int8.best_gops : probe.f32.best_gops};
   nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
-  if (local && loaded.shape) record["prediction"] = prediction_json(*local, *loaded.shape, point, kv);
+  if (local && loaded.shape) {
+    // Predicted for the bandwidth the run had, as fit --compare does, when it was read around it.
+    fit::Hardware at = *local;
+    const nlohmann::json::json_pointer around("/roofline/read_gbs_around/median");
+    if (record.contains(around) && record.at(around).is_number()) {
+      at.bandwidth_gbps = record.at(around).get<double>();
+      at.bandwidth_basis = "read around the run";
+    }
+    record["prediction"] = prediction_json(at, *loaded.shape, point, kv);
+  }
   add_cv_warnings(record);
   return record;
 }

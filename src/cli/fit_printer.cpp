@@ -132,10 +132,11 @@ std::string format_plan(const fit::PlanReport& r) {
 }
 
 std::string format_comparison(const fit::Comparison& c) {
-  TextTable table({"model", "point", "metric", "measured", "predicted", "error"});
+  TextTable table({"model", "point", "metric", "read GB/s", "measured", "predicted", "error"});
   for (const fit::ComparisonRow& row : c.rows) {
-    table.add_row({row.model, row.point, row.metric, num(row.measured), num(row.predicted),
-                   fmt::format("{:+.1f}%", 100 * row.error())});
+    table.add_row({row.model, row.point, row.metric,
+                   fmt::format("{:.1f} {}", row.read_gbps, row.read_around ? "around" : "probe"), num(row.measured),
+                   num(row.predicted), fmt::format("{:+.1f}%", 100 * row.error())});
   }
   std::string out = table.render(0) + '\n';
   for (const fit::ComparisonSummary& s : c.summary) {

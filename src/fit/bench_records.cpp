@@ -89,8 +89,10 @@ std::optional<RecordPoint> record_point(const Hardware& local, const json& r) {
   const double budget = number_at(r, "/point/prefill_budget");
   q.prefill_budget = budget >= 1 ? static_cast<std::int64_t>(budget) : 512;
   q.max_batch_tokens = budget >= 1 ? 0 : 512;
+  const double around = number_at(r, "/roofline/read_gbs_around/median");
   const double read_gbs = number_at(r, "/roofline/read_gbs");
-  p.read_gbps = read_gbs > 0 ? read_gbs : local.bandwidth_gbps;
+  p.read_around = around > 0;
+  p.read_gbps = p.read_around ? around : read_gbs > 0 ? read_gbs : local.bandwidth_gbps;
   if (p.read_gbps <= 0) return std::nullopt;
   return p;
 }

@@ -27,13 +27,15 @@ std::vector<const nlohmann::json*> usable_records(const Hardware& local, const s
                                                   RecordSkips& skips);
 
 // A tg, pp or closed-loop serving point, with the model it ran and the bandwidth its record
-// divides by (the probe bench used; this machine's when the record has none).
+// divides by: the median read around the run when bench tracked it (--track-bandwidth), else the
+// probe bench used, else this machine's.
 struct RecordPoint {
   std::string test;  // "tg", "pp" or "serve"
   std::string model;
   std::string scheme;
   PointParams params;  // serving: bench's load and the engine's step limits
   double read_gbps = 0;
+  bool read_around = false;  // read_gbps was read around the run
   ModelShape shape;
 };
 std::optional<RecordPoint> record_point(const Hardware& local, const nlohmann::json& record);

@@ -21,12 +21,13 @@ std::string point_label(const detail::RecordPoint& p) {
 
 void add_rows(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<ComparisonRow>& out) {
   Hardware hw = local;
-  hw.bandwidth_gbps = p.read_gbps;  // the probe the record's bench run divided by
+  hw.bandwidth_gbps = p.read_gbps;  // what the record's bench run divided by
+  if (p.read_around) hw.bandwidth_basis = "read around the run";
   const Prediction pred = predict_point(hw, p.shape, p.params);
   const std::string model = detail::model_label(p.model, p.scheme), point = point_label(p);
   const auto row = [&](const char* metric, const char* stat, const char* field, double predicted) {
     const double measured = detail::record_stat(r, stat, field);
-    if (measured > 0 && predicted > 0) out.push_back({model, point, metric, measured, predicted});
+    if (measured > 0 && predicted > 0) out.push_back({model, point, metric, measured, predicted, p.read_gbps, p.read_around});
   };
   if (p.test == "tg") return row("tg tok/s", "tg_tok_s", "median", pred.tg_tok_s);
   if (p.test == "pp") return row("pp tok/s", "pp_tok_s", "median", pred.pp_tok_s);
@@ -80,7 +81,8 @@ json comparison_to_json(const Comparison& c) {
   json rows = json::array(), summary = json::array();
   for (const ComparisonRow& r : c.rows) {
     rows.push_back({{"model", r.model}, {"point", r.point}, {"metric", r.metric}, {"measured", r.measured},
-                    {"predicted", r.predicted}, {"error", r.error()}});
+                    {"predicted", r.predicted}, {"error", r.error()}, {"read_gbps", r.read_gbps},
+                    {"read_basis", r.read_around ? "around" : "probe"}});
   }
   for (const ComparisonSummary& s : c.summary) {
     summary.push_back({{"metric", s.metric}, {"points", s.points}, {"median_abs_error", s.median_abs_error},

@@ -120,6 +120,11 @@ TEST_F(BenchCli, TrackBandwidthRecordsTheReadAroundEachDecodePoint) {
   EXPECT_EQ(tg["read_gbs_around"]["n"], 3);  // before each of the 2 repetitions and after the last
   EXPECT_GT(tg["read_gbs_around"]["median"].get<double>(), 0);
   EXPECT_GT(tg["efficiency_around"].get<double>(), 0);
+  // The prediction beside the tg point is for the bandwidth the run had; pp's for the probe's.
+  EXPECT_NE(records[1]["prediction"]["basis"].get<std::string>().find("GB/s (read around the run)"), std::string::npos)
+      << records[1]["prediction"];
+  EXPECT_NE(records[0]["prediction"]["basis"].get<std::string>().find("GB/s (measured)"), std::string::npos)
+      << records[0]["prediction"];
   for (const nlohmann::json& rec : records) {
     const Status valid = testing::validate_against_schema(rec, "bench-record.v1.schema.json");
     EXPECT_TRUE(valid.ok()) << valid.error().message;

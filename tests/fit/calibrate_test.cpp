@@ -261,6 +261,31 @@ TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {
   EXPECT_EQ(c.summary.front().within_10, 12);
 }
 
+// A record bench made with --track-bandwidth is predicted, and fitted, against the read around it.
+TEST_F(FitCalibration, TheReadAroundARunIsTheBandwidthItIsPredictedAt) {
+  std::vector<json> tracked = lines_;
+  for (json& j : tracked) j["roofline"]["read_gbs_around"] = stat(100.0);  // twice the probe's 50
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = truth_.efficiency;
+  const Comparison plain = compare_records(calibrated, lines_), around = compare_records(calibrated, tracked);
+  ASSERT_EQ(plain.rows.size(), around.rows.size());
+  for (std::size_t i = 0; i < plain.rows.size(); ++i) {
+    EXPECT_FALSE(plain.rows[i].read_around);
+    EXPECT_DOUBLE_EQ(plain.rows[i].read_gbps, 50.0);
+    EXPECT_TRUE(around.rows[i].read_around);
+    EXPECT_DOUBLE_EQ(around.rows[i].read_gbps, 100.0);
+    if (plain.rows[i].metric == "tg tok/s") {
+      EXPECT_GT(around.rows[i].predicted, 1.5 * plain.rows[i].predicted);
+    }
+  }
+  EXPECT_EQ(comparison_to_json(around)["rows"][0]["read_basis"], "around");
+  // Made at 0.8 of 50 GB/s, the runs streamed 0.4 of the 100 read around them.
+  const Result<CalibrationReport> report = calibrate(test_machine(), tracked, "tracked");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_NEAR(report->calibration.efficiency.decode_bandwidth, 0.4, 1e-6);
+  EXPECT_NEAR(report->calibration.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
+}
+
 // A record without a budget ran before it was a dimension, with 512 prompt tokens per step.
 TEST_F(FitCalibration, ARecordsPrefillBudgetIsTheOneItsPredictionSchedules) {
   Hardware calibrated = test_machine();

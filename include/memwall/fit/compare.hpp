@@ -20,6 +20,8 @@ struct ComparisonRow {
   std::string metric;  // "tg tok/s", "pp tok/s", "per-user tok/s", "agg tok/s", "TTFT ms"
   double measured = 0;
   double predicted = 0;
+  double read_gbps = 0;      // the bandwidth the prediction used
+  bool read_around = false;  // read around the run (bench --track-bandwidth), else the probe's
   double error() const { return predicted / measured - 1; }
 };
 
