@@ -177,6 +177,9 @@ int run_compare(const FitCliOptions& o) {
   if (!records.ok()) return fail(kExitRuntimeError, records.error().message);
   const fit::Comparison c = fit::compare_records(std::get<0>(local), *records);
   if (c.rows.empty()) return fail(kExitRuntimeError, o.compare + ": no usable record of this machine's built-in engine");
+  if (const std::optional<fit::Calibration> calibration = fit::load_calibration(std::get<0>(local).fingerprint)) {
+    if (const std::optional<std::string> w = fit::basis_mismatch(*calibration, c)) std::cerr << "memwall: warning: " << *w << '\n';
+  }
   std::cout << (o.json ? fit::comparison_to_json(c).dump(2) + "\n" : format_comparison(c));
   return kExitOk;
 }

@@ -260,6 +260,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     if (p) observe(local, *r, *p, obs);
     if (obs.size() == before) ++skips.unusable;
     if (p && p->test == "serve" && obs.size() > before) ++serving_records;
+    if (p && p->test != "pp" && p->read_around && obs.size() > before) ++report.calibration.tracked_points;
   }
   report.skipped_other_machine = skips.other_machine;
   report.skipped_not_ok = skips.not_ok;
@@ -319,8 +320,8 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     report.warnings.push_back("no usable pp or serving point: the compute efficiency stays the class default");
   }
   if (c.efficiency.decode_bandwidth > 1.0) {
-    report.warnings.push_back(fmt::format("steps stream at {:.2f}x the probe's read bandwidth: part of the weights "
-                                          "may sit in cache, or the probe ran on a busy machine",
+    report.warnings.push_back(fmt::format("steps stream at {:.2f}x the read bandwidth: part of the weights may sit in "
+                                          "cache, or the bandwidth was read on a busy machine",
                                           c.efficiency.decode_bandwidth));
   }
   c.results_file = source_name;

@@ -91,4 +91,24 @@ json comparison_to_json(const Comparison& c) {
   return {{"rows", rows}, {"summary", summary}, {"skipped", c.skipped}};
 }
 
+std::optional<std::string> basis_mismatch(const Calibration& calibration, const Comparison& c) {
+  int around = 0, probe = 0;
+  for (const ComparisonRow& r : c.rows) {
+    if (r.metric == "pp tok/s") continue;  // pp is never tracked: compute-bound
+    ++(r.read_around ? around : probe);
+  }
+  const int decode_points = calibration.decode_points + calibration.serving_points;
+  if (calibration.tracked_points == 0 && around > 0) {
+    return fmt::format("the calibration ({}) was fitted against the cached probe, and {} of these rows are predicted at "
+                       "the read around their run: calibrate on records made the same way (bench --track-bandwidth or not)",
+                       calibration.results_file, around);
+  }
+  if (calibration.tracked_points == decode_points && decode_points > 0 && probe > 0) {
+    return fmt::format("the calibration ({}) was fitted against the read around each run, and {} of these rows are "
+                       "predicted at the cached probe: calibrate on records made the same way (bench --track-bandwidth or not)",
+                       calibration.results_file, probe);
+  }
+  return std::nullopt;
+}
+
 }  // namespace memwall::fit

@@ -72,8 +72,10 @@ constexpr int kCalibrationVersion = 2;
 }  // namespace
 
 std::string calibration_source(const Calibration& c) {
-  return fmt::format("calibrated on this machine from {} ({} tg, {} pp, {} serving points, {})", c.results_file,
-                     c.decode_points, c.prefill_points, c.serving_points, c.timestamp_utc);
+  const std::string tracked =
+      c.tracked_points > 0 ? fmt::format(", {} against the read around the run", c.tracked_points) : "";
+  return fmt::format("calibrated on this machine from {} ({} tg, {} pp, {} serving points{}, {})", c.results_file,
+                     c.decode_points, c.prefill_points, c.serving_points, tracked, c.timestamp_utc);
 }
 
 std::string_view device_class_name(DeviceClass c) { return defaults(c).name; }
@@ -113,6 +115,7 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
+          {"tracked_points", c.tracked_points},
           {"decode_rms_rel_error", c.decode_rms_rel_error},
           {"prefill_rms_rel_error", c.prefill_rms_rel_error},
           {"serving_rms_rel_error", c.serving_rms_rel_error},
@@ -138,6 +141,7 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);
+    c.tracked_points = j.value("tracked_points", 0);  // absent from files written before tracking
     j.at("decode_rms_rel_error").get_to(c.decode_rms_rel_error);
     j.at("prefill_rms_rel_error").get_to(c.prefill_rms_rel_error);
     j.at("serving_rms_rel_error").get_to(c.serving_rms_rel_error);

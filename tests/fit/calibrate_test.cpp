@@ -235,10 +235,12 @@ TEST(FitCalibrationFile, WrittenBeforeDecodeEfficienciesItLoadsWithThemFallingBa
   EXPECT_DOUBLE_EQ(round_trip->efficiency.compute_decode_float, 0.2);
   j.erase("compute_decode_efficiency");
   j.erase("compute_decode_float_efficiency");
+  j.erase("tracked_points");
   const Result<Calibration> older = calibration_from_json(j);
   ASSERT_TRUE(older.ok()) << older.error().message;
   EXPECT_DOUBLE_EQ(older->efficiency.compute_for(true, true), 0.4);
   EXPECT_DOUBLE_EQ(older->efficiency.compute_for(false, true), 0.7);
+  EXPECT_EQ(older->tracked_points, 0);
 }
 
 TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {
@@ -284,6 +286,27 @@ TEST_F(FitCalibration, TheReadAroundARunIsTheBandwidthItIsPredictedAt) {
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_NEAR(report->calibration.efficiency.decode_bandwidth, 0.4, 1e-6);
   EXPECT_NEAR(report->calibration.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
+  EXPECT_EQ(report->calibration.tracked_points, 24);  // 12 tg and 12 serving points; pp is never tracked
+  EXPECT_NE(report->calibration.efficiency.source.find("24 against the read around the run"), std::string::npos)
+      << report->calibration.efficiency.source;
+  const Result<Calibration> round_trip = calibration_from_json(calibration_to_json(report->calibration));
+  ASSERT_TRUE(round_trip.ok()) << round_trip.error().message;
+  EXPECT_EQ(round_trip->tracked_points, 24);
+
+  // A calibration of one kind applied to rows of the other is a warning; of the same kind, none.
+  const Calibration on_probe = calibrate(test_machine(), lines_, "plain")->calibration;
+  const Calibration on_around = report->calibration;
+  EXPECT_EQ(on_probe.tracked_points, 0);
+  ASSERT_TRUE(basis_mismatch(on_probe, around).has_value());
+  EXPECT_NE(basis_mismatch(on_probe, around)->find("fitted against the cached probe"), std::string::npos);
+  ASSERT_TRUE(basis_mismatch(on_around, plain).has_value());
+  EXPECT_NE(basis_mismatch(on_around, plain)->find("fitted against the read around each run"), std::string::npos);
+  EXPECT_FALSE(basis_mismatch(on_probe, plain).has_value());
+  EXPECT_FALSE(basis_mismatch(on_around, around).has_value());
+  Calibration mixed = on_around;
+  mixed.tracked_points = 10;
+  EXPECT_FALSE(basis_mismatch(mixed, plain).has_value());
+  EXPECT_FALSE(basis_mismatch(mixed, around).has_value());
 }
 
 // A record without a budget ran before it was a dimension, with 512 prompt tokens per step.

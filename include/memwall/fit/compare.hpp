@@ -4,11 +4,13 @@
 // — tg and pp tok/s, and for closed-loop serving points the median per-user tok/s, the aggregate
 // tok/s and the median TTFT, the statistics bench reports.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "memwall/fit/efficiency.hpp"
 #include "memwall/fit/hardware.hpp"
 #include "memwall/util/result.hpp"
 
@@ -46,5 +48,10 @@ Result<std::vector<nlohmann::json>> read_bench_records(const std::filesystem::pa
 Comparison compare_records(const Hardware& local, const std::vector<nlohmann::json>& records);
 
 nlohmann::json comparison_to_json(const Comparison& c);
+
+// A warning when the calibration's efficiencies are of another bandwidth than the comparison's
+// decode rows are predicted at: fitted against the cached probe and applied to the read around
+// tracked runs, or the other way round. Nothing for a calibration fitted on both kinds.
+std::optional<std::string> basis_mismatch(const Calibration& calibration, const Comparison& c);
 
 }  // namespace memwall::fit

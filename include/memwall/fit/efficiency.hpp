@@ -56,6 +56,7 @@ struct Calibration {
   int decode_points = 0;    // tg records
   int prefill_points = 0;   // pp records
   int serving_points = 0;   // closed-loop serving records (-c)
+  int tracked_points = 0;   // tg and serving records fitted against the read around their run
   double decode_rms_rel_error = 0;   // of the fitted model on the points it was fitted on
   double prefill_rms_rel_error = 0;
   double serving_rms_rel_error = 0;  // over their aggregate, TPOT and TTFT
