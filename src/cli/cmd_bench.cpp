@@ -18,6 +18,7 @@
 #include "memwall/bench/ranges.hpp"
 #include "memwall/bench/record.hpp"
 #include "memwall/engine/kv_cache.hpp"
+#include "memwall/fit/efficiency.hpp"
 #include "memwall/fit/hardware.hpp"
 #include "memwall/fit/predict.hpp"
 #include "memwall/engine/model.hpp"
@@ -390,6 +391,13 @@ int run_bench(const BenchCliOptions& o) {
   // Said once, not kept in every record: the records carry the probe's read they were set against.
   if (const hw::BandwidthPoint* read = probe->bandwidth.find("read", probe->all_cores()); read && !o.track_bandwidth) {
     if (auto unsteady = hw::unsteady_read_warning(*read)) std::cerr << "memwall: warning: " << *unsteady << '\n';
+  }
+  if (o.track_bandwidth && local.ok()) {
+    const std::optional<fit::Calibration> calibration = fit::load_calibration(local->fingerprint);
+    if (calibration && calibration->tracked_points == 0) {
+      std::cerr << "memwall: warning: the stored calibration was fitted against the cached probe, and tracked points "
+                   "are predicted at the read around their run: recalibrate on --track-bandwidth records\n";
+    }
   }
   catch_sigint();
 

@@ -135,6 +135,36 @@ TEST_F(BenchCli, TrackBandwidthRecordsTheReadAroundEachDecodePoint) {
   EXPECT_NE(endpoint.err.find("--track-bandwidth does not apply to --endpoint"), std::string::npos) << endpoint.err;
 }
 
+// A calibration fitted against the probe alone, used beside tracked points, is said once; one
+// fitted on tracked records is not.
+TEST_F(BenchCli, TrackingWithACalibrationOfTheProbeAloneIsAWarning) {
+  const std::string save = dir_ + "/r.jsonl", plain = dir_ + "/plain.jsonl";
+  const std::vector<std::string> tracked = {"bench", "-m", "preset:tiny-llama", "-p", "0", "-n", "4", "-r", "2",
+                                            "--warmup", "0", "--track-bandwidth", "-o", "md"};
+  std::vector<std::string> saving = tracked;
+  for (const char* arg : {"--save", save.c_str()}) saving.push_back(arg);
+  auto r = run_memwall(saving, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  {
+    std::ofstream out(plain);
+    for (nlohmann::json rec : read_lines(save)) {
+      rec["roofline"].erase("read_gbs_around");
+      out << rec.dump() << '\n';
+    }
+  }
+  const std::string warning = "the stored calibration was fitted against the cached probe";
+  r = run_memwall({"fit", "--calibrate", plain}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_memwall(tracked, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(warning), std::string::npos) << r.err;
+  r = run_memwall({"fit", "--calibrate", save}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_memwall(tracked, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find(warning), std::string::npos) << r.err;
+}
+
 // The cached probe's all-core read spread from 20 to 50 GB/s: bench says so once, unless it
 // tracks the bandwidth itself.
 TEST_F(BenchCli, AnUnsteadyProbeReadIsAWarningUnlessBandwidthIsTracked) {
