@@ -25,32 +25,10 @@ struct Avx512 {
   static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
   static Reg min(Reg a, Reg b) { return _mm512_min_ps(a, b); }
   static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
-  // e^x for x <= 88 (softmax after subtracting the max, x <= 0; SiLU's clamped e^-g): 2^n e^r
-  // with |r| <= ln2/2 and a degree-6 polynomial for e^r (relative error below 2e-7); below -87
-  // the result is 0.
-  static Reg exp(Reg x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-    const Reg n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), _MM_FROUND_TO_NEAREST_INT);
-    Reg r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145752f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.42860677e-6f), r);
-    Reg p = _mm512_set1_ps(1.0f / 720);
-    for (float c : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
-    const __m512i scale = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(scale));
-  }
-  static float reduce_add(Reg r) {
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, r);
-    float s = 0;
-    for (float l : lanes) s += l;
-    return s;
-  }
-  static float reduce_max(Reg r) {
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, r);
-    float m = lanes[0];
-    for (float l : lanes) m = l > m ? l : m;
-    return m;
+  static Reg fnmadd(Reg a, Reg b, Reg c) { return _mm512_fnmadd_ps(a, b, c); }
+  static Reg round(Reg r) { return _mm512_roundscale_ps(r, _MM_FROUND_TO_NEAREST_INT); }
+  static Reg pow2(Reg n) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
   }
 };
 

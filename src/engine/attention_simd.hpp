@@ -4,8 +4,9 @@
 // an anonymous namespace so each instantiation stays in its own file.
 //
 // V provides: Reg, kLanes, kRegisters, zero(), set1(x), load(const float*), load(const uint16_t*)
-// (widening f16), store(float*, r), fmadd(a, b, c), mul, div, add, sub, max, min, exp(r) (for
-// r <= 88), reduce_add(r), reduce_max(r).
+// (widening f16), store(float*, r), fmadd(a, b, c) (a b + c), fnmadd(a, b, c) (c - a b), mul, div,
+// add, sub, max, min, round(r) (to the nearest integer) and pow2(n) (2^n for integral n in
+// [-127, 127]); the exponential and the reductions below are built on them.
 #include <algorithm>
 #include <cstdint>
 
@@ -13,6 +14,39 @@
 
 namespace memwall::engine::detail {
 namespace {
+
+// e^x for x <= 88 (softmax after subtracting the max, x <= 0; SiLU's clamped e^-g): 2^n e^r with
+// |r| <= ln2/2 (ln2 split in two for an exact r) and a degree-6 polynomial for e^r (relative error
+// below 2e-7); below -87 the result is 0.
+template <typename V>
+typename V::Reg vexp(typename V::Reg x) {
+  using Reg = typename V::Reg;
+  x = V::max(x, V::set1(-87.0f));
+  const Reg n = V::round(V::mul(x, V::set1(1.44269504f)));
+  Reg r = V::fnmadd(n, V::set1(0.693145752f), x);
+  r = V::fnmadd(n, V::set1(1.42860677e-6f), r);
+  Reg p = V::set1(1.0f / 720);
+  for (float c : {1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f}) p = V::fmadd(p, r, V::set1(c));
+  return V::mul(p, V::pow2(n));
+}
+
+template <typename V>
+float reduce_add(typename V::Reg r) {
+  float lanes[V::kLanes];
+  V::store(lanes, r);
+  float s = 0;
+  for (float l : lanes) s += l;
+  return s;
+}
+
+template <typename V>
+float reduce_max(typename V::Reg r) {
+  float lanes[V::kLanes];
+  V::store(lanes, r);
+  float m = lanes[0];
+  for (float l : lanes) m = l > m ? l : m;
+  return m;
+}
 
 template <typename V>
 struct GroupAttention {
@@ -47,18 +81,18 @@ struct GroupAttention {
     Reg vmax = V::set1(s[0]);
     std::int64_t i = 0;
     for (; i + L <= n; i += L) vmax = V::max(vmax, V::load(s + i));
-    float max = V::reduce_max(vmax);
+    float max = reduce_max<V>(vmax);
     for (; i < n; ++i) max = std::max(max, s[i]);
     Reg vsum = V::zero();
     float sum = 0;
     const Reg m = V::set1(max);
     for (i = 0; i + L <= n; i += L) {
-      const Reg e = V::exp(V::sub(V::load(s + i), m));
+      const Reg e = vexp<V>(V::sub(V::load(s + i), m));
       V::store(s + i, e);
       vsum = V::add(vsum, e);
     }
     for (; i < n; ++i) sum += (s[i] = std::exp(s[i] - max));
-    const float inverse = 1.0f / (sum + V::reduce_add(vsum));
+    const float inverse = 1.0f / (sum + reduce_add<V>(vsum));
     for (i = 0; i + L <= n; i += L) V::store(s + i, V::mul(V::load(s + i), V::set1(inverse)));
     for (; i < n; ++i) s[i] *= inverse;
   }
@@ -132,7 +166,7 @@ void silu_mul(const float* gate, const float* up, std::int64_t n, float* out) {
   std::int64_t i = 0;
   for (; i + V::kLanes <= n; i += V::kLanes) {
     const Reg g = V::load(gate + i);
-    const Reg e = V::exp(V::min(V::sub(V::zero(), g), V::set1(88.0f)));
+    const Reg e = vexp<V>(V::min(V::sub(V::zero(), g), V::set1(88.0f)));
     V::store(out + i, V::mul(V::div(g, V::add(V::set1(1.0f), e)), V::load(up + i)));
   }
   engine::silu_mul(gate + i, up + i, n - i, out + i);
