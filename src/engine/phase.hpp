@@ -88,7 +88,7 @@ struct Phase {
   // which member computes it. Every member must call this with the same jobs, and the call must
   // be followed by sync() before the next one.
   //
-  // A chunk is 1/(2 x members) of what is left of its job (at least kMinChunkBytes of weights):
+  // A chunk is 1/(2 x members) of what is left of its job (at least min_chunk_bytes of weights):
   // each member's first chunk is one long stream for the hardware prefetcher, and the small last
   // ones even out the finish. Against chunks of a fixed 64-256 KiB, tg128 with the read bandwidth
   // sampled around every repetition (results/engine.md): llama-3.2-1b Q4_0 decode at 72% against
@@ -117,14 +117,20 @@ struct Phase {
   }
 
  private:
-  static constexpr std::int64_t kMinChunkBytes = 32 << 10;
+  // Every chunk starts a stream anew; with one token it is nothing else, and chunks of at least
+  // 128 KiB made a decode step 0.9% faster than 32 KiB (11 of 12 runs faster; results/engine.md).
+  // The floor falls with the tokens, whose arithmetic a large last chunk would leave to one member.
+  static std::int64_t min_chunk_bytes(const MatmulJob& j) {
+    return std::max<std::int64_t>(32 << 10, (128 << 10) / std::max<std::int64_t>(j.x.n_tokens, 1));
+  }
 
   static std::int64_t groups_of(const MatmulJob& j) { return j.w->padded_rows() / quant::kPackRows; }
 
   // Groups in the chunk that starts at group `at` of job j: a multiple of 4 but for the job's last.
   std::int64_t chunk_groups(const MatmulJob& j, std::int64_t at) const {
     const std::int64_t left = groups_of(j) - at;
-    const std::int64_t min_groups = std::max<std::int64_t>(4, kMinChunkBytes / static_cast<std::int64_t>(j.w->group_bytes()) / 4 * 4);
+    const std::int64_t min_groups =
+        std::max<std::int64_t>(4, min_chunk_bytes(j) / static_cast<std::int64_t>(j.w->group_bytes()) / 4 * 4);
     const std::int64_t share = (left + 2 * members - 1) / (2 * members);
     return std::min(left, std::max(min_groups, (share + 3) / 4 * 4));
   }
