@@ -18,6 +18,7 @@
 #include "memwall/bench/ranges.hpp"
 #include "memwall/bench/record.hpp"
 #include "memwall/engine/kv_cache.hpp"
+#include "memwall/fit/compare.hpp"
 #include "memwall/fit/efficiency.hpp"
 #include "memwall/fit/hardware.hpp"
 #include "memwall/fit/predict.hpp"
@@ -357,13 +358,8 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
   const bench::Roofline roofline{probe.read_gbps(), loaded.quantized ? probe.int8.best_gops : probe.f32.best_gops};
   nlohmann::json record = bench::make_record(point, *run, facts, roofline, extras, prov);
   if (local && loaded.shape) {
-    // Predicted for the bandwidth the run had, as fit --compare does, when it was read around it.
-    fit::Hardware at = *local;
-    const nlohmann::json::json_pointer around("/roofline/read_gbs_around/median");
-    if (record.contains(around) && record.at(around).is_number()) {
-      at.bandwidth_gbps = record.at(around).get<double>();
-      at.bandwidth_basis = "read around the run";
-    }
+    // Predicted at the bandwidth the run had, as fit --compare does.
+    const fit::Hardware at = fit::at_bandwidth(*local, fit::record_bandwidth(*local, record));
     record["prediction"] = prediction_json(at, *loaded.shape, point, kv);
   }
   add_cv_warnings(record);

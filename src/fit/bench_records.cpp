@@ -6,7 +6,6 @@
 #include "memwall/util/files.hpp"
 
 namespace memwall::fit::detail {
-namespace {
 
 using nlohmann::json;
 
@@ -14,6 +13,8 @@ double number_at(const json& j, const std::string& ptr) {
   const json::json_pointer p(ptr);
   return j.contains(p) && j.at(p).is_number() ? j.at(p).get<double>() : 0.0;
 }
+
+namespace {
 
 std::string string_at(const json& j, const std::string& ptr) {
   const json::json_pointer p(ptr);
@@ -89,11 +90,8 @@ std::optional<RecordPoint> record_point(const Hardware& local, const json& r) {
   const double budget = number_at(r, "/point/prefill_budget");
   q.prefill_budget = budget >= 1 ? static_cast<std::int64_t>(budget) : 512;
   q.max_batch_tokens = budget >= 1 ? 0 : 512;
-  const double around = number_at(r, "/roofline/read_gbs_around/median");
-  const double read_gbs = number_at(r, "/roofline/read_gbs");
-  p.read_around = around > 0;
-  p.read_gbps = p.read_around ? around : read_gbs > 0 ? read_gbs : local.bandwidth_gbps;
-  if (p.read_gbps <= 0) return std::nullopt;
+  p.bandwidth = record_bandwidth(local, r);
+  if (p.bandwidth.gbps <= 0) return std::nullopt;
   return p;
 }
 
@@ -122,3 +120,21 @@ std::string model_label(const std::string& model, const std::string& scheme) {
 }
 
 }  // namespace memwall::fit::detail
+
+namespace memwall::fit {
+
+RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& record) {
+  const double around = detail::number_at(record, "/roofline/read_gbs_around/median");
+  if (around > 0) return {around, true};
+  const double read_gbs = detail::number_at(record, "/roofline/read_gbs");
+  return {read_gbs > 0 ? read_gbs : local.bandwidth_gbps, false};
+}
+
+Hardware at_bandwidth(const Hardware& local, const RecordBandwidth& bandwidth) {
+  Hardware hw = local;
+  hw.bandwidth_gbps = bandwidth.gbps;
+  if (bandwidth.around) hw.bandwidth_basis = "read around the run";
+  return hw;
+}
+
+}  // namespace memwall::fit

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "memwall/fit/compare.hpp"
 #include "memwall/fit/hardware.hpp"
 #include "memwall/fit/model_shape.hpp"
 #include "memwall/fit/predict.hpp"
@@ -26,19 +27,20 @@ struct RecordSkips {
 std::vector<const nlohmann::json*> usable_records(const Hardware& local, const std::vector<nlohmann::json>& records,
                                                   RecordSkips& skips);
 
-// A tg, pp or closed-loop serving point, with the model it ran and the bandwidth its record
-// divides by: the median read around the run when bench tracked it (--track-bandwidth), else the
-// probe bench used, else this machine's.
+// A tg, pp or closed-loop serving point, with the model it ran and the bandwidth it ran at
+// (record_bandwidth).
 struct RecordPoint {
   std::string test;  // "tg", "pp" or "serve"
   std::string model;
   std::string scheme;
   PointParams params;  // serving: bench's load and the engine's step limits
-  double read_gbps = 0;
-  bool read_around = false;  // read_gbps was read around the run
+  RecordBandwidth bandwidth;
   ModelShape shape;
 };
 std::optional<RecordPoint> record_point(const Hardware& local, const nlohmann::json& record);
+
+// The number at a JSON pointer of the record, 0 when absent or not a number.
+double number_at(const nlohmann::json& record, const std::string& pointer);
 
 // A statistic of the record ("/stats/<metric>/<field>"), 0 when absent.
 double record_stat(const nlohmann::json& record, const std::string& metric, const std::string& field);

@@ -200,7 +200,7 @@ Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad
   o.decode_index = p.shape.quantized ? kDecode : kDecodeFloat;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (weights[i] == 0) continue;
-    o.costs.push_back(step_cost(p.shape, p.read_gbps * 1e9, peak_flops, steps[i]));
+    o.costs.push_back(step_cost(p.shape, p.bandwidth.gbps * 1e9, peak_flops, steps[i]));
     o.weights.push_back(weights[i]);
   }
   return o;
@@ -260,7 +260,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     if (p) observe(local, *r, *p, obs);
     if (obs.size() == before) ++skips.unusable;
     if (p && p->test == "serve" && obs.size() > before) ++serving_records;
-    if (p && p->test != "pp" && p->read_around && obs.size() > before) ++report.calibration.tracked_points;
+    if (p && p->test != "pp" && p->bandwidth.around && obs.size() > before) ++report.calibration.tracked_points;
   }
   report.skipped_other_machine = skips.other_machine;
   report.skipped_not_ok = skips.not_ok;

@@ -20,14 +20,11 @@ std::string point_label(const detail::RecordPoint& p) {
 }
 
 void add_rows(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<ComparisonRow>& out) {
-  Hardware hw = local;
-  hw.bandwidth_gbps = p.read_gbps;  // what the record's bench run divided by
-  if (p.read_around) hw.bandwidth_basis = "read around the run";
-  const Prediction pred = predict_point(hw, p.shape, p.params);
+  const Prediction pred = predict_point(at_bandwidth(local, p.bandwidth), p.shape, p.params);
   const std::string model = detail::model_label(p.model, p.scheme), point = point_label(p);
   const auto row = [&](const char* metric, const char* stat, const char* field, double predicted) {
     const double measured = detail::record_stat(r, stat, field);
-    if (measured > 0 && predicted > 0) out.push_back({model, point, metric, measured, predicted, p.read_gbps, p.read_around});
+    if (measured > 0 && predicted > 0) out.push_back({model, point, metric, measured, predicted, p.bandwidth.gbps, p.bandwidth.around});
   };
   if (p.test == "tg") return row("tg tok/s", "tg_tok_s", "median", pred.tg_tok_s);
   if (p.test == "pp") return row("pp tok/s", "pp_tok_s", "median", pred.pp_tok_s);
@@ -97,13 +94,13 @@ std::optional<std::string> basis_mismatch(const Calibration& calibration, const 
     if (r.metric == "pp tok/s") continue;  // pp is never tracked: compute-bound
     ++(r.read_around ? around : probe);
   }
-  const int decode_points = calibration.decode_points + calibration.serving_points;
+  const int trackable = calibration.decode_points + calibration.serving_points;  // pp is never tracked
   if (calibration.tracked_points == 0 && around > 0) {
     return fmt::format("the calibration ({}) was fitted against the cached probe, and {} of these rows are predicted at "
                        "the read around their run: calibrate on records made the same way (bench --track-bandwidth or not)",
                        calibration.results_file, around);
   }
-  if (calibration.tracked_points == decode_points && decode_points > 0 && probe > 0) {
+  if (calibration.tracked_points == trackable && trackable > 0 && probe > 0) {
     return fmt::format("the calibration ({}) was fitted against the read around each run, and {} of these rows are "
                        "predicted at the cached probe: calibrate on records made the same way (bench --track-bandwidth or not)",
                        calibration.results_file, probe);

@@ -16,6 +16,16 @@
 
 namespace memwall::fit {
 
+// The bandwidth a bench record ran at: the median read around the run when bench tracked it
+// (--track-bandwidth), else the probe bench divided by, else this machine's.
+struct RecordBandwidth {
+  double gbps = 0;
+  bool around = false;  // read around the run
+};
+RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& record);
+// `local` at that bandwidth, its basis saying so when it was read around the run.
+Hardware at_bandwidth(const Hardware& local, const RecordBandwidth& bandwidth);
+
 struct ComparisonRow {
   std::string model;   // "llama-3.2-1b Q4_0"
   std::string point;   // "tg64", "pp128", "c4 p128 n64"
