@@ -3,6 +3,8 @@
 // of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops). Then decode
 // on every physical core at once (`decode_cores`, rows split evenly, as a decode step's matmul
 // runs), beside the probe's read kernel on the same cores (`read/cores`): the wall they share.
+// Decode asks for its weights ahead as the engine does on this CPU (decode_prefetch_bytes);
+// `decode_cores_other` runs the other way (none where the CPU wants a prefetch, 1 KiB where not).
 // Run one kind alone with e.g. --benchmark_filter='/Q4_K/decode$'.
 #include <benchmark/benchmark.h>
 
@@ -11,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "memwall/engine/forward.hpp"
 #include "memwall/hw/cpu.hpp"
 #include "memwall/hw/read_sampler.hpp"
 #include "memwall/hw/thread_team.hpp"
@@ -64,21 +67,25 @@ struct Activations {
   std::int64_t n_tokens, cols;
   std::vector<float> x;
   std::vector<std::byte> scratch;
-  Activations(TensorType type, std::int64_t n_tokens_, std::int64_t cols_)
+  std::size_t decode_prefetch_bytes;
+  Activations(TensorType type, std::int64_t n_tokens_, std::int64_t cols_, std::size_t decode_prefetch_bytes_)
       : kind(activation_kind(type)), n_tokens(n_tokens_), cols(cols_),
         x(static_cast<std::size_t>(n_tokens * cols), 0.5f),
-        scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64) {}
+        scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64),
+        decode_prefetch_bytes(decode_prefetch_bytes_) {}
   ActivationView quantize(const Kernels& k) {
     auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
-    return quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
+    ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
+    view.decode_prefetch_bytes = decode_prefetch_bytes;
+    return view;
   }
 };
 
 void run(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t rows,
-         std::int64_t cols, std::int64_t n_tokens) {
+         std::int64_t cols, std::int64_t n_tokens, std::size_t decode_prefetch_bytes) {
   const Kernels& k = kernels_for(isa);
   const Matrix m = make_matrix(type, rows, cols);
-  Activations x(type, n_tokens, cols);
+  Activations x(type, n_tokens, cols, decode_prefetch_bytes);
   std::vector<float> y(static_cast<std::size_t>(n_tokens * m.view.padded_rows()));
   const MatmulFn matmul = k.matmul(type);
   for (auto _ : state) {
@@ -96,12 +103,13 @@ void run(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t r
 unsigned physical_cores() { return hw::detect_topology().value().physical_cores(); }
 
 // One decode matmul from DRAM with every core taking an even share of the row groups.
-void run_cores(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t cols) {
+void run_cores(benchmark::State& state, KernelIsa isa, TensorType type, std::int64_t cols,
+               std::size_t decode_prefetch_bytes) {
   const Kernels& k = kernels_for(isa);
   const unsigned cores = physical_cores();
   const Matrix m = make_matrix(type, dram_rows(type, cols), cols);
   const std::unique_ptr<hw::ThreadTeam> team = hw::make_core_team(cores).value();
-  Activations x(type, 1, cols);
+  Activations x(type, 1, cols, decode_prefetch_bytes);
   const ActivationView view = x.quantize(k);
   std::vector<float> y(static_cast<std::size_t>(m.view.padded_rows()));
   const MatmulFn matmul = k.matmul(type);
@@ -131,29 +139,31 @@ void run_read_cores(benchmark::State& state) {
 }
 
 int register_all() {
-  const hw::IsaFeatures f = hw::detect_cpu().isa;
-  const KernelCpu cpu{f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod};
+  const KernelCpu cpu = engine::kernel_cpu();
+  const std::size_t ahead = decode_prefetch_bytes(cpu), other = ahead ? 0 : 1024;
   for (KernelIsa isa : runnable_isas(cpu)) {
     for (std::uint32_t id = 0; id < 64; ++id) {
       const TypeInfo* info = find_type_info(id);
       if (!info || !packable(info->type)) continue;
       const TensorType type = info->type;
       const std::string name = std::string(isa_name(isa)) + "/" + std::string(type_info(type).name);
-      benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, dram_rows(type, 4096), 4096, 1)
+      benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, dram_rows(type, 4096), 4096, 1, ahead)
           ->Unit(benchmark::kMillisecond);
       // Batched decode steps: 4 and 8 tokens against weights streamed from DRAM.
       for (std::int64_t n : {4, 8}) {
         benchmark::RegisterBenchmark((name + "/batch" + std::to_string(n)).c_str(), run, isa, type,
-                                     dram_rows(type, 4096), 4096, n)->Unit(benchmark::kMillisecond);
+                                     dram_rows(type, 4096), 4096, n, ahead)->Unit(benchmark::kMillisecond);
       }
       // 512 x 2048 stays in L2: the kernel's own speed, without DRAM.
-      benchmark::RegisterBenchmark((name + "/decode_l2").c_str(), run, isa, type, 512, 2048, 1)
+      benchmark::RegisterBenchmark((name + "/decode_l2").c_str(), run, isa, type, 512, 2048, 1, ahead)
           ->Unit(benchmark::kMicrosecond);
       for (std::int64_t n : {8, 64}) {
         benchmark::RegisterBenchmark((name + "/tokens" + std::to_string(n)).c_str(), run, isa, type,
-                                     1024, 2048, n)->Unit(benchmark::kMillisecond);
+                                     1024, 2048, n, ahead)->Unit(benchmark::kMillisecond);
       }
-      benchmark::RegisterBenchmark((name + "/decode_cores").c_str(), run_cores, isa, type, 4096)
+      benchmark::RegisterBenchmark((name + "/decode_cores").c_str(), run_cores, isa, type, 4096, ahead)
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark((name + "/decode_cores_other").c_str(), run_cores, isa, type, 4096, other)
           ->Unit(benchmark::kMillisecond);
     }
   }

@@ -3,15 +3,11 @@
 #include <algorithm>
 
 #include "memwall/engine/ops.hpp"
-#include "memwall/hw/cpu.hpp"
 #include "memwall/hw/topology.hpp"
 
 namespace memwall::engine {
 
-std::vector<quant::KernelIsa> runnable_isas() {
-  const hw::IsaFeatures f = hw::detect_cpu().isa;
-  return quant::runnable_isas({f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod});
-}
+std::vector<quant::KernelIsa> runnable_isas() { return quant::runnable_isas(kernel_cpu()); }
 
 quant::KernelIsa best_isa() { return runnable_isas().front(); }
 

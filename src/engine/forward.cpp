@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "memwall/engine/ops.hpp"
+#include "memwall/hw/cpu.hpp"
 #include "moe.hpp"
 #include "phase.hpp"
 
@@ -42,6 +43,12 @@ struct Forward::Step {
   float* logits;
 };
 
+quant::KernelCpu kernel_cpu() {
+  const hw::CpuInfo cpu = hw::detect_cpu();
+  const hw::IsaFeatures& f = cpu.isa;
+  return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod, cpu.vendor == "GenuineIntel"};
+}
+
 Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant::KernelIsa isa,
                  const ForwardLimits& limits)
     : model_(std::move(model)),
@@ -63,10 +70,11 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
   b.rope_cos.resize(rows * s.head_dim / 2);
   b.rope_sin.resize(rows * s.head_dim / 2);
   const std::int64_t widest = std::max({pad16(s.n_embd), pad16(s.q_dim()), ff});
-  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest);
+  const std::size_t ahead = quant::decode_prefetch_bytes(kernel_cpu());
+  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest, ahead);
   const std::int64_t gqa = s.n_head / s.n_head_kv;
   b.scores.assign(team.size(), std::vector<float>(static_cast<std::size_t>(gqa * (limits.max_context + 16))));
-  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size());
+  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), ahead);
 }
 
 Forward::~Forward() = default;

@@ -4,7 +4,8 @@
 
 namespace memwall::engine::detail {
 
-ActivationScratch::ActivationScratch(std::int64_t max_rows, std::int64_t max_cols) {
+ActivationScratch::ActivationScratch(std::int64_t max_rows, std::int64_t max_cols, std::size_t decode_prefetch_bytes)
+    : decode_prefetch_bytes_(decode_prefetch_bytes) {
   using quant::ActivationKind;
   slots_[static_cast<int>(ActivationKind::f32)] =
       HugeBuffer::allocate(static_cast<std::size_t>(max_rows * max_cols) * sizeof(float)).value();
@@ -18,20 +19,23 @@ quant::ActivationView ActivationScratch::prepare(const quant::Kernels& kernels, 
                                                  const float* x, std::int64_t n, std::int64_t cols,
                                                  std::int64_t ld, Range mine) {
   auto* slot = static_cast<std::byte*>(slots_[static_cast<int>(kind)].data());
+  const std::size_t ahead = decode_prefetch_bytes_;
   if (kind == quant::ActivationKind::f32) {
-    if (ld == cols) return {kind, n, cols, x, nullptr, nullptr, nullptr};
+    if (ld == cols) return {kind, n, cols, x, nullptr, nullptr, nullptr, ahead};
     auto* rows = reinterpret_cast<float*>(slot);
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       std::memcpy(rows + t * cols, x + t * ld, static_cast<std::size_t>(cols) * sizeof(float));
     }
-    return {kind, n, cols, rows, nullptr, nullptr, nullptr};
+    return {kind, n, cols, rows, nullptr, nullptr, nullptr, ahead};
   }
   const quant::ActivationBuffers b = quant::activation_buffers(kind, n, cols, slot);
   const std::int64_t block = quant::activation_block(kind);
   for (std::int64_t t = mine.begin; t < mine.end; ++t) {
     kernels.quantize(kind, x + t * ld, 1, cols, b.q + t * cols, b.d + t * (cols / block), b.sums16 + t * (cols / 16));
   }
-  return quant::activation_view(kind, n, cols, b);
+  quant::ActivationView view = quant::activation_view(kind, n, cols, b);
+  view.decode_prefetch_bytes = ahead;
+  return view;
 }
 
 quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count) {

@@ -32,7 +32,8 @@ struct MatmulJob {
 class ActivationScratch {
  public:
   ActivationScratch() = default;
-  ActivationScratch(std::int64_t max_rows, std::int64_t max_cols);
+  // decode_prefetch_bytes goes into every view prepare returns (quant::decode_prefetch_bytes).
+  ActivationScratch(std::int64_t max_rows, std::int64_t max_cols, std::size_t decode_prefetch_bytes);
 
   // Quantizes (or, for f32 with padded rows, copies) rows `mine` of x (n rows of `cols`, `ld`
   // floats apart) into the slot of `kind`, and returns the view of all n rows: complete once every
@@ -42,6 +43,7 @@ class ActivationScratch {
 
  private:
   HugeBuffer slots_[3];  // by ActivationKind
+  std::size_t decode_prefetch_bytes_ = 0;
 };
 
 // Rows [begin, begin + count) of a view.

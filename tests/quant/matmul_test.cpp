@@ -212,6 +212,32 @@ TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {
   }
 }
 
+// Asking for the weights ahead changes no result, and asking past the end of the matrix (the last
+// groups of a call) is harmless.
+TEST_P(MatmulTest, DecodePrefetchChangesNoResult) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : kTypes) {
+    const Weights w(type, 37, 512, 11);
+    const ActivationKind kind = activation_kind(type);
+    const std::vector<float> x = activations(1, 512, 17);
+    Aligned scratch(scratch_bytes(kind, 1, 512));
+    ActivationView view = quantize_activations(k, kind, x.data(), 1, 512, scratch.data());
+    const std::int64_t rows = w.matrix.padded_rows();
+    std::vector<float> plain(static_cast<std::size_t>(rows)), ahead(static_cast<std::size_t>(rows));
+    k.matmul(type)(w.matrix, view, plain.data(), rows, 0, rows);
+    view.decode_prefetch_bytes = 1024;
+    k.matmul(type)(w.matrix, view, ahead.data(), rows, 0, rows);
+    EXPECT_EQ(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)), 0) << type_info(type).name;
+  }
+}
+
+TEST(DecodePrefetch, OnIntelCoresOnly) {
+  KernelCpu cpu{true, true, true, false, false, false};
+  EXPECT_EQ(decode_prefetch_bytes(cpu), 0u);
+  cpu.intel = true;
+  EXPECT_EQ(decode_prefetch_bytes(cpu), 1024u);
+}
+
 std::vector<KernelIsa> runnable() { return runnable_isas(this_cpu()); }
 
 INSTANTIATE_TEST_SUITE_P(Isas, MatmulTest, ::testing::ValuesIn(runnable()),

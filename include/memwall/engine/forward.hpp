@@ -28,6 +28,10 @@ struct ForwardLimits {
   std::int64_t max_context = 4096; // positions a sequence may reach
 };
 
+// This CPU as the kernels see it (hw::detect_cpu): which kernel sets it runs, and how a decode
+// stream asks for its weights (quant::decode_prefetch_bytes).
+quant::KernelCpu kernel_cpu();
+
 class Forward {
  public:
   Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant::KernelIsa isa,

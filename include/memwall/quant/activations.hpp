@@ -26,6 +26,10 @@ struct ActivationView {
   // [n_tokens][cols / 16]: sum of each 16 quants. The kernels fold the zero points of the weight
   // formats (Q4_0's 8, a K-quant's mins) into these sums instead of touching each weight.
   const std::int32_t* sums16 = nullptr;
+  // How far ahead of the weights it reads a one-token (decode) kernel asks for them, in bytes; 0
+  // leaves the stream to the hardware prefetcher. Set per CPU (decode_prefetch_bytes, matmul.hpp);
+  // it changes only the speed, never a result.
+  std::size_t decode_prefetch_bytes = 0;
 };
 
 // Where n_tokens x cols quantized activations live in caller-owned, 64-byte aligned scratch:

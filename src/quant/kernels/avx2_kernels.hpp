@@ -132,6 +132,8 @@ template <int N, typename Fn>
 //   kTile               tokens per tile when there are several
 //   kDecodePrefetch     whether decode asks for the weights ahead (cache.hpp): the arithmetic-heavy
 //                       formats only; the lighter ones read faster with the hardware prefetcher alone
+//   kCpuPrefetch        whether decode takes the CPU's distance instead where it has one
+//                       (ActivationView::decode_prefetch_bytes)
 //   Head head(blk, h)   the half's per-block weight state (scales) used through the units
 //   Tok token(act)      what a token's activations bring to a block besides the quants
 //   Unit unpack<u>(blk, h, head)     unit u's weights of the half, and its scale
@@ -162,7 +164,8 @@ template <typename F>
   __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (std::int64_t b = 0; b < w.cols / F::kBlock; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
+    if (F::kCpuPrefetch && x.decode_prefetch_bytes) prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
+    else if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
     const Act act = act_of<F::kBlock>(x, 0, b);
     const typename F::Tok tok = F::token(act);
     const typename F::Head head[2] = {F::head(blk, 0), F::head(blk, 1)};

@@ -98,6 +98,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     const std::int8_t* a = x.q + b * 32;
     const Block32 ab = block32(x, 0, b);
     const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
     __m512i wq[8];
     B::unpack(blk + 2 * R, wq);
     __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
@@ -185,6 +186,7 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 16, chunk += stride) {
     if constexpr (A == Ahead::stream) prefetch_ahead(chunk, RR * kRowBytes);
+    if constexpr (A == Ahead::none && NT == 1) prefetch_decode(chunk, RR * kRowBytes, x.decode_prefetch_bytes);
     if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(chunk) + next_rows, RR * kRowBytes);
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);

@@ -153,7 +153,7 @@ struct Q45Kernel {
     for (auto& a : acc) a = _mm512_setzero_ps();
     for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
       const std::byte* sb = group + static_cast<std::size_t>(b) * L::kBytes;
-      if constexpr (NT > 1) prefetch_ahead(sb, L::kBytes);  // decode: the hardware's alone (cache.hpp)
+      if constexpr (NT > 1) prefetch_ahead(sb, L::kBytes); else prefetch_decode(sb, L::kBytes, x.decode_prefetch_bytes);
       const Scales scales = unpack_scales(sb + L::kScales);
       __m512i scaled[NT];
       for (auto& s : scaled) s = _mm512_setzero_si512();
@@ -218,7 +218,7 @@ struct Q6Kernel {
     for (auto& a : acc) a = _mm512_setzero_ps();
     for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
       const std::byte* sb = group + static_cast<std::size_t>(b) * Q6Layout::kBytes;
-      if constexpr (NT > 1) prefetch_ahead(sb, Q6Layout::kBytes);  // decode: the hardware's alone
+      if constexpr (NT > 1) prefetch_ahead(sb, Q6Layout::kBytes); else prefetch_decode(sb, Q6Layout::kBytes, x.decode_prefetch_bytes);
       __m512i scaled[NT];
       for (auto& s : scaled) s = _mm512_setzero_si512();
       for (int s = 0; s < 16; ++s) {

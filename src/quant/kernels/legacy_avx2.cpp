@@ -21,6 +21,7 @@ struct Block32 {
   static constexpr int kUnits = 1;
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = false;
+  static constexpr bool kCpuPrefetch = true;
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }
@@ -81,6 +82,7 @@ struct SuperBlock {
   static constexpr int kUnits = 16;
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = !kQ2;  // Q3_K from DRAM 7-9 -> 11 GB/s; Q2_K slower with it
+  static constexpr bool kCpuPrefetch = true;
   static constexpr int kMaxLevel = kQ2 ? 3 : 7;
 
   // Q2_K: the half's mins as 16-bit pairs of fields (0, 2) and (1, 3) of each quad-set.

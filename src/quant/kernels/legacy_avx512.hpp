@@ -121,7 +121,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    if constexpr (kPrefetch) prefetch_ahead(blk, F::kBytes);
+    if constexpr (kPrefetch) prefetch_ahead(blk, F::kBytes); else prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
     const typename F::Weights wq = F::unpack(blk);
     for (int t = 0; t < NT; ++t) {
       const Act32 a = act32(x, t0 + t, b);

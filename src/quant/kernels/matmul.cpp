@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "memwall/quant/reference.hpp"
+#include "cache.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant {
@@ -41,6 +42,8 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu) {
   isas.push_back(KernelIsa::generic);
   return isas;
 }
+
+std::size_t decode_prefetch_bytes(const KernelCpu& cpu) { return cpu.intel ? kernels::kDecodePrefetchBytes : 0; }
 
 const Kernels& kernels_for(KernelIsa isa) {
   switch (isa) {

@@ -87,6 +87,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * b] + x.sums16[2 * b + 1]));
     const __m256 da = _mm256_set1_ps(x.d[b]);
     const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
+    prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
     for (int h = 0; h < 2; ++h) {
       __m256i wq[8];
       B::unpack(blk + 2 * R, h, wq);
