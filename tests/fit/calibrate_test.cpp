@@ -263,6 +263,24 @@ TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {
   EXPECT_EQ(c.summary.front().within_10, 12);
 }
 
+// Records that streamed faster than the read around them: the fit holds the bandwidth efficiency at
+// 1, refits the rest, and says so.
+TEST_F(FitCalibration, NeverStreamsFasterThanTheRead) {
+  std::vector<json> tracked = lines_;
+  for (json& j : tracked) j["roofline"]["read_gbs_around"] = stat(30.0);  // made at 0.8 of 50: 1.33 of it
+  const Result<CalibrationReport> report = calibrate(test_machine(), tracked, "tracked");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_DOUBLE_EQ(report->calibration.efficiency.decode_bandwidth, 1.0);
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_NE(report->warnings[0].find("faster than the read bandwidth; held at the read"), std::string::npos)
+      << report->warnings[0];
+  // The records made below the read fit freely, with no warning.
+  const Result<CalibrationReport> plain = calibrate(test_machine(), lines_, "plain");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_NEAR(plain->calibration.efficiency.decode_bandwidth, 0.8, 1e-6);
+  EXPECT_TRUE(plain->warnings.empty());
+}
+
 // A record bench made with --track-bandwidth is predicted, and fitted, against the read around it.
 TEST_F(FitCalibration, TheReadAroundARunIsTheBandwidthItIsPredictedAt) {
   std::vector<json> tracked = lines_;
