@@ -140,7 +140,9 @@ void run_read_cores(benchmark::State& state) {
 
 int register_all() {
   const KernelCpu cpu = engine::kernel_cpu();
-  const std::size_t ahead = decode_prefetch_bytes(cpu), other = ahead ? 0 : 1024;
+  KernelCpu intel = cpu;
+  intel.intel = true;
+  const std::size_t ahead = decode_prefetch_bytes(cpu), other = ahead ? 0 : decode_prefetch_bytes(intel);
   for (KernelIsa isa : runnable_isas(cpu)) {
     for (std::uint32_t id = 0; id < 64; ++id) {
       const TypeInfo* info = find_type_info(id);

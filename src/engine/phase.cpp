@@ -18,24 +18,29 @@ ActivationScratch::ActivationScratch(std::int64_t max_rows, std::int64_t max_col
 quant::ActivationView ActivationScratch::prepare(const quant::Kernels& kernels, quant::ActivationKind kind,
                                                  const float* x, std::int64_t n, std::int64_t cols,
                                                  std::int64_t ld, Range mine) {
+  quant::ActivationView view = fill(kernels, kind, x, n, cols, ld, mine);
+  view.decode_prefetch_bytes = decode_prefetch_bytes_;
+  return view;
+}
+
+quant::ActivationView ActivationScratch::fill(const quant::Kernels& kernels, quant::ActivationKind kind,
+                                              const float* x, std::int64_t n, std::int64_t cols, std::int64_t ld,
+                                              Range mine) {
   auto* slot = static_cast<std::byte*>(slots_[static_cast<int>(kind)].data());
-  const std::size_t ahead = decode_prefetch_bytes_;
   if (kind == quant::ActivationKind::f32) {
-    if (ld == cols) return {kind, n, cols, x, nullptr, nullptr, nullptr, ahead};
+    if (ld == cols) return {kind, n, cols, x, nullptr, nullptr, nullptr};
     auto* rows = reinterpret_cast<float*>(slot);
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       std::memcpy(rows + t * cols, x + t * ld, static_cast<std::size_t>(cols) * sizeof(float));
     }
-    return {kind, n, cols, rows, nullptr, nullptr, nullptr, ahead};
+    return {kind, n, cols, rows, nullptr, nullptr, nullptr};
   }
   const quant::ActivationBuffers b = quant::activation_buffers(kind, n, cols, slot);
   const std::int64_t block = quant::activation_block(kind);
   for (std::int64_t t = mine.begin; t < mine.end; ++t) {
     kernels.quantize(kind, x + t * ld, 1, cols, b.q + t * cols, b.d + t * (cols / block), b.sums16 + t * (cols / 16));
   }
-  quant::ActivationView view = quant::activation_view(kind, n, cols, b);
-  view.decode_prefetch_bytes = ahead;
-  return view;
+  return quant::activation_view(kind, n, cols, b);
 }
 
 quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count) {

@@ -42,6 +42,10 @@ class ActivationScratch {
                                 std::int64_t n, std::int64_t cols, std::int64_t ld, Range mine);
 
  private:
+  // prepare's view, without the decode prefetch distance.
+  quant::ActivationView fill(const quant::Kernels& kernels, quant::ActivationKind kind, const float* x, std::int64_t n,
+                             std::int64_t cols, std::int64_t ld, Range mine);
+
   HugeBuffer slots_[3];  // by ActivationKind
   std::size_t decode_prefetch_bytes_ = 0;
 };
