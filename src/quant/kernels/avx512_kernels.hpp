@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <vector>
 
 #include "memwall/quant/blocks.hpp"
 #include "avx512_loads.hpp"
@@ -200,6 +201,135 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
 }
 
+// Prompts turn the tile around: 16 rows in the lanes of a vector, so that one weight vector
+// serves NT tokens (each token's activation broadcast to it) and a vector accumulator holds 16
+// results instead of one partial sum. The banded weights keep 16 columns of a row together, so each
+// 16 x 16 block is converted to f32 and transposed into a panel of up to kPanelRows rows x
+// kPanelCols columns, k-major; the panel then serves every token of the call, and the next panel's
+// weights are asked for into L2 while it is filled. y holds the sums from one panel of columns to
+// the next (only rows wider than kPanelCols have more than one). Each result is one chain of
+// multiply-adds from the first column to the last, whatever the tokens around it; it is not the
+// order of the few-token bands, so a token's result in a prompt differs from its decode result by
+// rounding. llama-3.2-1b F16 pp512 on two cores (Intel, results/engine.md): 90-105 tok/s with tiles
+// of 4 rows x 6 tokens along k, 140 with 32-row panels of 128 -> 2048 columns, 152 with 64 rows x 6
+// tokens over 2048 columns; 48 x 8 gave 146, 96 x 4 133, and blocks of tokens (to keep the
+// activations in L2) lost to refilling the panels.
+inline constexpr int kPanelRows = 64;
+inline constexpr std::int64_t kPanelCols = 2048;
+inline constexpr int kPromptTokens = 6;
+
+// Round b (8, 4, 2, 1) of a 16 x 16 transpose swaps the off-diagonal b x b blocks of rows i and
+// i + b (bit b of i clear): lane j of the first permute takes row i's element j where bit b of j
+// is clear, else row i + b's element j - b; the second, row i's j + b, else row i + b's j.
+struct TransposeIndex {
+  alignas(64) std::int32_t first[16], second[16];
+};
+constexpr TransposeIndex transpose_index(int b) {
+  TransposeIndex idx{};
+  for (int j = 0; j < 16; ++j) {
+    idx.first[j] = (j & b) ? 16 + j - b : j;
+    idx.second[j] = (j & b) ? 16 + j : j + b;
+  }
+  return idx;
+}
+inline constexpr TransposeIndex kTransposeIndex[4] = {transpose_index(8), transpose_index(4), transpose_index(2),
+                                                      transpose_index(1)};
+// r[i] (row i, columns 0..15) becomes column i (rows 0..15).
+[[gnu::always_inline]] inline void transpose16(__m512 r[16]) {
+  for (int round = 0; round < 4; ++round) {
+    const int b = 8 >> round;
+    const __m512i first = _mm512_load_si512(kTransposeIndex[round].first);
+    const __m512i second = _mm512_load_si512(kTransposeIndex[round].second);
+    for (int i = 0; i < 16; ++i) {
+      if (i & b) continue;
+      const __m512 a = r[i], c = r[i + b];
+      r[i] = _mm512_permutex2var_ps(a, first, c);
+      r[i + b] = _mm512_permutex2var_ps(a, second, c);
+    }
+  }
+}
+
+// Each thread's panel, 512 KiB (too much for a stack): allocated at its first prompt, then reused.
+inline float* panel_scratch() {
+  struct alignas(64) Line {
+    float v[16];
+  };
+  thread_local std::vector<Line> lines(static_cast<std::size_t>(kPanelRows * kPanelCols / 16));
+  return lines.front().v;
+}
+
+// panel[k][16 RV] = rows r0 .. r0 + 16 RV of columns k0 .. k0 + kc, as f32. Meanwhile asks for
+// the same columns of the 16 RV rows that follow, if they are below row_end, into L2.
+template <TensorType T, int RV>
+void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, std::int64_t k0, std::int64_t kc,
+                float* panel) {
+  constexpr std::size_t kElement = plain_element_bytes(T), kBandChunk = kPlainBandRows * kPlainChunkCols * kElement;
+  const std::size_t stride = plain_chunk_stride(w), band_bytes = plain_row_offset(w, kPlainBandRows);
+  const std::size_t column = plain_column_offset(k0, stride, kElement);
+  for (int v = 0; v < RV; ++v) {
+    const std::byte* rows[16];
+    for (int i = 0; i < 16; ++i) rows[i] = plain_row(w, r0 + 16 * v + i) + column;
+    const std::int64_t next = r0 + 16 * (RV + v);
+    const std::byte* next_chunk = next < row_end ? plain_row(w, next) + column : nullptr;
+    for (std::int64_t c = 0; c < kc; c += 16) {
+      const std::size_t chunk = static_cast<std::size_t>(c / 16) * stride;
+      if (next_chunk) {  // the next 16 rows' chunk: one in each of two bands
+        for (std::size_t off = 0; off < 2 * kBandChunk; off += 64) {
+          __builtin_prefetch(next_chunk + chunk + off / kBandChunk * band_bytes + off % kBandChunk, 0, 2);
+        }
+      }
+      __m512 r[16];
+      for (int i = 0; i < 16; ++i) r[i] = load_chunk16<T>(rows[i] + chunk);
+      transpose16(r);
+      for (int j = 0; j < 16; ++j) _mm512_store_ps(panel + (c + j) * 16 * RV + 16 * v, r[j]);
+    }
+  }
+}
+
+// y[t][r0 .. r0 + 16 RV] = (k0 > 0 ? y : 0) + the panel's kc columns times tokens t0 .. t0 + NT's.
+template <int RV, int NT>
+void panel_tile(const float* panel, std::int64_t kc, const ActivationView& x, std::int64_t k0, float* y,
+                std::int64_t ldy, std::int64_t r0, std::int64_t t0) {
+  __m512 acc[RV][NT];
+  for (int t = 0; t < NT; ++t) {
+    for (int v = 0; v < RV; ++v) {
+      acc[v][t] = k0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(y + (t0 + t) * ldy + r0 + 16 * v);
+    }
+  }
+  const float* xk = x.f32 + t0 * x.cols + k0;
+  for (std::int64_t k = 0; k < kc; ++k) {
+    __m512 wv[RV];
+    for (int v = 0; v < RV; ++v) wv[v] = _mm512_load_ps(panel + k * 16 * RV + 16 * v);
+    for (int t = 0; t < NT; ++t) {
+      const __m512 xb = _mm512_set1_ps(xk[t * x.cols + k]);
+      for (int v = 0; v < RV; ++v) acc[v][t] = _mm512_fmadd_ps(wv[v], xb, acc[v][t]);
+    }
+  }
+  for (int t = 0; t < NT; ++t) {
+    for (int v = 0; v < RV; ++v) _mm512_storeu_ps(y + (t0 + t) * ldy + r0 + 16 * v, acc[v][t]);
+  }
+}
+
+template <TensorType T>
+void plain_prompt(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                  std::int64_t row_begin, std::int64_t row_end) {
+  constexpr int NT = kPromptTokens;
+  float* panel = panel_scratch();
+  for (std::int64_t k0 = 0; k0 < w.cols; k0 += kPanelCols) {
+    const std::int64_t kc = std::min(kPanelCols, w.cols - k0);
+    for (std::int64_t r = row_begin; r < row_end;) {
+      const std::int64_t vectors = std::min<std::int64_t>(kPanelRows / 16, (row_end - r) / 16);
+      narrow<kPanelRows / 16>(vectors, [&](auto rv) {
+        fill_panel<T, rv()>(w, r, row_end, k0, kc, panel);
+        std::int64_t t = 0;
+        for (; t + NT <= x.n_tokens; t += NT) panel_tile<rv(), NT>(panel, kc, x, k0, y, ldy, r, t);
+        narrow<NT - 1>(x.n_tokens - t, [&](auto nt) { panel_tile<rv(), nt()>(panel, kc, x, k0, y, ldy, r, t); });
+      });
+      r += 16 * vectors;
+    }
+  }
+}
+
 template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
@@ -234,16 +364,7 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
     }
     return;
   }
-  // Prompts: tiles of 4 rows x 6 tokens convert each half-precision weight for 6 products, which
-  // prefilled 512 tokens 5-20% faster than the bands in three of four runs.
-  constexpr int RR = 4, NT = 6;
-  for_token_blocks(w.cols, x.n_tokens, NT, [&](std::int64_t t_begin, std::int64_t t_end) {
-    for (std::int64_t r = row_begin; r < row_end; r += RR) {
-      std::int64_t t = t_begin;
-      for (; t + NT <= t_end; t += NT) plain_tile<T, RR, NT>(w, x, y, ldy, r, t);
-      narrow<NT - 1>(t_end - t, [&](auto nt) { plain_tile<T, RR, nt()>(w, x, y, ldy, r, t); });
-    }
-  });
+  plain_prompt<T>(w, x, y, ldy, row_begin, row_end);
 }
 
 }  // namespace
