@@ -147,7 +147,7 @@ TEST_P(MatmulTest, FloatRowsOfEveryWidthMatchTheReference) {
   for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
     for (const std::int64_t cols : {16, 24, 33, 36, 40, 48, 80}) {
       const Weights w(type, 19, cols, 21);
-      for (const std::int64_t n_tokens : {1, 7}) {
+      for (const std::int64_t n_tokens : {1, 7, 19}) {
         const std::vector<float> x = activations(n_tokens, cols, 23);
         const ActivationView view{ActivationKind::f32, n_tokens, cols, x.data(), nullptr, nullptr, nullptr};
         const std::int64_t ldy = w.matrix.padded_rows();

@@ -21,7 +21,6 @@
 // F16 32-33 -> 33.3-33.6, against a read of 32-35; 512 B and 1.5-4 KiB ahead, or into L2, did no
 // better. Decode kernels therefore take the distance from the activations (decode_prefetch_bytes in
 // matmul.hpp chooses it per CPU) and prefetch_decode does nothing when it is 0.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -51,15 +50,5 @@ inline void prefetch_decode(const std::byte* block, std::size_t bytes, std::size
 // from DRAM); or the same bytes of the next tile's rows (a later tile of the same rows, which reads
 // them from cache and would otherwise leave DRAM idle while it computes).
 enum class Ahead { none, stream, next_rows };
-
-// Float weights with many tokens: every few rows read all the tokens' f32 activations, which
-// outgrow L2 (512 tokens x 2048 columns are 4 MiB). The tokens go in blocks of about 256 KiB of
-// activations, a multiple of the tile's nt tokens, each block through all the rows:
-// for_token_blocks(cols, n_tokens, nt, [](t_begin, t_end) { ... }).
-template <typename Fn>
-void for_token_blocks(std::int64_t cols, std::int64_t n_tokens, std::int64_t nt, Fn&& fn) {
-  const std::int64_t per = std::max<std::int64_t>(nt, (std::int64_t{256} << 10) / (4 * cols) / nt * nt);
-  for (std::int64_t t0 = 0; t0 < n_tokens; t0 += per) fn(t0, std::min(n_tokens, t0 + per));
-}
 
 }  // namespace memwall::quant::kernels
