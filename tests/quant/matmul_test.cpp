@@ -165,8 +165,8 @@ TEST_P(MatmulTest, FloatRowsOfEveryWidthMatchTheReference) {
   }
 }
 
-// Long rows and many tokens: a prompt's float kernels may take the columns in panels (AVX-512: of
-// 2048) and keep the sums in y between them; 16400 columns end in a ragged one.
+// Long rows and many tokens: a prompt's float kernels take the columns in panels (of 2048 on
+// AVX-512 and AVX2) and keep the sums in y between them; 16400 columns end in a ragged one.
 TEST_P(MatmulTest, ManyTokensOfLongFloatRowsMatchTheReference) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
