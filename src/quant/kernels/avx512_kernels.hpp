@@ -6,12 +6,12 @@
 #include <immintrin.h>
 
 #include <cstring>
-#include <vector>
 
 #include "memwall/quant/blocks.hpp"
 #include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
+#include "panel_prompt.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -201,22 +201,22 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
 }
 
-// Prompts turn the tile around: 16 rows in the lanes of a vector, so that one weight vector
-// serves NT tokens (each token's activation broadcast to it) and a vector accumulator holds 16
-// results instead of one partial sum. The banded weights keep 16 columns of a row together, so each
-// 16 x 16 block is converted to f32 and transposed into a panel of up to kPanelRows rows x
-// kPanelCols columns, k-major; the panel then serves every token of the call, and the next panel's
-// weights are asked for into L2 while it is filled. y holds the sums from one panel of columns to
-// the next (only rows wider than kPanelCols have more than one). Each result is one chain of
-// multiply-adds from the first column to the last, whatever the tokens around it; it is not the
-// order of the few-token bands, so a token's result in a prompt differs from its decode result by
-// rounding. llama-3.2-1b F16 pp512 on two cores (Intel, results/engine.md): 90-105 tok/s with tiles
-// of 4 rows x 6 tokens along k, 140 with 32-row panels of 128 -> 2048 columns, 152 with 64 rows x 6
-// tokens over 2048 columns; 48 x 8 gave 146, 96 x 4 133, and blocks of tokens (to keep the
-// activations in L2) lost to refilling the panels.
-inline constexpr int kPanelRows = 64;
-inline constexpr std::int64_t kPanelCols = 2048;
-inline constexpr int kPromptTokens = 6;
+// Prompts turn the tile around (panel_prompt.hpp): 16 rows to a register, each 16 x 16 block of the
+// banded weights converted to f32 and transposed in registers into the panel, the next panel's
+// weights asked for into L2 while one is filled. llama-3.2-1b F16 pp512 on two cores (Intel,
+// results/engine.md): 90-105 tok/s with tiles of 4 rows x 6 tokens along k, 140 with 32-row panels
+// of 128 -> 2048 columns, 152 with 64 rows x 6 tokens over 2048 columns; 48 x 8 gave 146, 96 x 4
+// 133, and blocks of tokens (to keep the activations in L2) lost to refilling the panels.
+struct Zmm {
+  using Reg = __m512;
+  static constexpr int kLanes = 16;
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg load(const float* p) { return _mm512_load_ps(p); }
+  static Reg loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void storeu(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  static Reg set1(float f) { return _mm512_set1_ps(f); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+};
 
 // Round b (8, 4, 2, 1) of a 16 x 16 transpose swaps the off-diagonal b x b blocks of rows i and
 // i + b (bit b of i clear): lane j of the first permute takes row i's element j where bit b of j
@@ -249,15 +249,6 @@ inline constexpr TransposeIndex kTransposeIndex[4] = {transpose_index(8), transp
   }
 }
 
-// Each thread's panel, 512 KiB (too much for a stack): allocated at its first prompt, then reused.
-inline float* panel_scratch() {
-  struct alignas(64) Line {
-    float v[16];
-  };
-  thread_local std::vector<Line> lines(static_cast<std::size_t>(kPanelRows * kPanelCols / 16));
-  return lines.front().v;
-}
-
 // panel[k][16 RV] = rows r0 .. r0 + 16 RV of columns k0 .. k0 + kc, as f32. Meanwhile asks for
 // the same columns of the 16 RV rows that follow, if they are below row_end, into L2.
 template <TensorType T, int RV>
@@ -286,48 +277,12 @@ void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, st
   }
 }
 
-// y[t][r0 .. r0 + 16 RV] = (k0 > 0 ? y : 0) + the panel's kc columns times tokens t0 .. t0 + NT's.
-template <int RV, int NT>
-void panel_tile(const float* panel, std::int64_t kc, const ActivationView& x, std::int64_t k0, float* y,
-                std::int64_t ldy, std::int64_t r0, std::int64_t t0) {
-  __m512 acc[RV][NT];
-  for (int t = 0; t < NT; ++t) {
-    for (int v = 0; v < RV; ++v) {
-      acc[v][t] = k0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(y + (t0 + t) * ldy + r0 + 16 * v);
-    }
-  }
-  const float* xk = x.f32 + t0 * x.cols + k0;
-  for (std::int64_t k = 0; k < kc; ++k) {
-    __m512 wv[RV];
-    for (int v = 0; v < RV; ++v) wv[v] = _mm512_load_ps(panel + k * 16 * RV + 16 * v);
-    for (int t = 0; t < NT; ++t) {
-      const __m512 xb = _mm512_set1_ps(xk[t * x.cols + k]);
-      for (int v = 0; v < RV; ++v) acc[v][t] = _mm512_fmadd_ps(wv[v], xb, acc[v][t]);
-    }
-  }
-  for (int t = 0; t < NT; ++t) {
-    for (int v = 0; v < RV; ++v) _mm512_storeu_ps(y + (t0 + t) * ldy + r0 + 16 * v, acc[v][t]);
-  }
-}
-
 template <TensorType T>
 void plain_prompt(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
-  constexpr int NT = kPromptTokens;
-  float* panel = panel_scratch();
-  for (std::int64_t k0 = 0; k0 < w.cols; k0 += kPanelCols) {
-    const std::int64_t kc = std::min(kPanelCols, w.cols - k0);
-    for (std::int64_t r = row_begin; r < row_end;) {
-      const std::int64_t vectors = std::min<std::int64_t>(kPanelRows / 16, (row_end - r) / 16);
-      narrow<kPanelRows / 16>(vectors, [&](auto rv) {
-        fill_panel<T, rv()>(w, r, row_end, k0, kc, panel);
-        std::int64_t t = 0;
-        for (; t + NT <= x.n_tokens; t += NT) panel_tile<rv(), NT>(panel, kc, x, k0, y, ldy, r, t);
-        narrow<NT - 1>(x.n_tokens - t, [&](auto nt) { panel_tile<rv(), nt()>(panel, kc, x, k0, y, ldy, r, t); });
-      });
-      r += 16 * vectors;
-    }
-  }
+  panel_prompt<Zmm, 64, 6>(w, x, y, ldy, row_begin, row_end, [&](auto rv, std::int64_t r0, std::int64_t k0, std::int64_t kc, float* panel) {
+    fill_panel<T, rv()>(w, r0, row_end, k0, kc, panel);
+  });
 }
 
 template <TensorType T>

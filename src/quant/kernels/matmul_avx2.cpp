@@ -1,8 +1,7 @@
 // AVX2 + FMA kernels: a ymm register holds 8 of a packed group's 16 rows, so each group is done in
 // two halves. vpmaddubsw + vpmaddwd make the 4-byte dot product.
 #include "avx2_kernels.hpp"
-
-#include <vector>
+#include "panel_prompt.hpp"
 
 namespace memwall::quant::kernels {
 namespace {
@@ -160,18 +159,20 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
 }
 
-// Prompts, as on AVX-512 (avx512_kernels.hpp, plain_prompt): 8 rows in the lanes of a register,
-// each 8 x 8 block of weights converted and transposed once into a k-major panel of up to
-// kPanelRows rows x kPanelCols columns, and one weight register serving kPromptTokens tokens'
-// broadcast activations; y holds the sums from one panel of columns to the next. Each result is
-// one chain of multiply-adds along k, whatever the tokens around it. With the engine forced to AVX2
-// on the Intel host, llama-3.2-1b F16, 512 prompt tokens on two cores: 57-59 tok/s with tiles of 4
-// rows x 3 tokens along k, 92-93 with panels of 24 rows x 4 tokens (16 x 6: 90, 32 x 3: 82). The
-// broadcast must come from a value, not a pointer (_mm256_set1_ps): with _mm256_broadcast_ss GCC
-// stored every accumulator to the stack in every step, and the same tiles ran at 45 tok/s.
-inline constexpr int kPanelRows = 24;
-inline constexpr std::int64_t kPanelCols = 2048;
-inline constexpr int kPromptTokens = 4;
+// Prompts, as on AVX-512 (panel_prompt.hpp): 8 rows to a register, 8 x 8 transposes, panels of 24
+// rows x 4 tokens within AVX2's 16 registers. With the engine forced to AVX2 on the Intel host,
+// llama-3.2-1b F16, 512 prompt tokens on two cores: 57-59 tok/s with tiles of 4 rows x 3 tokens
+// along k, 92-93 with panels of 24 rows x 4 tokens (16 x 6: 90, 32 x 3: 82).
+struct Ymm {
+  using Reg = __m256;
+  static constexpr int kLanes = 8;
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg load(const float* p) { return _mm256_load_ps(p); }
+  static Reg loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, Reg v) { _mm256_storeu_ps(p, v); }
+  static Reg set1(float f) { return _mm256_set1_ps(f); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+};
 
 // r[i] (row i, columns 0..7) becomes column i (rows 0..7).
 inline void transpose8(__m256 r[8]) {
@@ -190,15 +191,6 @@ inline void transpose8(__m256 r[8]) {
     r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
     r[j + 4] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
   }
-}
-
-// Each thread's panel, allocated at its first prompt, then reused.
-inline float* panel_scratch() {
-  struct alignas(64) Line {
-    float v[16];
-  };
-  thread_local std::vector<Line> lines(static_cast<std::size_t>(kPanelRows * kPanelCols / 16));
-  return lines.front().v;
 }
 
 // panel[k][8 RV] = rows r0 .. r0 + 8 RV of columns k0 .. k0 + kc, as f32. Meanwhile asks for the
@@ -225,48 +217,12 @@ void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, st
   }
 }
 
-// y[t][r0 .. r0 + 8 RV] = (k0 > 0 ? y : 0) + the panel's kc columns times tokens t0 .. t0 + NT's.
-template <int RV, int NT>
-void panel_tile(const float* panel, std::int64_t kc, const ActivationView& x, std::int64_t k0, float* y,
-                std::int64_t ldy, std::int64_t r0, std::int64_t t0) {
-  __m256 acc[RV][NT];
-  for (int t = 0; t < NT; ++t) {
-    for (int v = 0; v < RV; ++v) {
-      acc[v][t] = k0 == 0 ? _mm256_setzero_ps() : _mm256_loadu_ps(y + (t0 + t) * ldy + r0 + 8 * v);
-    }
-  }
-  const float* xk = x.f32 + t0 * x.cols + k0;
-  for (std::int64_t k = 0; k < kc; ++k) {
-    __m256 wv[RV];
-    for (int v = 0; v < RV; ++v) wv[v] = _mm256_load_ps(panel + k * 8 * RV + 8 * v);
-    for (int t = 0; t < NT; ++t) {
-      const __m256 xb = _mm256_set1_ps(xk[t * x.cols + k]);
-      for (int v = 0; v < RV; ++v) acc[v][t] = _mm256_fmadd_ps(wv[v], xb, acc[v][t]);
-    }
-  }
-  for (int t = 0; t < NT; ++t) {
-    for (int v = 0; v < RV; ++v) _mm256_storeu_ps(y + (t0 + t) * ldy + r0 + 8 * v, acc[v][t]);
-  }
-}
-
 template <TensorType T>
 void plain_prompt(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
-  constexpr int NT = kPromptTokens;
-  float* panel = panel_scratch();
-  for (std::int64_t k0 = 0; k0 < w.cols; k0 += kPanelCols) {
-    const std::int64_t kc = std::min(kPanelCols, w.cols - k0);
-    for (std::int64_t r = row_begin; r < row_end;) {
-      const std::int64_t vectors = std::min<std::int64_t>(kPanelRows / 8, (row_end - r) / 8);
-      narrow<kPanelRows / 8>(vectors, [&](auto rv) {
-        fill_panel<T, rv()>(w, r, row_end, k0, kc, panel);
-        std::int64_t t = 0;
-        for (; t + NT <= x.n_tokens; t += NT) panel_tile<rv(), NT>(panel, kc, x, k0, y, ldy, r, t);
-        narrow<NT - 1>(x.n_tokens - t, [&](auto nt) { panel_tile<rv(), nt()>(panel, kc, x, k0, y, ldy, r, t); });
-      });
-      r += 8 * vectors;
-    }
-  }
+  panel_prompt<Ymm, 24, 4>(w, x, y, ldy, row_begin, row_end, [&](auto rv, std::int64_t r0, std::int64_t k0, std::int64_t kc, float* panel) {
+    fill_panel<T, rv()>(w, r0, row_end, k0, kc, panel);
+  });
 }
 
 template <TensorType T>
