@@ -2,7 +2,7 @@
 // far larger than the caches, reported as weight GB/s (decimal, of packed = file bytes); and tiles
 // of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops). Then decode
 // on every physical core at once (`decode_cores`, rows split evenly, as a decode step's matmul
-// runs), beside the probe's read kernel on the same cores (`read/cores`): the wall they share.
+// runs), beside the probe's read kernels on the same cores (`read/cores/ISA`): the wall they share.
 // Decode asks for its weights ahead as the engine does on this CPU (decode_prefetch_bytes);
 // `decode_cores_other` runs the other way (none where the CPU wants a prefetch, 1 KiB where not).
 // Run one kind alone with e.g. --benchmark_filter='/Q4_K/decode$'.
@@ -126,9 +126,9 @@ void run_cores(benchmark::State& state, KernelIsa isa, TensorType type, std::int
       benchmark::Counter::kIsRate);
 }
 
-// The probe's read kernel on every core over 256 MiB: the bandwidth decode_cores is set against.
-void run_read_cores(benchmark::State& state) {
-  const hw::BandwidthKernels* kernels = hw::runnable_bandwidth_kernels(hw::detect_cpu().isa).front();
+// A probe read kernel on every core over 256 MiB: the bandwidth decode_cores is set against (the
+// probe keeps the fastest table's).
+void run_read_cores(benchmark::State& state, const hw::BandwidthKernels* kernels) {
   const auto sampler = hw::ReadSampler::create(physical_cores(), std::uint64_t{256} << 20, *kernels).value();
   double gbs = 0;
   for (auto _ : state) gbs = sampler->sample_gbps(0).value();
@@ -169,7 +169,10 @@ int register_all() {
           ->Unit(benchmark::kMillisecond);
     }
   }
-  benchmark::RegisterBenchmark("read/cores", run_read_cores)->Unit(benchmark::kMillisecond);
+  for (const hw::BandwidthKernels* kernels : hw::runnable_bandwidth_kernels(hw::detect_cpu().isa)) {
+    benchmark::RegisterBenchmark(("read/cores/" + std::string(kernels->isa)).c_str(), run_read_cores, kernels)
+        ->Unit(benchmark::kMillisecond);
+  }
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "bandwidth_kernels_isa.hpp"
 #include "stream_kernels.hpp"
 
@@ -22,12 +24,18 @@ struct Avx2 {
     return _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)));
   }
   static void fence() { _mm_sfence(); }
+  static void prefetch(std::uintptr_t at) { _mm_prefetch(reinterpret_cast<const char*>(at), _MM_HINT_T0); }
 };
 
 }  // namespace
 
 const BandwidthKernels& avx2_bandwidth_kernels() {
   static constexpr BandwidthKernels kernels = StreamKernels<Avx2>::table("avx2");
+  return kernels;
+}
+
+const BandwidthKernels& avx2_prefetched_bandwidth_kernels() {
+  static constexpr BandwidthKernels kernels = StreamKernels<Avx2>::prefetched_table("avx2+prefetch");
   return kernels;
 }
 

@@ -1,5 +1,7 @@
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "bandwidth_kernels_isa.hpp"
 #include "stream_kernels.hpp"
 
@@ -26,12 +28,18 @@ struct Avx512 {
            ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
   }
   static void fence() { _mm_sfence(); }
+  static void prefetch(std::uintptr_t at) { _mm_prefetch(reinterpret_cast<const char*>(at), _MM_HINT_T0); }
 };
 
 }  // namespace
 
 const BandwidthKernels& avx512_bandwidth_kernels() {
   static constexpr BandwidthKernels kernels = StreamKernels<Avx512>::table("avx512");
+  return kernels;
+}
+
+const BandwidthKernels& avx512_prefetched_bandwidth_kernels() {
+  static constexpr BandwidthKernels kernels = StreamKernels<Avx512>::prefetched_table("avx512+prefetch");
   return kernels;
 }
 

@@ -31,8 +31,14 @@ const BandwidthKernels& generic_bandwidth_kernels() {
 std::vector<const BandwidthKernels*> runnable_bandwidth_kernels(const IsaFeatures& isa) {
   std::vector<const BandwidthKernels*> tables;
 #if defined(__x86_64__)
-  if (isa.has_avx512()) tables.push_back(&avx512_bandwidth_kernels());
-  if (isa.has_avx2_fma()) tables.push_back(&avx2_bandwidth_kernels());
+  if (isa.has_avx512()) {
+    tables.push_back(&avx512_bandwidth_kernels());
+    tables.push_back(&avx512_prefetched_bandwidth_kernels());
+  }
+  if (isa.has_avx2_fma()) {
+    tables.push_back(&avx2_bandwidth_kernels());
+    tables.push_back(&avx2_prefetched_bandwidth_kernels());
+  }
 #else
   (void)isa;
 #endif

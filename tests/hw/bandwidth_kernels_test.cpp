@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <numeric>
 #include <vector>
 
@@ -55,7 +56,11 @@ TEST_P(BandwidthKernelsTest, CopyAndTriadMatchTheirDefinition) {
 
 INSTANTIATE_TEST_SUITE_P(Runnable, BandwidthKernelsTest,
                          ::testing::ValuesIn(runnable_bandwidth_kernels(detect_cpu().isa)),
-                         [](const auto& p) { return std::string(p.param->isa); });
+                         [](const auto& p) {
+                           std::string name(p.param->isa);  // "avx512+prefetch" -> "avx512_prefetch"
+                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace memwall::hw

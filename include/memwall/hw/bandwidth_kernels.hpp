@@ -24,7 +24,8 @@ struct BandwidthKernels {
 };
 
 const BandwidthKernels& generic_bandwidth_kernels();
-// Every table this CPU can run, widest first; the last is always the generic one.
+// Every table this CPU can run, widest first, each x86 ISA's plain table before its prefetched one
+// (whose read runs two prefetched streams); the last is always the generic one.
 std::vector<const BandwidthKernels*> runnable_bandwidth_kernels(const IsaFeatures& isa);
 
 }  // namespace memwall::hw

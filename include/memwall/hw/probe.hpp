@@ -20,7 +20,9 @@ namespace memwall::hw {
 // What the machine has and what its memory and cores measurably do. Plain data: printers and the
 // JSON record live elsewhere. Every later roofline and fit number divides by read_gbps().
 struct ProbeResult {
-  static constexpr int kSchemaVersion = 1;
+  // 2: read is the faster of the plain and the prefetched read (bandwidth_kernels.hpp); a cached
+  // version-1 record, whose read was the plain one alone, is measured again.
+  static constexpr int kSchemaVersion = 2;
 
   // Provenance.
   std::string memwall_version;

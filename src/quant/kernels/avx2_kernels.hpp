@@ -134,6 +134,7 @@ template <int N, typename Fn>
 //                       formats only; the lighter ones read faster with the hardware prefetcher alone
 //   kCpuPrefetch        whether decode takes the CPU's distance instead where it has one
 //                       (ActivationView::decode_prefetch_bytes)
+//   kDecodeGroups       groups decode reads side by side there (1 or 2, for_decode_groups in cache.hpp)
 //   Head head(blk, h)   the half's per-block weight state (scales) used through the units
 //   Tok token(act)      what a token's activations bring to a block besides the quants
 //   Unit unpack<u>(blk, h, head)     unit u's weights of the half, and its scale
@@ -155,31 +156,36 @@ inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
   return {x.q + i * kBlock, x.d[i], x.sums16 + i * (kBlock / 16)};
 }
 
-// Decode: one token, one group (its two halves, two independent chains) at a time, unit by unit,
-// each unit's weights unpacked right where they are consumed and dotted with activations loaded
-// through opaque(). One group is one stream: two side by side were slower from DRAM (results/engine.md).
-template <typename F>
+// Decode: one token, NG groups side by side (cache.hpp), each group's two halves two independent
+// chains, unit by unit, each unit's weights unpacked right where they are consumed and dotted with
+// activations loaded through opaque().
+template <typename F, int NG>
 [[gnu::noinline]] void decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 acc[NG][2];
+  for (auto& pair : acc) for (auto& a : pair) a = _mm256_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / F::kBlock; ++b) {
-    const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    if (F::kCpuPrefetch && x.decode_prefetch_bytes) prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
-    else if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
     const Act act = act_of<F::kBlock>(x, 0, b);
     const typename F::Tok tok = F::token(act);
-    const typename F::Head head[2] = {F::head(blk, 0), F::head(blk, 1)};
-    __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-    for_units<F::kUnits>([&](auto u) __attribute__((always_inline)) {
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
+      if (F::kCpuPrefetch && x.decode_prefetch_bytes) prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
+      else if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
+      const typename F::Head head[2] = {F::head(blk, 0), F::head(blk, 1)};
+      __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+      for_units<F::kUnits>([&](auto u) __attribute__((always_inline)) {
 #pragma GCC unroll 2
-      for (int h = 0; h < 2; ++h) {
-        const typename F::Unit unit = F::template unpack<u()>(blk, h, head[h]);
-        sum[h] = add_in_order(sum[h], F::template dot<u()>(unit, opaque(act.q), tok));
-      }
-    });
-    for (int h = 0; h < 2; ++h) acc[h] = F::finish(acc[h], blk, h, head[h], sum[h], tok);
+        for (int h = 0; h < 2; ++h) {
+          const typename F::Unit unit = F::template unpack<u()>(blk, h, head[h]);
+          sum[h] = add_in_order(sum[h], F::template dot<u()>(unit, opaque(act.q), tok));
+        }
+      });
+      for (int h = 0; h < 2; ++h) acc[s][h] = F::finish(acc[s][h], blk, h, head[h], sum[h], tok);
+    }
   }
-  for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + g * R + H * h, acc[h]);
+  for (int s = 0; s < NG; ++s) {
+    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g + s) * R + H * h, acc[s][h]);
+  }
 }
 
 // Several tokens: half h of group g for NT tokens; each unit's weights are unpacked once and
@@ -211,15 +217,16 @@ template <typename F, int NT>
   for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy + g * R + H * h, acc[t]);
 }
 
-// A Format's MatmulFn: one token goes a group at a time, several tokens in tiles of kTile (the last
-// ones in one narrower tile), half group by half group.
+// A Format's MatmulFn: one token goes kDecodeGroups groups at a time where the CPU takes the
+// prefetch, else one; several tokens in tiles of kTile (the last ones in one narrower tile), half
+// group by half group.
 template <typename F>
 void matmul(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t row_begin,
             std::int64_t row_end) {
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for (; g < g_end; ++g) decode<F>(w, x, y, g);
+    for_decode_groups<F::kDecodeGroups>(x, g, g_end, [&](auto ng, std::int64_t g0) { decode<F, ng()>(w, x, y, g0); });
     return;
   }
   for (; g < g_end; ++g) {

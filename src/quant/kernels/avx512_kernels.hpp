@@ -84,33 +84,32 @@ struct Q32Block {
   static constexpr int act_offset(int m) { return 4 * m; }
 };
 
-// Decode: one token, one group at a time, the weights unpacked right where the dot product
-// consumes them; two dot chains per block, and successive blocks overlap. One group is one stream:
-// four groups side by side (sharing the activation broadcasts) were 20-45% slower from DRAM
-// (matmul_bench decode, one thread: Q4_0 16-22 against 25-26 GB/s, Q8_0 17-18 against 25-26; the
-// engine's decode with two threads, llama-3.2-1b and qwen2.5-0.5b Q4_0 and Q8_0, ahead in 10 of 14
-// interleaved pairings, qwen Q4_0 by 20-60%).
-template <typename Dot, TensorType T>
+// Decode: one token, NG groups at a time (cache.hpp), the weights unpacked right where the dot
+// product consumes them; two dot chains per block, and successive blocks overlap.
+template <typename Dot, TensorType T, int NG>
 void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
   using B = Q32Block<Dot, T>;
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc = _mm512_setzero_ps();
+  __m512 acc[NG];
+  for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     const std::int8_t* a = x.q + b * 32;
     const Block32 ab = block32(x, 0, b);
-    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
-    prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
-    __m512i wq[8];
-    B::unpack(blk + 2 * R, wq);
-    __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
-    for (int m = 0; m < 8; m += 2) {
-      dot0 = B::dot(dot0, wq[m], broadcast4(a + B::act_offset(m)));
-      dot1 = B::dot(dot1, wq[m + 1], broadcast4(a + B::act_offset(m + 1)));
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
+      prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
+      __m512i wq[8];
+      B::unpack(blk + 2 * R, wq);
+      __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
+      for (int m = 0; m < 8; m += 2) {
+        dot0 = B::dot(dot0, wq[m], broadcast4(a + B::act_offset(m)));
+        dot1 = B::dot(dot1, wq[m + 1], broadcast4(a + B::act_offset(m + 1)));
+      }
+      const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), _mm512_set1_epi32(B::kOffset * ab.sum));
+      acc[s] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), _mm512_set1_ps(ab.d)), acc[s]);
     }
-    const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), _mm512_set1_epi32(B::kOffset * ab.sum));
-    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), _mm512_set1_ps(ab.d)), acc);
   }
-  _mm512_storeu_ps(y + g * R, acc);
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s) * R, acc[s]);
 }
 
 // Several tokens: a block's weights are unpacked once into eight registers and reused for each of
@@ -140,14 +139,14 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
 }
 
-// Decode takes one group at a time; several tokens go in tiles of 8, the rest narrower.
+// Decode takes one or two groups at a time; several tokens go in tiles of 8, the rest narrower.
 template <typename Dot, TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for (; g < g_end; ++g) q32_decode<Dot, T>(w, x, y, g);
+    for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0) { q32_decode<Dot, T, ng()>(w, x, y, g0); });
     return;
   }
   for (; g < g_end; ++g) {
@@ -187,7 +186,6 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 16, chunk += stride) {
     if constexpr (A == Ahead::stream) prefetch_ahead(chunk, RR * kRowBytes);
-    if constexpr (A == Ahead::none && NT == 1) prefetch_decode(chunk, RR * kRowBytes, x.decode_prefetch_bytes);
     if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(chunk) + next_rows, RR * kRowBytes);
     __m512 xv[NT];
     for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
@@ -198,6 +196,29 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
   for (int r = 0; r < RR; ++r) {
     for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
+  }
+}
+
+// Decode: bands r0 / 8 .. r0 / 8 + NG - 1 side by side (cache.hpp), 16 columns at a time.
+template <TensorType T, int NG>
+void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t r0) {
+  constexpr int RR = kPlainBandRows;
+  constexpr std::size_t kRowBytes = plain_element_bytes(T) * kPlainChunkCols;  // of one chunk
+  __m512 acc[NG][RR];
+  for (auto& band : acc) for (auto& a : band) a = _mm512_setzero_ps();
+  const std::byte* chunk[NG];
+  for (int s = 0; s < NG; ++s) chunk[s] = plain_row(w, r0 + s * RR);
+  const std::size_t stride = plain_chunk_stride(w);
+  for (std::int64_t k = 0; k < w.cols; k += 16) {
+    const __m512 xv = _mm512_loadu_ps(x.f32 + k);
+    for (int s = 0; s < NG; ++s) {
+      prefetch_decode(chunk[s], RR * kRowBytes, x.decode_prefetch_bytes);
+      for (int r = 0; r < RR; ++r) acc[s][r] = _mm512_fmadd_ps(load_chunk16<T>(chunk[s] + r * kRowBytes), xv, acc[s][r]);
+      chunk[s] += stride;
+    }
+  }
+  for (int s = 0; s < NG; ++s) {
+    for (int r = 0; r < RR; ++r) y[r0 + s * RR + r] = hsum(acc[s][r]);
   }
 }
 
@@ -300,6 +321,11 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
   // and BF16; F32, with nothing to convert, is faster in bands (17 against 18-23). The second tile
   // of a band reads it from cache and asks for the next band meanwhile: 8 F16 tokens 27.6-27.9 ->
   // 22.0-23.1 ms, 4 F32 tokens 15.8-16.0 -> 11.2-13.3.
+  if (x.n_tokens == 1) {
+    for_decode_groups(x, row_begin / kPlainBandRows, row_end / kPlainBandRows,
+                      [&](auto ng, std::int64_t band) { plain_decode<T, ng()>(w, x, y, band * kPlainBandRows); });
+    return;
+  }
   if (x.n_tokens <= 16) {
     const std::int64_t n = x.n_tokens;
     if (T != TensorType::F32 && n >= 4 && n <= 6) {

@@ -23,6 +23,8 @@ struct Q45 {
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = true;
   static constexpr bool kCpuPrefetch = true;
+  // Two groups at a time (cache.hpp): Q4_K 25 -> 28-29 GB/s on two Intel cores; Q5_K 27.5-27.9 -> 23.
+  static constexpr int kDecodeGroups = T == TensorType::Q4_K ? 2 : 1;
   static constexpr int kMaxLevel = L::kHighBits ? 31 : 15;
 
   // The half's scales as bytes, one row per lane: bytes 0..3 of `low` are sc_0..sc_3, of `high`
@@ -117,6 +119,7 @@ struct Q6 {
   static constexpr bool kDecodePrefetch = false;  // 55-59 against 50-53 GOPS with it (cache.hpp)
   // On Intel too: matmul_bench decode_cores 29.1-29.3 GB/s with it against 31.2-31.7 without.
   static constexpr bool kCpuPrefetch = false;
+  static constexpr int kDecodeGroups = 1;
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }

@@ -18,6 +18,7 @@
 #include "memwall/quant/blocks.hpp"
 #include "avx512_loads.hpp"
 #include "cache.hpp"
+#include "narrow.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -145,36 +146,32 @@ struct Q45Kernel {
   using L = Q45Layout<T>;
   using B = Q45SubBlock<Dot, T>;
 
+  static constexpr std::size_t kBytes = L::kBytes;
+  static constexpr int kDecodeGroups = T == TensorType::Q4_K ? 1 : 2;  // cache.hpp
+
+  // acc[t] += super-block b (at sb) dotted with token t0 + t, for t < NT.
   template <int NT>
-  static void tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-                   std::int64_t g, std::int64_t t0) {
-    const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-    __m512 acc[NT];
-    for (auto& a : acc) a = _mm512_setzero_ps();
-    for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
-      const std::byte* sb = group + static_cast<std::size_t>(b) * L::kBytes;
-      if constexpr (NT > 1) prefetch_ahead(sb, L::kBytes); else prefetch_decode(sb, L::kBytes, x.decode_prefetch_bytes);
-      const Scales scales = unpack_scales(sb + L::kScales);
-      __m512i scaled[NT];
-      for (auto& s : scaled) s = _mm512_setzero_si512();
-      // Unrolled, so that each sub-block's scale shuffle is a constant.
+  [[gnu::always_inline]] static void add_block(const std::byte* sb, const ActivationView& x, std::int64_t b,
+                                               std::int64_t t0, __m512* acc) {
+    const Scales scales = unpack_scales(sb + L::kScales);
+    __m512i scaled[NT];
+    for (auto& s : scaled) s = _mm512_setzero_si512();
+    // Unrolled, so that each sub-block's scale shuffle is a constant.
 #pragma GCC unroll 8
-      for (int j = 0; j < 8; ++j) {
-        __m512i wq[8];
-        B::unpack(sb, j, wq);
-        const __m512i sc = scale_of(scales, j);
-        for (int t = 0; t < NT; ++t) {
-          const std::int8_t* a = x.q + (t0 + t) * x.cols + b * kSuperBlockSize + 32 * j;
-          scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(B::dot(wq, a), sc));
-        }
-      }
+    for (int j = 0; j < 8; ++j) {
+      __m512i wq[8];
+      B::unpack(sb, j, wq);
+      const __m512i sc = scale_of(scales, j);
       for (int t = 0; t < NT; ++t) {
-        const Act act = act_of(x, t0 + t, b);
-        const __m512i mins = min_sums<Dot>(sb + L::kScales, act.sums16);
-        acc[t] = finish_q45(acc[t], scaled[t], mins, sb + L::kD, sb + L::kDmin, act.d);
+        const std::int8_t* a = x.q + (t0 + t) * x.cols + b * kSuperBlockSize + 32 * j;
+        scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(B::dot(wq, a), sc));
       }
     }
-    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
+    for (int t = 0; t < NT; ++t) {
+      const Act act = act_of(x, t0 + t, b);
+      const __m512i mins = min_sums<Dot>(sb + L::kScales, act.sums16);
+      acc[t] = finish_q45(acc[t], scaled[t], mins, sb + L::kD, sb + L::kDmin, act.d);
+    }
   }
 };
 
@@ -210,57 +207,80 @@ template <typename Dot>
 struct Q6Kernel {
   using B = Q6SubBlock<Dot>;
 
+  static constexpr std::size_t kBytes = Q6Layout::kBytes;
+  static constexpr int kDecodeGroups = 2;
+
+  // acc[t] += super-block b (at sb) dotted with token t0 + t, for t < NT.
   template <int NT>
-  static void tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-                   std::int64_t g, std::int64_t t0) {
-    const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-    __m512 acc[NT];
-    for (auto& a : acc) a = _mm512_setzero_ps();
-    for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
-      const std::byte* sb = group + static_cast<std::size_t>(b) * Q6Layout::kBytes;
-      if constexpr (NT > 1) prefetch_ahead(sb, Q6Layout::kBytes); else prefetch_decode(sb, Q6Layout::kBytes, x.decode_prefetch_bytes);
-      __m512i scaled[NT];
-      for (auto& s : scaled) s = _mm512_setzero_si512();
-      for (int s = 0; s < 16; ++s) {
-        __m512i wq[4];
-        B::unpack(sb, s, wq);
-        const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + Q6Layout::kScales + 16 * s)));
-        for (int t = 0; t < NT; ++t) {
-          const Act act = act_of(x, t0 + t, b);
-          // The offset 32 of the levels, as the chain's start: -32 x the sub-block's activations.
-          const __m512i dot = B::dot(wq, act.q + 16 * s, _mm512_set1_epi32(-32 * act.sums16[s]));
-          scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(dot, sc));
-        }
-      }
+  [[gnu::always_inline]] static void add_block(const std::byte* sb, const ActivationView& x, std::int64_t b,
+                                               std::int64_t t0, __m512* acc) {
+    __m512i scaled[NT];
+    for (auto& s : scaled) s = _mm512_setzero_si512();
+    for (int s = 0; s < 16; ++s) {
+      __m512i wq[4];
+      B::unpack(sb, s, wq);
+      const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + Q6Layout::kScales + 16 * s)));
       for (int t = 0; t < NT; ++t) {
         const Act act = act_of(x, t0 + t, b);
-        const __m512 d_da = _mm512_mul_ps(load_f16x16(sb + Q6Layout::kD), _mm512_set1_ps(act.d));
-        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[t]), d_da, acc[t]);
+        // The offset 32 of the levels, as the chain's start: -32 x the sub-block's activations.
+        const __m512i dot = B::dot(wq, act.q + 16 * s, _mm512_set1_epi32(-32 * act.sums16[s]));
+        scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(dot, sc));
       }
     }
-    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
+    for (int t = 0; t < NT; ++t) {
+      const Act act = act_of(x, t0 + t, b);
+      const __m512 d_da = _mm512_mul_ps(load_f16x16(sb + Q6Layout::kD), _mm512_set1_ps(act.d));
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[t]), d_da, acc[t]);
+    }
   }
 };
 
 // ---------------------------------------------------------------------------------------------
 
-// Group by group; the tokens in tiles of 8, the rest in one narrower tile.
+// NT tokens of group g, super-block by super-block (Kernel::add_block), each sub-block's weights
+// unpacked once for the NT tokens.
+template <typename Kernel, int NT>
+void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g, std::int64_t t0) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc[NT];
+  for (auto& a : acc) a = _mm512_setzero_ps();
+  for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
+    const std::byte* sb = group + static_cast<std::size_t>(b) * Kernel::kBytes;
+    if constexpr (NT > 1) prefetch_ahead(sb, Kernel::kBytes); else prefetch_decode(sb, Kernel::kBytes, x.decode_prefetch_bytes);
+    Kernel::template add_block<NT>(sb, x, b, t0, acc);
+  }
+  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
+}
+
+// Decode: groups g .. g + NG - 1 side by side, super-block by super-block (cache.hpp).
+template <typename Kernel, int NG>
+void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc[NG];
+  for (auto& a : acc) a = _mm512_setzero_ps();
+  for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* sb = group + s * w.group_bytes() + static_cast<std::size_t>(b) * Kernel::kBytes;
+      prefetch_decode(sb, Kernel::kBytes, x.decode_prefetch_bytes);
+      Kernel::template add_block<1>(sb, x, b, 0, acc + s);
+    }
+  }
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s) * kRows, acc[s]);
+}
+
+// Decode one or two groups at a time; several tokens group by group, in tiles of 8 and one narrower.
 template <typename Kernel>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
+  if (x.n_tokens == 1) {
+    for_decode_groups<Kernel::kDecodeGroups>(x, row_begin / kRows, row_end / kRows,
+                      [&](auto ng, std::int64_t g) { decode_k<Kernel, ng()>(w, x, y, g); });
+    return;
+  }
   for (std::int64_t g = row_begin / kRows; g < row_end / kRows; ++g) {
     std::int64_t t = 0;
-    for (; t + 8 <= x.n_tokens; t += 8) Kernel::template tile<8>(w, x, y, ldy, g, t);
-    switch (x.n_tokens - t) {
-      case 7: Kernel::template tile<7>(w, x, y, ldy, g, t); break;
-      case 6: Kernel::template tile<6>(w, x, y, ldy, g, t); break;
-      case 5: Kernel::template tile<5>(w, x, y, ldy, g, t); break;
-      case 4: Kernel::template tile<4>(w, x, y, ldy, g, t); break;
-      case 3: Kernel::template tile<3>(w, x, y, ldy, g, t); break;
-      case 2: Kernel::template tile<2>(w, x, y, ldy, g, t); break;
-      case 1: Kernel::template tile<1>(w, x, y, ldy, g, t); break;
-      default: break;
-    }
+    for (; t + 8 <= x.n_tokens; t += 8) tile_k<Kernel, 8>(w, x, y, ldy, g, t);
+    narrow<7>(x.n_tokens - t, [&](auto nt) { tile_k<Kernel, nt()>(w, x, y, ldy, g, t); });
   }
 }
 

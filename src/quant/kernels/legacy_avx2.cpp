@@ -22,6 +22,9 @@ struct Block32 {
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = false;
   static constexpr bool kCpuPrefetch = true;
+  // Two groups at a time (cache.hpp) where the CPU takes the prefetch: Q4_1 26 -> 30-31 GB/s on two
+  // Intel cores; Q5_0 and Q5_1, short of registers for two, 28 -> 26.
+  static constexpr int kDecodeGroups = T == TensorType::Q4_1 ? 2 : 1;
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }
@@ -83,6 +86,7 @@ struct SuperBlock {
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = !kQ2;  // Q3_K from DRAM 7-9 -> 11 GB/s; Q2_K slower with it
   static constexpr bool kCpuPrefetch = true;
+  static constexpr int kDecodeGroups = 1;  // two were slower (Q3_K 22 -> 19 GB/s on two Intel cores)
   static constexpr int kMaxLevel = kQ2 ? 3 : 7;
 
   // Q2_K: the half's mins as 16-bit pairs of fields (0, 2) and (1, 3) of each quad-set.

@@ -36,18 +36,14 @@ inline __mmask64 load_mask(const std::byte* p) {
 }
 inline __m512i byte_splat(int v) { return _mm512_set1_epi8(static_cast<char>(v)); }
 
-// Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) one group at a time, one
-// stream (four groups side by side were 20-45% slower from DRAM: matmul_bench decode, Q4_1 14-18
-// against 24 GB/s); several tokens in tiles of kTile tokens that reuse each unpacked block.
-// decode(g) and tile(integral_constant NT, g, t).
-template <int kTile, typename Decode, typename Tile>
+// Runs a kernel over groups [row_begin, row_end) / 16: decode (one token) one or two groups at a
+// time (for_decode_groups, cache.hpp); several tokens in tiles of kTile tokens that reuse each
+// unpacked block. decode(integral_constant NG, g) and tile(integral_constant NT, g, t).
+template <int kTile, int kDecodeGroups = 2, typename Decode, typename Tile>
 void drive(const ActivationView& x, std::int64_t row_begin, std::int64_t row_end, Decode&& decode, Tile&& tile) {
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
-  if (x.n_tokens == 1) {
-    for (; g < g_end; ++g) decode(g);
-    return;
-  }
+  if (x.n_tokens == 1) return for_decode_groups<kDecodeGroups>(x, g, g_end, decode);
   for (; g < g_end; ++g) {
     std::int64_t t = 0;
     for (; t + kTile <= x.n_tokens; t += kTile) tile(std::integral_constant<int, kTile>{}, g, t);
@@ -111,9 +107,25 @@ struct Format32 {
   }
 };
 
-// NT tokens: each block unpacked once and dotted with the NT tokens of the tile. Decode is the
-// tile of one token without the prefetch, which slowed these light formats down (cache.hpp).
-template <typename F, int NT, bool kPrefetch = true>
+// Decode: groups g .. g + NG - 1 side by side (cache.hpp), block by block.
+template <typename F, int NG>
+void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  __m512 acc[NG];
+  for (auto& a : acc) a = _mm512_setzero_ps();
+  for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
+    const Act32 a = act32(x, 0, b);
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
+      prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
+      acc[s] = F::accumulate(acc[s], blk, F::dot(F::unpack(blk), a), a);
+    }
+  }
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s) * R, acc[s]);
+}
+
+// NT tokens: each block unpacked once and dotted with the NT tokens of the tile.
+template <typename F, int NT>
 void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
             std::int64_t g, std::int64_t t0) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
@@ -121,7 +133,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    if constexpr (kPrefetch) prefetch_ahead(blk, F::kBytes); else prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
+    prefetch_ahead(blk, F::kBytes);
     const typename F::Weights wq = F::unpack(blk);
     for (int t = 0; t < NT; ++t) {
       const Act32 a = act32(x, t0 + t, b);
@@ -135,7 +147,7 @@ template <typename F>
 void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
   drive<8>(
-      x, row_begin, row_end, [&](std::int64_t g) { tile32<F, 1, false>(w, x, y, ldy, g, 0); },
+      x, row_begin, row_end, [&](auto ng, std::int64_t g) { decode32<F, ng()>(w, x, y, g); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, nt()>(w, x, y, ldy, g, t); });
 }
 

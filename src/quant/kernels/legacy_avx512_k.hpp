@@ -197,8 +197,9 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
 template <typename F>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  drive<4>(
-      x, row_begin, row_end, [&](std::int64_t g) { tile_k<F, 1>(w, x, y, ldy, g, 0); },
+  // Decode one group at a time, asking 16 KiB ahead into L2 (cache.hpp).
+  drive<4, 1>(
+      x, row_begin, row_end, [&](auto, std::int64_t g) { tile_k<F, 1>(w, x, y, ldy, g, 0); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile_k<F, nt()>(w, x, y, ldy, g, t); });
 }
 

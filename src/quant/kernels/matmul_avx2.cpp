@@ -76,33 +76,37 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
 
 // Decode: one token, both halves of a group in one pass over its blocks: two independent chains,
 // each block's bytes read once (a tile of one token would read the group twice, once per half).
-// One group at a time is one stream; two groups side by side were slower from DRAM (matmul_bench
-// avx2 decode: Q4_0 15-16 against 19 GB/s, Q8_0 21 against 23-26).
-template <TensorType T>
+// Groups g .. g + NG - 1 go side by side (cache.hpp).
+template <TensorType T, int NG>
 void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
   using B = Q32<T>;
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 acc[NG][2];
+  for (auto& pair : acc) for (auto& a : pair) a = _mm256_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     const std::int8_t* a = x.q + b * 32;
     const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * b] + x.sums16[2 * b + 1]));
     const __m256 da = _mm256_set1_ps(x.d[b]);
-    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
-    prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
-    for (int h = 0; h < 2; ++h) {
-      __m256i wq[8];
-      B::unpack(blk + 2 * R, h, wq);
-      acc[h] = B::accumulate(acc[h], wq, a, offset, _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da));
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
+      prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
+      for (int h = 0; h < 2; ++h) {
+        __m256i wq[8];
+        B::unpack(blk + 2 * R, h, wq);
+        acc[s][h] = B::accumulate(acc[s][h], wq, a, offset, _mm256_mul_ps(load_f16x8(blk + 2 * H * h), da));
+      }
     }
   }
-  for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + g * R + H * h, acc[h]);
+  for (int s = 0; s < NG; ++s) {
+    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g + s) * R + H * h, acc[s][h]);
+  }
 }
 
 template <TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
   if (x.n_tokens == 1) {
-    for (std::int64_t g = row_begin / R; g < row_end / R; ++g) q32_decode<T>(w, x, y, g);
+    for_decode_groups(x, row_begin / R, row_end / R, [&](auto ng, std::int64_t g) { q32_decode<T, ng()>(w, x, y, g); });
     return;
   }
   for (std::int64_t g = row_begin / R; g < row_end / R; ++g) {
