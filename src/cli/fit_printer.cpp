@@ -27,9 +27,10 @@ std::string hardware_lines(const fit::Hardware& hw) {
       hw.bandwidth_basis, num(hw.compute_tflops), hw.compute_basis,
       hw.int8_tops ? fmt::format(", {} int8 TOPS", num(*hw.int8_tops)) : "");
   const fit::Efficiency& e = hw.efficiency;
-  out += fmt::format("efficiency {:.2f} of bandwidth + {:.0f} us per layer and step, {:.2f} of compute peak ({:.2f} for "
+  const std::string superblocks = e.superblock_bandwidth > 0 ? fmt::format(" ({:.2f} K-quant weights)", e.superblock_bandwidth) : "";
+  out += fmt::format("efficiency {:.2f} of bandwidth{} + {:.0f} us per layer and step, {:.2f} of compute peak ({:.2f} for "
                      "decode tokens), overlap {:.2f}: {}\n",
-                     e.decode_bandwidth, e.step_overhead_us_per_layer, e.compute, e.compute_for(true, true),
+                     e.decode_bandwidth, superblocks, e.step_overhead_us_per_layer, e.compute, e.compute_for(true, true),
                      e.compute_overlap, e.source);
   if (!e.calibrated && hw.name == "local") out += "           (not calibrated: 'memwall fit --calibrate RESULTS.jsonl')\n";
   return out;
@@ -153,6 +154,8 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   std::string out = fmt::format("calibrated {} from {}\n", hw.display_name, c.results_file);
   TextTable eff({"efficiency", "default", "this machine"});
   eff.add_row({"decode, of read bandwidth", fmt::format("{:.3f}", d.decode_bandwidth), fmt::format("{:.3f}", c.efficiency.decode_bandwidth)});
+  eff.add_row({"decode, K-quant weights, of read bandwidth", fmt::format("{:.3f}", d.bandwidth_for_superblocks()),
+               fmt::format("{:.3f}", c.efficiency.bandwidth_for_superblocks())});
   eff.add_row({"step overhead, us per layer", fmt::format("{:.1f}", d.step_overhead_us_per_layer),
                fmt::format("{:.1f}", c.efficiency.step_overhead_us_per_layer)});
   eff.add_row({"compute, of compute peak", fmt::format("{:.3f}", d.compute), fmt::format("{:.3f}", c.efficiency.compute)});

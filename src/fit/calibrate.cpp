@@ -18,8 +18,9 @@ using nlohmann::json;
 // The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
 // overhead seconds per layer and step, then seconds per second of full-peak arithmetic (1 / compute
 // efficiency) of prompt tokens on quantized weights, on float weights, and of decode tokens on
-// each. An unknown the points cannot show is merged into the one it falls back to.
-constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kUnknowns = 6;
+// each; last, the memory traffic of weights in super-block types (K-quants). An unknown the points
+// cannot show is merged into the one it falls back to.
+constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kSuperBlock = 6, kUnknowns = 7;
 using Theta = std::array<double, kUnknowns>;
 // theta[0] at a bandwidth efficiency of exactly 1: the fit never streams faster than the read.
 constexpr double kFullRead = 1.0;
@@ -35,13 +36,18 @@ struct Observation {
   // The unknowns its arithmetic divides by: of the prompt tokens and of the decode tokens.
   std::size_t compute_index = kPrompt;
   std::size_t decode_index = kDecode;
+  std::size_t superblock_index = kSuperBlock;  // 0 when merged into the other weights' bandwidth
   double robust_weight = 1;  // Huber's, from its error under the last fit
 };
 
 double prompt_compute_s(const StepCost& c) { return c.compute_s - c.decode_compute_s; }
 
+double memory_time(const Theta& t, const Observation& o, const StepCost& c) {
+  return t[0] * (c.memory_s - c.superblock_memory_s) + t[o.superblock_index] * c.superblock_memory_s;
+}
+
 double step_time(const Theta& t, double overlap, double layers, const Observation& o, const StepCost& c) {
-  const double m = t[0] * c.memory_s;
+  const double m = memory_time(t, o, c);
   const double k = t[o.compute_index] * prompt_compute_s(c) + t[o.decode_index] * c.decode_compute_s;
   return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * t[1];
 }
@@ -59,10 +65,11 @@ Theta features(const Observation& o, const Theta& t, double overlap) {
   for (std::size_t i = 0; i < o.costs.size(); ++i) {
     const StepCost& c = o.costs[i];
     const double compute = t[o.compute_index] * prompt_compute_s(c) + t[o.decode_index] * c.decode_compute_s;
-    const bool memory_larger = t[0] * c.memory_s >= compute;
+    const bool memory_larger = memory_time(t, o, c) >= compute;
     const double w_memory = o.weights[i] * (memory_larger ? 1 : 1 - overlap);
     const double w_compute = o.weights[i] * (memory_larger ? 1 - overlap : 1);
-    f[0] += w_memory * c.memory_s;
+    f[0] += w_memory * (c.memory_s - c.superblock_memory_s);
+    f[o.superblock_index] += w_memory * c.superblock_memory_s;
     f[1] += o.weights[i] * o.layers;
     f[o.compute_index] += w_compute * prompt_compute_s(c);
     f[o.decode_index] += w_compute * c.decode_compute_s;
@@ -125,18 +132,24 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       const Theta before = trial;
       ok = solve(obs, overlap, free, trial);
       bool settled = true;
-      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat}) {
+      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat, kSuperBlock}) {
         settled = settled && std::abs(trial[k] - before[k]) <= 1e-12 * std::abs(before[k]);
       }
       if (ok && settled) break;
     }
     const auto positive = [&](std::size_t k) { return !free[k] || trial[k] > 0; };
-    if (ok && trial[0] >= kFullRead && trial[1] >= 0 && positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) &&
-        positive(kDecodeFloat))
+    const bool superblocks_at_most_read = !free[kSuperBlock] || trial[kSuperBlock] >= kFullRead;
+    if (ok && trial[0] >= kFullRead && superblocks_at_most_read && trial[1] >= 0 && positive(kPrompt) &&
+        positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat))
       return trial;
     if (ok && free[0] && trial[0] < kFullRead) {
       free[0] = false;
       t[0] = kFullRead;
+      continue;
+    }
+    if (ok && !superblocks_at_most_read) {
+      free[kSuperBlock] = false;
+      t[kSuperBlock] = kFullRead;
       continue;
     }
     if (free[1] && (!ok || trial[1] < 0)) {
@@ -283,11 +296,19 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   const Efficiency d = default_efficiency(local.device_class);
   const Theta defaults{1 / d.decode_bandwidth,       d.step_overhead_us_per_layer * 1e-6,
                        1 / d.compute_for(true),        1 / d.compute_for(false),
-                       1 / d.compute_for(true, true), 1 / d.compute_for(false, true)};
+                       1 / d.compute_for(true, true), 1 / d.compute_for(false, true),
+                       1 / d.bandwidth_for_superblocks()};
   // An efficiency is fitted only where points show it, and otherwise merges into the one it falls
   // back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
   // tokens' arithmetic a serving point of several users (a tg step carries one token, too little
-  // arithmetic to tell).
+  // arithmetic to tell); the K-quant weights' bandwidth a tg or serving point of a model that has
+  // some beside one of a model that has none or few (under a third of its bytes).
+  const auto has_superblocks = [&](const Observation& o, bool many) {
+    return o.row.test != "pp" && !o.costs.empty() &&
+           (o.costs[0].superblock_memory_s > o.costs[0].memory_s / 3) == many;
+  };
+  const bool superblocks_seen = std::any_of(obs.begin(), obs.end(), [&](const Observation& o) { return has_superblocks(o, true); }) &&
+                                std::any_of(obs.begin(), obs.end(), [&](const Observation& o) { return has_superblocks(o, false); });
   const auto seen = [&](std::size_t k) {
     return std::any_of(obs.begin(), obs.end(), [&](const Observation& o) {
       if (k == kPromptFloat) return o.compute_index == k && o.row.test != "tg";
@@ -295,10 +316,11 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     });
   };
   const std::array<bool, kUnknowns> free{true, true, count(obs, "pp") + serving_records > 0, seen(kPromptFloat),
-                                         seen(kDecode), seen(kDecodeFloat)};
+                                         seen(kDecode), seen(kDecodeFloat), superblocks_seen};
   for (Observation& o : obs) {
     if (!free[kPromptFloat]) o.compute_index = kPrompt;
     if (!free[o.decode_index]) o.decode_index = o.compute_index;
+    if (!free[kSuperBlock]) o.superblock_index = 0;
   }
   // The overlap only shows when steps carry several tokens: serving points.
   std::vector<double> overlaps{d.compute_overlap};
@@ -314,7 +336,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   c.fingerprint = local.fingerprint;
   const auto fitted = [&](std::size_t k) { return free[k] ? 1 / theta[k] : 0.0; };  // 0: falls back
   c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
-                  fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat)};
+                  fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock)};
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
   c.serving_points = serving_records;

@@ -114,6 +114,7 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"compute_float_efficiency", c.efficiency.compute_float},
           {"compute_decode_efficiency", c.efficiency.compute_decode},
           {"compute_decode_float_efficiency", c.efficiency.compute_decode_float},
+          {"superblock_bandwidth_efficiency", c.efficiency.superblock_bandwidth},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
@@ -140,6 +141,7 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     // Absent from files written before decode tokens had their own: they fall back (0).
     c.efficiency.compute_decode = j.value("compute_decode_efficiency", 0.0);
     c.efficiency.compute_decode_float = j.value("compute_decode_float_efficiency", 0.0);
+    c.efficiency.superblock_bandwidth = j.value("superblock_bandwidth_efficiency", 0.0);  // 0: falls back
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);

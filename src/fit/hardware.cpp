@@ -224,6 +224,7 @@ json hardware_to_json(const Hardware& hw) {
             {"compute_float", hw.efficiency.compute_for(false)},
             {"compute_decode", hw.efficiency.compute_for(true, true)},
             {"compute_decode_float", hw.efficiency.compute_for(false, true)},
+            {"superblock_bandwidth", hw.efficiency.bandwidth_for_superblocks()},
             {"calibrated", hw.efficiency.calibrated},
             {"source", hw.efficiency.source}}}};
 }

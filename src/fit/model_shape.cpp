@@ -41,6 +41,16 @@ void fill_sizes(ModelShape& shape, std::span<const model::PlannedTensor> tensors
   shape.output_params = static_cast<double>(shape.spec.n_vocab) * shape.spec.n_embd;
   shape.quantized = false;
   for (quant::TensorType t : types) shape.quantized |= quant::type_info(t).block_size > 1;
+
+  std::vector<model::PlannedTensor> superblock;
+  std::vector<quant::TensorType> superblock_types;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    if (quant::type_info(types[i]).block_size != 256) continue;
+    superblock.push_back(tensors[i]);
+    superblock_types.push_back(types[i]);
+  }
+  const std::uint64_t superblock_bytes = model::weight_bytes(shape.spec, superblock, superblock_types).total;
+  shape.superblock_share = shape.weight_bytes > 0 ? static_cast<double>(superblock_bytes) / shape.weight_bytes : 0;
 }
 
 }  // namespace

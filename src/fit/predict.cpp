@@ -95,7 +95,7 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
   const StepLoad decode{users, users, users * shape.kv_bytes(point.kv_type, p.decode_context), attention_flops, users,
                         attention_flops};
   const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, decode);
-  p.compute_bound = compute_seconds(hw.efficiency, shape.quantized, cost) > cost.memory_s / hw.efficiency.decode_bandwidth;
+  p.compute_bound = compute_seconds(hw.efficiency, shape.quantized, cost) > memory_seconds(hw.efficiency, cost);
   const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost);
   p.step_ms = step_s * 1e3;
 

@@ -28,7 +28,8 @@ StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per
   const double flops = 2.0 * layer_params * load.tokens + 2.0 * shape.output_params * load.logit_tokens +
                        load.attention_flops;
   const double decode_flops = 2.0 * shape.matmul_params * load.decode_tokens + load.decode_attention_flops;
-  return {(weights + load.kv_bytes) / bytes_per_s, flops / flops_per_s, decode_flops / flops_per_s};
+  return {(weights + load.kv_bytes) / bytes_per_s, flops / flops_per_s, decode_flops / flops_per_s,
+          weights * shape.superblock_share / bytes_per_s};
 }
 
 double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost) {
@@ -36,8 +37,13 @@ double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCo
          cost.decode_compute_s / e.compute_for(quantized_weights, true);
 }
 
+double memory_seconds(const Efficiency& e, const StepCost& cost) {
+  return (cost.memory_s - cost.superblock_memory_s) / e.decode_bandwidth +
+         cost.superblock_memory_s / e.bandwidth_for_superblocks();
+}
+
 double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost) {
-  const double memory = cost.memory_s / e.decode_bandwidth;
+  const double memory = memory_seconds(e, cost);
   const double compute = compute_seconds(e, quantized_weights, cost);
   return std::max(memory, compute) + (1.0 - e.compute_overlap) * std::min(memory, compute) +
          n_layers * e.step_overhead_us_per_layer * 1e-6;

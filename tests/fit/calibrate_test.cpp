@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -151,6 +152,38 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
   EXPECT_TRUE(c.efficiency.calibrated);
 }
 
+// K-quant weights stream at a bandwidth efficiency of their own once records of a model mostly in
+// them stand beside records of one that is not; without such records it falls back (0).
+TEST(FitCalibrationSuperBlocks, KQuantWeightsGetTheirOwnBandwidthEfficiency) {
+  Hardware truth = test_machine();
+  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65};
+  std::vector<json> lines;
+  for (model::Scheme scheme : {model::Scheme::Q8_0, model::Scheme::Q4_K_M}) {
+    const ModelShape shape = shape_from_preset(model::find_preset("llama-3.2-1b")->spec, scheme);
+    EXPECT_EQ(shape.superblock_share > 0.9, scheme == model::Scheme::Q4_K_M) << shape.superblock_share;
+    for (std::int64_t depth : {0, 2048}) {
+      const json stats{{"tg_tok_s", stat(tg_tok_s(truth, shape, 64, depth))}};
+      lines.push_back(record(truth.fingerprint, "ok", "llama-3.2-1b", scheme, "tg", 0, 64, depth, stats));
+    }
+    for (std::int64_t users : {1, 4}) {
+      lines.push_back(record(truth.fingerprint, "ok", "llama-3.2-1b", scheme, "serve", 128, 32, 0,
+                             serving_stats(truth, shape, users), users));
+    }
+  }
+  const Result<CalibrationReport> both = calibrate(test_machine(), lines, "both");
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_NEAR(both->calibration.efficiency.decode_bandwidth, 0.8, 1e-6);
+  EXPECT_NEAR(both->calibration.efficiency.superblock_bandwidth, 0.65, 1e-6);
+  EXPECT_NEAR(both->calibration.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
+
+  lines.erase(std::remove_if(lines.begin(), lines.end(), [](const json& j) { return j["point"]["scheme"] == "Q4_K_M"; }),
+              lines.end());
+  const Result<CalibrationReport> plain = calibrate(test_machine(), lines, "plain");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_DOUBLE_EQ(plain->calibration.efficiency.superblock_bandwidth, 0.0);
+  EXPECT_DOUBLE_EQ(plain->calibration.efficiency.bandwidth_for_superblocks(), plain->calibration.efficiency.decode_bandwidth);
+}
+
 TEST_F(FitCalibration, StoredBesideTheProbeCacheAndUsedFromThenOn) {
   ASSERT_EQ(setenv("XDG_CACHE_HOME", (dir_ / "cache").c_str(), 1), 0);
   const Calibration c = calibrate_file(test_machine(), dir_ / "results.jsonl")->calibration;
@@ -165,6 +198,7 @@ TEST_F(FitCalibration, StoredBesideTheProbeCacheAndUsedFromThenOn) {
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute_float, c.efficiency.compute_float);
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute_decode, c.efficiency.compute_decode);
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute_decode_float, c.efficiency.compute_decode_float);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.superblock_bandwidth, c.efficiency.superblock_bandwidth);
   EXPECT_TRUE(loaded->efficiency.calibrated);
   EXPECT_FALSE(load_calibration("another-machine").has_value());
 

@@ -37,6 +37,11 @@ struct Efficiency {
   // weights; 0 = the prompt's fraction above.
   double compute_decode = 0;
   double compute_decode_float = 0;
+  // Weights in super-block types (the K-quants) stream at their own fraction of the bandwidth where
+  // a calibration shows it (a CPU's K-quant kernels unpack more per byte); 0 = decode_bandwidth.
+  double superblock_bandwidth = 0;
+
+  double bandwidth_for_superblocks() const { return superblock_bandwidth > 0 ? superblock_bandwidth : decode_bandwidth; }
 
   double compute_for(bool quantized_weights, bool decode_tokens = false) const {
     const double prompt = quantized_weights || compute_float <= 0 ? compute : compute_float;

@@ -30,6 +30,9 @@ struct ModelShape {
   double output_params = 0;             // of those, the output matrix (n_vocab x n_embd): only the
                                         // tokens whose logits are wanted multiply by it
   bool quantized = false;               // weights in a block-quantized type
+  // Of the weight bytes, the share in 256-weight super-block types (the K-quants), whose heavier
+  // unpacking streams slower on some CPUs (Efficiency::superblock_bandwidth).
+  double superblock_share = 0;
 
   // Expected distinct experts `tokens` tokens route to in one layer: E x (1 - (1 - k/E)^B).
   double expected_experts(double tokens) const;

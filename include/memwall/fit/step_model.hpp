@@ -32,6 +32,7 @@ struct StepCost {
   double memory_s = 0;
   double compute_s = 0;         // all of the step's arithmetic
   double decode_compute_s = 0;  // of compute_s, the decode tokens' part
+  double superblock_memory_s = 0;  // of memory_s, the weights in super-block types
 };
 
 // Peaks in bytes/s and FLOP/s (the peak that applies to the model's weights).
@@ -40,6 +41,7 @@ StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per
 // The step's arithmetic under the compute efficiencies, and its wall time under all of them, for
 // a model of quantized or float weights.
 double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost);
+double memory_seconds(const Efficiency& e, const StepCost& cost);
 double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost);
 
 // The step a prompt chunk of `tokens` tokens is, after `context_before` cached positions; the
