@@ -227,11 +227,12 @@ TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {
 
 // Asking for the weights ahead, and with it decoding two groups side by side (cache.hpp), changes no
 // result, whatever group a call starts at; asking past the end of the matrix (the last groups of a
-// call) is harmless. 37 rows are three groups: a pair and one alone, or one alone and a pair.
+// call) is harmless. 77 rows are five groups: two pairs two groups apart and one alone, or one
+// alone and two pairs.
 TEST_P(MatmulTest, DecodePrefetchChangesNoResult) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : kTypes) {
-    const Weights w(type, 37, 512, 11);
+    const Weights w(type, 77, 512, 11);
     const ActivationKind kind = activation_kind(type);
     const std::vector<float> x = activations(1, 512, 17);
     Aligned scratch(scratch_bytes(kind, 1, 512));

@@ -160,7 +160,8 @@ inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
 // chains, unit by unit, each unit's weights unpacked right where they are consumed and dotted with
 // activations loaded through opaque().
 template <typename F, int NG>
-[[gnu::noinline]] void decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+[[gnu::noinline]] void decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
+                              std::int64_t apart) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
   __m256 acc[NG][2];
   for (auto& pair : acc) for (auto& a : pair) a = _mm256_setzero_ps();
@@ -168,7 +169,7 @@ template <typename F, int NG>
     const Act act = act_of<F::kBlock>(x, 0, b);
     const typename F::Tok tok = F::token(act);
     for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
+      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
       if (F::kCpuPrefetch && x.decode_prefetch_bytes) prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
       else if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
       const typename F::Head head[2] = {F::head(blk, 0), F::head(blk, 1)};
@@ -184,7 +185,7 @@ template <typename F, int NG>
     }
   }
   for (int s = 0; s < NG; ++s) {
-    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g + s) * R + H * h, acc[s][h]);
+    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g + s * apart) * R + H * h, acc[s][h]);
   }
 }
 
@@ -226,7 +227,7 @@ void matmul(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for_decode_groups<F::kDecodeGroups>(x, g, g_end, [&](auto ng, std::int64_t g0) { decode<F, ng()>(w, x, y, g0); });
+    for_decode_groups<F::kDecodeGroups>(x, g, g_end, [&](auto ng, std::int64_t g0, std::int64_t apart) { decode<F, ng()>(w, x, y, g0, apart); });
     return;
   }
   for (; g < g_end; ++g) {

@@ -87,7 +87,8 @@ struct Q32Block {
 // Decode: one token, NG groups at a time (cache.hpp), the weights unpacked right where the dot
 // product consumes them; two dot chains per block, and successive blocks overlap.
 template <typename Dot, TensorType T, int NG>
-void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
+                std::int64_t apart) {
   using B = Q32Block<Dot, T>;
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
   __m512 acc[NG];
@@ -96,7 +97,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     const std::int8_t* a = x.q + b * 32;
     const Block32 ab = block32(x, 0, b);
     for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
+      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
       prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
       __m512i wq[8];
       B::unpack(blk + 2 * R, wq);
@@ -109,7 +110,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
       acc[s] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), _mm512_set1_ps(ab.d)), acc[s]);
     }
   }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s) * R, acc[s]);
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * R, acc[s]);
 }
 
 // Several tokens: a block's weights are unpacked once into eight registers and reused for each of
@@ -146,7 +147,7 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   std::int64_t g = row_begin / R;
   const std::int64_t g_end = row_end / R;
   if (x.n_tokens == 1) {
-    for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0) { q32_decode<Dot, T, ng()>(w, x, y, g0); });
+    for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0, std::int64_t apart) { q32_decode<Dot, T, ng()>(w, x, y, g0, apart); });
     return;
   }
   for (; g < g_end; ++g) {
@@ -199,15 +200,15 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
 }
 
-// Decode: bands r0 / 8 .. r0 / 8 + NG - 1 side by side (cache.hpp), 16 columns at a time.
+// Decode: the bands of rows r0 (and r0 + apart_rows) side by side (cache.hpp), 16 columns at a time.
 template <TensorType T, int NG>
-void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t r0) {
+void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t r0, std::int64_t apart_rows) {
   constexpr int RR = kPlainBandRows;
   constexpr std::size_t kRowBytes = plain_element_bytes(T) * kPlainChunkCols;  // of one chunk
   __m512 acc[NG][RR];
   for (auto& band : acc) for (auto& a : band) a = _mm512_setzero_ps();
   const std::byte* chunk[NG];
-  for (int s = 0; s < NG; ++s) chunk[s] = plain_row(w, r0 + s * RR);
+  for (int s = 0; s < NG; ++s) chunk[s] = plain_row(w, r0 + s * apart_rows);
   const std::size_t stride = plain_chunk_stride(w);
   for (std::int64_t k = 0; k < w.cols; k += 16) {
     const __m512 xv = _mm512_loadu_ps(x.f32 + k);
@@ -218,7 +219,7 @@ void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std:
     }
   }
   for (int s = 0; s < NG; ++s) {
-    for (int r = 0; r < RR; ++r) y[r0 + s * RR + r] = hsum(acc[s][r]);
+    for (int r = 0; r < RR; ++r) y[r0 + s * apart_rows + r] = hsum(acc[s][r]);
   }
 }
 
@@ -323,7 +324,9 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
   // 22.0-23.1 ms, 4 F32 tokens 15.8-16.0 -> 11.2-13.3.
   if (x.n_tokens == 1) {
     for_decode_groups(x, row_begin / kPlainBandRows, row_end / kPlainBandRows,
-                      [&](auto ng, std::int64_t band) { plain_decode<T, ng()>(w, x, y, band * kPlainBandRows); });
+                      [&](auto ng, std::int64_t band, std::int64_t apart) {
+                        plain_decode<T, ng()>(w, x, y, band * kPlainBandRows, apart * kPlainBandRows);
+                      });
     return;
   }
   if (x.n_tokens <= 16) {

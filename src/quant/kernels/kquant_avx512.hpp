@@ -252,20 +252,21 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
 }
 
-// Decode: groups g .. g + NG - 1 side by side, super-block by super-block (cache.hpp).
+// Decode: groups g and g + apart side by side (NG = 2; cache.hpp), super-block by super-block.
 template <typename Kernel, int NG>
-void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
+              std::int64_t apart) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
   __m512 acc[NG];
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     for (int s = 0; s < NG; ++s) {
-      const std::byte* sb = group + s * w.group_bytes() + static_cast<std::size_t>(b) * Kernel::kBytes;
+      const std::byte* sb = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * Kernel::kBytes;
       prefetch_decode(sb, Kernel::kBytes, x.decode_prefetch_bytes);
       Kernel::template add_block<1>(sb, x, b, 0, acc + s);
     }
   }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s) * kRows, acc[s]);
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * kRows, acc[s]);
 }
 
 // Decode one or two groups at a time; several tokens group by group, in tiles of 8 and one narrower.
@@ -274,7 +275,7 @@ void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int
               std::int64_t row_begin, std::int64_t row_end) {
   if (x.n_tokens == 1) {
     for_decode_groups<Kernel::kDecodeGroups>(x, row_begin / kRows, row_end / kRows,
-                      [&](auto ng, std::int64_t g) { decode_k<Kernel, ng()>(w, x, y, g); });
+                      [&](auto ng, std::int64_t g, std::int64_t apart) { decode_k<Kernel, ng()>(w, x, y, g, apart); });
     return;
   }
   for (std::int64_t g = row_begin / kRows; g < row_end / kRows; ++g) {

@@ -107,21 +107,22 @@ struct Format32 {
   }
 };
 
-// Decode: groups g .. g + NG - 1 side by side (cache.hpp), block by block.
+// Decode: groups g and g + apart side by side (NG = 2; cache.hpp), block by block.
 template <typename F, int NG>
-void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
+              std::int64_t apart) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
   __m512 acc[NG];
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     const Act32 a = act32(x, 0, b);
     for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
+      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
       prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
       acc[s] = F::accumulate(acc[s], blk, F::dot(F::unpack(blk), a), a);
     }
   }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s) * R, acc[s]);
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * R, acc[s]);
 }
 
 // NT tokens: each block unpacked once and dotted with the NT tokens of the tile.
@@ -147,7 +148,7 @@ template <typename F>
 void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
   drive<8>(
-      x, row_begin, row_end, [&](auto ng, std::int64_t g) { decode32<F, ng()>(w, x, y, g); },
+      x, row_begin, row_end, [&](auto ng, std::int64_t g, std::int64_t apart) { decode32<F, ng()>(w, x, y, g, apart); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, nt()>(w, x, y, ldy, g, t); });
 }
 

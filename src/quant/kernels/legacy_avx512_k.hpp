@@ -199,7 +199,7 @@ void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int
               std::int64_t row_begin, std::int64_t row_end) {
   // Decode one group at a time, asking 16 KiB ahead into L2 (cache.hpp).
   drive<4, 1>(
-      x, row_begin, row_end, [&](auto, std::int64_t g) { tile_k<F, 1>(w, x, y, ldy, g, 0); },
+      x, row_begin, row_end, [&](auto, std::int64_t g, std::int64_t) { tile_k<F, 1>(w, x, y, ldy, g, 0); },
       [&](auto nt, std::int64_t g, std::int64_t t) { tile_k<F, nt()>(w, x, y, ldy, g, t); });
 }
 

@@ -76,9 +76,10 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
 
 // Decode: one token, both halves of a group in one pass over its blocks: two independent chains,
 // each block's bytes read once (a tile of one token would read the group twice, once per half).
-// Groups g .. g + NG - 1 go side by side (cache.hpp).
+// Groups g and g + apart go side by side (NG = 2; cache.hpp).
 template <TensorType T, int NG>
-void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g) {
+void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
+                std::int64_t apart) {
   using B = Q32<T>;
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
   __m256 acc[NG][2];
@@ -88,7 +89,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * b] + x.sums16[2 * b + 1]));
     const __m256 da = _mm256_set1_ps(x.d[b]);
     for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + s * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
+      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
       prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
       for (int h = 0; h < 2; ++h) {
         __m256i wq[8];
@@ -98,7 +99,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     }
   }
   for (int s = 0; s < NG; ++s) {
-    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g + s) * R + H * h, acc[s][h]);
+    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g + s * apart) * R + H * h, acc[s][h]);
   }
 }
 
@@ -106,7 +107,7 @@ template <TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
   if (x.n_tokens == 1) {
-    for_decode_groups(x, row_begin / R, row_end / R, [&](auto ng, std::int64_t g) { q32_decode<T, ng()>(w, x, y, g); });
+    for_decode_groups(x, row_begin / R, row_end / R, [&](auto ng, std::int64_t g, std::int64_t apart) { q32_decode<T, ng()>(w, x, y, g, apart); });
     return;
   }
   for (std::int64_t g = row_begin / R; g < row_end / R; ++g) {
