@@ -6,8 +6,10 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <utility>
 
 #include "memwall/quant/blocks.hpp"
+#include "avx512_decode.hpp"
 #include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
@@ -84,33 +86,26 @@ struct Q32Block {
   static constexpr int act_offset(int m) { return 4 * m; }
 };
 
-// Decode: one token, NG groups at a time (cache.hpp), the weights unpacked right where the dot
-// product consumes them; two dot chains per block, and successive blocks overlap.
+// Decode: one token, NG groups side by side (decode_groups), the weights unpacked right where the
+// dot product consumes them; two dot chains per block, and successive blocks overlap.
 template <typename Dot, TensorType T, int NG>
 void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
                 std::int64_t apart) {
   using B = Q32Block<Dot, T>;
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc[NG];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < w.cols / 32; ++b) {
-    const std::int8_t* a = x.q + b * 32;
-    const Block32 ab = block32(x, 0, b);
-    for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
-      prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
-      __m512i wq[8];
-      B::unpack(blk + 2 * R, wq);
-      __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
-      for (int m = 0; m < 8; m += 2) {
-        dot0 = B::dot(dot0, wq[m], broadcast4(a + B::act_offset(m)));
-        dot1 = B::dot(dot1, wq[m + 1], broadcast4(a + B::act_offset(m + 1)));
-      }
-      const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), _mm512_set1_epi32(B::kOffset * ab.sum));
-      acc[s] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), _mm512_set1_ps(ab.d)), acc[s]);
-    }
-  }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * R, acc[s]);
+  decode_groups<NG>(
+      w, x, y, g, apart, w.cols / 32, B::kBytes, [&](std::int64_t b) { return std::pair{x.q + b * 32, block32(x, 0, b)}; },
+      [&](__m512 acc, const std::byte* blk, const std::pair<const std::int8_t*, Block32>& token) {
+        const auto& [a, ab] = token;
+        __m512i wq[8];
+        B::unpack(blk + 2 * R, wq);
+        __m512i dot0 = _mm512_setzero_si512(), dot1 = _mm512_setzero_si512();
+        for (int m = 0; m < 8; m += 2) {
+          dot0 = B::dot(dot0, wq[m], broadcast4(a + B::act_offset(m)));
+          dot1 = B::dot(dot1, wq[m + 1], broadcast4(a + B::act_offset(m + 1)));
+        }
+        const __m512i dot = _mm512_sub_epi32(_mm512_add_epi32(dot0, dot1), _mm512_set1_epi32(B::kOffset * ab.sum));
+        return _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(load_f16x16(blk), _mm512_set1_ps(ab.d)), acc);
+      });
 }
 
 // Several tokens: a block's weights are unpacked once into eight registers and reused for each of

@@ -16,6 +16,7 @@
 
 #include "kquant_layout.hpp"
 #include "memwall/quant/blocks.hpp"
+#include "avx512_decode.hpp"
 #include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
@@ -252,21 +253,16 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
 }
 
-// Decode: groups g and g + apart side by side (NG = 2; cache.hpp), super-block by super-block.
+// Decode: NG groups side by side (decode_groups), super-block by super-block.
 template <typename Kernel, int NG>
 void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
               std::int64_t apart) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc[NG];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
-    for (int s = 0; s < NG; ++s) {
-      const std::byte* sb = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * Kernel::kBytes;
-      prefetch_decode(sb, Kernel::kBytes, x.decode_prefetch_bytes);
-      Kernel::template add_block<1>(sb, x, b, 0, acc + s);
-    }
-  }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * kRows, acc[s]);
+  decode_groups<NG>(
+      w, x, y, g, apart, w.cols / kSuperBlockSize, Kernel::kBytes, [](std::int64_t b) { return b; },
+      [&](__m512 acc, const std::byte* sb, std::int64_t b) {
+        Kernel::template add_block<1>(sb, x, b, 0, &acc);
+        return acc;
+      });
 }
 
 // Decode one or two groups at a time; several tokens group by group, in tiles of 8 and one narrower.

@@ -18,6 +18,7 @@
 
 #include "legacy_layout.hpp"
 #include "memwall/quant/blocks.hpp"
+#include "avx512_decode.hpp"
 #include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
@@ -107,22 +108,13 @@ struct Format32 {
   }
 };
 
-// Decode: groups g and g + apart side by side (NG = 2; cache.hpp), block by block.
+// Decode: NG groups side by side (decode_groups), block by block.
 template <typename F, int NG>
 void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
               std::int64_t apart) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc[NG];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
-    const Act32 a = act32(x, 0, b);
-    for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
-      prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
-      acc[s] = F::accumulate(acc[s], blk, F::dot(F::unpack(blk), a), a);
-    }
-  }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * R, acc[s]);
+  decode_groups<NG>(
+      w, x, y, g, apart, w.cols / kBlockSize, F::kBytes, [&](std::int64_t b) { return act32(x, 0, b); },
+      [&](__m512 acc, const std::byte* blk, const Act32& a) { return F::accumulate(acc, blk, F::dot(F::unpack(blk), a), a); });
 }
 
 // NT tokens: each block unpacked once and dotted with the NT tokens of the tile.
