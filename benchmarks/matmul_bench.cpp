@@ -4,7 +4,9 @@
 // on every physical core at once (`decode_cores`, rows split evenly, as a decode step's matmul
 // runs), beside the probe's read kernels on the same cores (`read/cores/ISA`): the wall they share.
 // Decode asks for its weights ahead as the engine does on this CPU (decode_prefetch_bytes);
-// `decode_cores_other` runs the other way (none where the CPU wants a prefetch, 1 KiB where not).
+// `decode_cores_other` runs the other way (none where the CPU wants a prefetch, 1 KiB where not);
+// `decode_cores_short` runs on short rows, qwen2.5-0.5b's 896 columns (1024 for super-block types),
+// where every core's share starts and ends more streams.
 // Run one kind alone with e.g. --benchmark_filter='/Q4_K/decode$'.
 #include <benchmark/benchmark.h>
 
@@ -166,6 +168,10 @@ int register_all() {
       benchmark::RegisterBenchmark((name + "/decode_cores").c_str(), run_cores, isa, type, 4096, ahead)
           ->Unit(benchmark::kMillisecond);
       benchmark::RegisterBenchmark((name + "/decode_cores_other").c_str(), run_cores, isa, type, 4096, other)
+          ->Unit(benchmark::kMillisecond);
+      const auto block = static_cast<std::int64_t>(info->block_size);
+      const std::int64_t short_cols = (896 + block - 1) / block * block;
+      benchmark::RegisterBenchmark((name + "/decode_cores_short").c_str(), run_cores, isa, type, short_cols, ahead)
           ->Unit(benchmark::kMillisecond);
     }
   }

@@ -132,8 +132,8 @@ template <int N, typename Fn>
 //   kTile               tokens per tile when there are several
 //   kDecodePrefetch     whether decode asks for the weights ahead (cache.hpp): the arithmetic-heavy
 //                       formats only; the lighter ones read faster with the hardware prefetcher alone
-//   kCpuPrefetch        whether decode takes the CPU's distance instead where it has one
-//                       (ActivationView::decode_prefetch_bytes)
+//   kCpuPrefetch        how decode asks for the weights instead where the CPU has a distance
+//                       (ActivationView::decode_prefetch_bytes): CpuPrefetch
 //   kDecodeGroups       groups decode reads side by side there (1 or 2, for_decode_groups in cache.hpp)
 //   Head head(blk, h)   the half's per-block weight state (scales) used through the units
 //   Tok token(act)      what a token's activations bring to a block besides the quants
@@ -143,6 +143,14 @@ template <int N, typename Fn>
 // The integer sums of a block are exact, and the float step is the same whoever calls it: a
 // token's result does not depend on the batch it came in. A Format's functions are forced inline:
 // out of line, GCC gives up on the unrolled units and passes the unpacked registers through memory.
+
+// Where the CPU has a decode distance: nothing; a block's bytes all as it starts; or unit by unit,
+// kBytes / kUnits as each unit starts. A super-block of 16 rows is 1.3-3.4 KiB, and its requests all
+// at once leave DRAM idle while its units are computed: matmul_bench decode_cores on the Intel core,
+// two alternated rounds, Q4_K 28.4-30.6 -> 31.2-32.6 GB/s, Q5_K 26.6-27.2 -> 28.8-29.6, Q6_K (which
+// asked for nothing) 28.3-28.4 -> 30.7-31.7; Q3_K was slower unit by unit (21.8-22.3 -> 19.5-21.5),
+// Q2_K within noise.
+enum class CpuPrefetch { none, block, units };
 
 // One token's view of block b: its quants, scale and sums of 16.
 struct Act {
@@ -163,18 +171,27 @@ template <typename F, int NG>
 [[gnu::noinline]] void decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
                               std::int64_t apart) {
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  // Out of the loop: group_bytes() is a call, which would spill the accumulators every block.
+  const std::size_t apart_bytes = static_cast<std::size_t>(apart) * w.group_bytes();
   __m256 acc[NG][2];
   for (auto& pair : acc) for (auto& a : pair) a = _mm256_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / F::kBlock; ++b) {
     const Act act = act_of<F::kBlock>(x, 0, b);
     const typename F::Tok tok = F::token(act);
     for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * F::kBytes;
-      if (F::kCpuPrefetch && x.decode_prefetch_bytes) prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
-      else if constexpr (F::kDecodePrefetch) prefetch_ahead(blk, F::kBytes);
+      const std::byte* blk = group + s * apart_bytes + static_cast<std::size_t>(b) * F::kBytes;
+      if (F::kCpuPrefetch != CpuPrefetch::none && x.decode_prefetch_bytes) {
+        if (F::kCpuPrefetch == CpuPrefetch::block) prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
+      } else if constexpr (F::kDecodePrefetch) {
+        prefetch_ahead(blk, F::kBytes);
+      }
       const typename F::Head head[2] = {F::head(blk, 0), F::head(blk, 1)};
       __m256i sum[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
       for_units<F::kUnits>([&](auto u) __attribute__((always_inline)) {
+        if constexpr (F::kCpuPrefetch == CpuPrefetch::units) {
+          constexpr std::size_t part = F::kBytes / F::kUnits;
+          prefetch_decode(blk + u() * part, part, x.decode_prefetch_bytes);
+        }
 #pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
           const typename F::Unit unit = F::template unpack<u()>(blk, h, head[h]);

@@ -93,7 +93,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
                 std::int64_t apart) {
   using B = Q32Block<Dot, T>;
   decode_groups<NG>(
-      w, x, y, g, apart, w.cols / 32, B::kBytes, [&](std::int64_t b) { return std::pair{x.q + b * 32, block32(x, 0, b)}; },
+      w, x, y, g, apart, w.cols / 32, B::kBytes, B::kBytes, [&](std::int64_t b) { return std::pair{x.q + b * 32, block32(x, 0, b)}; },
       [&](__m512 acc, const std::byte* blk, const std::pair<const std::int8_t*, Block32>& token) {
         const auto& [a, ab] = token;
         __m512i wq[8];

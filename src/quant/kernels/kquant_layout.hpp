@@ -24,10 +24,11 @@ struct Q45Layout {
   static constexpr std::size_t kSubBlockBytes = kMaskBytes + 256;
   static constexpr std::size_t kBytes = kSubBlocks + 8 * kSubBlockBytes;
 
+  static constexpr std::size_t sub_block(int j) { return kSubBlocks + j * kSubBlockBytes; }
   // The nibbles of k-group i (weights 8i..8i+7) of sub-block j, and its high bits.
-  static constexpr std::size_t nibbles(int j, int i) { return kSubBlocks + j * kSubBlockBytes + kMaskBytes + 64 * i; }
+  static constexpr std::size_t nibbles(int j, int i) { return sub_block(j) + kMaskBytes + 64 * i; }
   // The 64-bit mask of k-group m (weights 4m..4m+3) of sub-block j.
-  static constexpr std::size_t mask(int j, int m) { return kSubBlocks + j * kSubBlockBytes + 8 * m; }
+  static constexpr std::size_t mask(int j, int m) { return sub_block(j) + 8 * m; }
 };
 
 // Q6_K: 16 sub-blocks of 16 weights, each 3 x 64 bytes of 6-bit quants, then the scales and d.

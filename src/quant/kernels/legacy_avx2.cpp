@@ -21,10 +21,10 @@ struct Block32 {
   static constexpr int kUnits = 1;
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = false;
-  static constexpr bool kCpuPrefetch = true;
+  static constexpr CpuPrefetch kCpuPrefetch = CpuPrefetch::block;
   // Two groups at a time (cache.hpp) where the CPU takes the prefetch: Q4_1 26 -> 30-31 GB/s on two
-  // Intel cores; Q5_0 and Q5_1, short of registers for two, 28 -> 26.
-  static constexpr int kDecodeGroups = T == TensorType::Q4_1 ? 2 : 1;
+  // Intel cores; Q5_0 24.2-24.8 -> 29.4-30.1, Q5_1 24.1-25.0 -> 29.2-30.7.
+  static constexpr int kDecodeGroups = 2;
 
   struct Head {};
   [[gnu::always_inline]] static Head head(const std::byte*, int) { return {}; }
@@ -85,8 +85,9 @@ struct SuperBlock {
   static constexpr int kUnits = 16;
   static constexpr int kTile = 4;
   static constexpr bool kDecodePrefetch = !kQ2;  // Q3_K from DRAM 7-9 -> 11 GB/s; Q2_K slower with it
-  static constexpr bool kCpuPrefetch = true;
-  static constexpr int kDecodeGroups = 1;  // two were slower (Q3_K 22 -> 19 GB/s on two Intel cores)
+  static constexpr CpuPrefetch kCpuPrefetch = CpuPrefetch::block;
+  // Two groups (cache.hpp): Q2_K 21.2-21.5 -> 23.8-25.2 GB/s on two Intel cores, Q3_K 19-21 either way.
+  static constexpr int kDecodeGroups = 2;
   static constexpr int kMaxLevel = kQ2 ? 3 : 7;
 
   // Q2_K: the half's mins as 16-bit pairs of fields (0, 2) and (1, 3) of each quad-set.

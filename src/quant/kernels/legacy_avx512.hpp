@@ -113,7 +113,7 @@ template <typename F, int NG>
 void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
               std::int64_t apart) {
   decode_groups<NG>(
-      w, x, y, g, apart, w.cols / kBlockSize, F::kBytes, [&](std::int64_t b) { return act32(x, 0, b); },
+      w, x, y, g, apart, w.cols / kBlockSize, F::kBytes, F::kBytes, [&](std::int64_t b) { return act32(x, 0, b); },
       [&](__m512 acc, const std::byte* blk, const Act32& a) { return F::accumulate(acc, blk, F::dot(F::unpack(blk), a), a); });
 }
 

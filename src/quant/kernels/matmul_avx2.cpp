@@ -82,6 +82,8 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
                 std::int64_t apart) {
   using B = Q32<T>;
   const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+  // Out of the loop: group_bytes() is a call, which would spill the accumulators every block.
+  const std::size_t apart_bytes = static_cast<std::size_t>(apart) * w.group_bytes();
   __m256 acc[NG][2];
   for (auto& pair : acc) for (auto& a : pair) a = _mm256_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
@@ -89,7 +91,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     const __m256i offset = _mm256_set1_epi32(B::kOffset * (x.sums16[2 * b] + x.sums16[2 * b + 1]));
     const __m256 da = _mm256_set1_ps(x.d[b]);
     for (int s = 0; s < NG; ++s) {
-      const std::byte* blk = group + static_cast<std::size_t>(s * apart) * w.group_bytes() + static_cast<std::size_t>(b) * B::kBytes;
+      const std::byte* blk = group + s * apart_bytes + static_cast<std::size_t>(b) * B::kBytes;
       prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
       for (int h = 0; h < 2; ++h) {
         __m256i wq[8];
