@@ -1,6 +1,9 @@
 #include "memwall/engine/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <limits>
 
 namespace memwall::engine {
 
@@ -59,12 +62,21 @@ void add(const float* x, std::int64_t n, float* y) {
   for (std::int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 
+// Two passes the compiler vectorizes: the largest value (16 running maxima, NaN never taken), then
+// its first index. One pass that compares each logit with the best so far runs at the latency of a
+// dependent compare: on qwen2.5-0.5b's 151936 logits it took 1% of a decode step's core time.
 std::int32_t argmax(const float* x, std::int64_t n) {
-  std::int64_t best = 0;
-  for (std::int64_t i = 1; i < n; ++i) {
-    if (x[i] > x[best]) best = i;
+  constexpr std::int64_t kLanes = 16;
+  float lane_max[kLanes];
+  std::fill(std::begin(lane_max), std::end(lane_max), -std::numeric_limits<float>::infinity());
+  std::int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::int64_t j = 0; j < kLanes; ++j) lane_max[j] = x[i + j] > lane_max[j] ? x[i + j] : lane_max[j];
   }
-  return static_cast<std::int32_t>(best);
+  float best = *std::max_element(std::begin(lane_max), std::end(lane_max));
+  for (; i < n; ++i) best = x[i] > best ? x[i] : best;
+  const float* at = std::find(x, x + n, best);
+  return at == x + n ? 0 : static_cast<std::int32_t>(at - x);
 }
 
 }  // namespace memwall::engine

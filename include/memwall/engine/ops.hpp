@@ -27,6 +27,7 @@ void softmax(float* x, std::int64_t n);
 
 void add(const float* x, std::int64_t n, float* y);  // y += x
 
+// The index of the largest of n values, the first of equals; NaN is never taken (0 if all are NaN).
 std::int32_t argmax(const float* x, std::int64_t n);
 
 }  // namespace memwall::engine

@@ -1,0 +1,56 @@
+// The elementwise operations of the forward pass that have no SIMD twin to be compared with.
+#include "memwall/engine/ops.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace memwall::engine {
+namespace {
+
+// The plain first-maximum scan argmax must agree with.
+std::int32_t first_max(const std::vector<float>& x) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < x.size(); ++i) {
+    if (x[i] > x[best]) best = i;
+  }
+  return static_cast<std::int32_t>(best);
+}
+
+TEST(Argmax, MatchesTheFirstMaximumOnRandomLengths) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (std::size_t n : {1u, 2u, 15u, 16u, 17u, 33u, 151936u}) {
+    std::vector<float> x(n);
+    for (float& v : x) v = normal(rng);
+    EXPECT_EQ(argmax(x.data(), static_cast<std::int64_t>(n)), first_max(x)) << n;
+  }
+}
+
+TEST(Argmax, TakesTheFirstOfEqualMaximaWhereverTheyFall) {
+  std::vector<float> x(100, -1.0f);
+  x[70] = 2.0f;
+  x[37] = 2.0f;  // another lane of the 16, and the tail past the last full 16
+  x[99] = 2.0f;
+  EXPECT_EQ(argmax(x.data(), 100), 37);
+  x.assign(100, 0.0f);
+  EXPECT_EQ(argmax(x.data(), 100), 0);
+  x.assign(40, -std::numeric_limits<float>::infinity());
+  EXPECT_EQ(argmax(x.data(), 40), 0);
+}
+
+TEST(Argmax, NeverTakesNaN) {
+  std::vector<float> x(40, 1.0f);
+  x[0] = std::nanf("");
+  x[21] = 5.0f;
+  x[22] = std::nanf("");
+  EXPECT_EQ(argmax(x.data(), 40), 21);
+  x.assign(40, std::nanf(""));
+  EXPECT_EQ(argmax(x.data(), 40), 0);
+}
+
+}  // namespace
+}  // namespace memwall::engine
