@@ -232,10 +232,11 @@ struct Q6Kernel {
                                                std::int64_t t0, __m512* acc) {
     __m512i scaled[NT];
     for (auto& s : scaled) s = _mm512_setzero_si512();
-    prefetch_part<NT == 1>(sb, Q6Layout::kQuants, x);
+    constexpr bool partwise = kPartwise && NT == 1;
+    prefetch_part<partwise>(sb, Q6Layout::kQuants, x);
     for (int s = 0; s < 16; ++s) {
       __m512i wq[4];
-      prefetch_part<NT == 1>(sb + Q6Layout::quants(s, 0), Q6Layout::kSubBlockBytes, x);
+      prefetch_part<partwise>(sb + Q6Layout::quants(s, 0), Q6Layout::kSubBlockBytes, x);
       B::unpack(sb, s, wq);
       const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + Q6Layout::kScales + 16 * s)));
       for (int t = 0; t < NT; ++t) {
