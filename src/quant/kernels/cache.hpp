@@ -55,9 +55,10 @@ inline void prefetch_decode(const std::byte* block, std::size_t bytes, std::size
 // -> 31.7-34.0; a loop outside the project that reads one buffer and does some arithmetic per line
 // read 32 GB/s in one stream and 37.5 in two on two cores. On AMD Zen 4, where decode asks for
 // nothing ahead, groups side by side were 20-45% slower, so there it stays one group at a time.
-// AVX-512 Q4_K is the exception: 29.2-30.7 GB/s one group at a time, 27.5-28.2 two (Q5_K 26.1-26.7
-// -> 27.7-29.0, Q6_K 25.4-26.3 -> 28.2-29.0), and no better with two after the kernels lost a call
-// per block (25.2-26.2 against 25.4-26.3); three or four groups did no better for any type.
+// AVX-512 Q4_K was the exception while it asked for a whole super-block at its start: 29.2-30.7 GB/s
+// one group at a time, 27.5-28.2 two (Q5_K 26.1-26.7 -> 27.7-29.0, Q6_K 25.4-26.3 -> 28.2-29.0);
+// asked for part by part (kquant_avx512.hpp), two are faster. Three or four groups did no better
+// for any type.
 // The two groups side by side are the two halves of the call's range, group i of the first with
 // group i of the second: each half is one contiguous stream, so the prefetch that runs past a
 // group's end lands on the next group that stream reads. Pairs of neighbours (g, g + 1) did as

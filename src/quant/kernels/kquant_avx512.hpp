@@ -56,14 +56,14 @@ inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
   return {x.q + i * kSuperBlockSize, x.d[i], x.sums16 + 16 * i};
 }
 
-// Decode (one token) asks for a super-block part by part where kPartwise, as it reads each part, rather
-// than all of it as the block starts: a super-block of 16 rows is 2.3-3.4 KiB, and its 36-53 requests
-// at once left DRAM idle while the sub-blocks were computed. matmul_bench decode_cores on the Intel
-// core, alternated rounds: Q6_K 27.9-28.7 -> 31.8-32.0 GB/s, Q5_K 24.8-27.2 -> 28.9-30.6; Q4_K, one
-// group at a time, was slower part by part (25.8-25.9 against 29.6-31.1), two groups no better.
-template <bool kPartwise>
+// Decode (NT = 1) asks for a super-block part by part, as it reads each part, rather than all of it
+// as the block starts: a super-block of 16 rows is 2.3-3.4 KiB, and its 36-53 requests at once left
+// DRAM idle while the sub-blocks were computed. matmul_bench decode_cores on the Intel core,
+// alternated rounds: Q6_K 27.9-28.7 -> 31.8-32.0 GB/s, Q5_K 24.8-27.2 -> 28.9-30.6, and Q4_K, with
+// two groups side by side, 22.9-24.8 -> 24.7-26.1 against a read of 31.7 (from L2 145 -> 167-170 GOPS).
+template <int NT>
 inline void prefetch_part(const std::byte* part, std::size_t bytes, const ActivationView& x) {
-  if constexpr (kPartwise) prefetch_decode(part, bytes, x.decode_prefetch_bytes);
+  if constexpr (NT == 1) prefetch_decode(part, bytes, x.decode_prefetch_bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -158,15 +158,13 @@ struct Q45Kernel {
   using B = Q45SubBlock<Dot, T>;
 
   static constexpr std::size_t kBytes = L::kBytes;
-  static constexpr int kDecodeGroups = T == TensorType::Q4_K ? 1 : 2;  // cache.hpp
-  static constexpr bool kPartwise = T != TensorType::Q4_K;             // prefetch_part
+  static constexpr int kDecodeGroups = 2;  // cache.hpp
 
   // acc[t] += super-block b (at sb) dotted with token t0 + t, for t < NT.
   template <int NT>
   [[gnu::always_inline]] static void add_block(const std::byte* sb, const ActivationView& x, std::int64_t b,
                                                std::int64_t t0, __m512* acc) {
-    constexpr bool partwise = kPartwise && NT == 1;
-    prefetch_part<partwise>(sb, L::kSubBlocks, x);
+    prefetch_part<NT>(sb, L::kSubBlocks, x);
     const Scales scales = unpack_scales(sb + L::kScales);
     __m512i scaled[NT];
     for (auto& s : scaled) s = _mm512_setzero_si512();
@@ -174,7 +172,7 @@ struct Q45Kernel {
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
       __m512i wq[8];
-      prefetch_part<partwise>(sb + L::sub_block(j), L::kSubBlockBytes, x);
+      prefetch_part<NT>(sb + L::sub_block(j), L::kSubBlockBytes, x);
       B::unpack(sb, j, wq);
       const __m512i sc = scale_of(scales, j);
       for (int t = 0; t < NT; ++t) {
@@ -224,7 +222,6 @@ struct Q6Kernel {
 
   static constexpr std::size_t kBytes = Q6Layout::kBytes;
   static constexpr int kDecodeGroups = 2;
-  static constexpr bool kPartwise = true;
 
   // acc[t] += super-block b (at sb) dotted with token t0 + t, for t < NT.
   template <int NT>
@@ -232,11 +229,10 @@ struct Q6Kernel {
                                                std::int64_t t0, __m512* acc) {
     __m512i scaled[NT];
     for (auto& s : scaled) s = _mm512_setzero_si512();
-    constexpr bool partwise = kPartwise && NT == 1;
-    prefetch_part<partwise>(sb, Q6Layout::kQuants, x);
+    prefetch_part<NT>(sb, Q6Layout::kQuants, x);
     for (int s = 0; s < 16; ++s) {
       __m512i wq[4];
-      prefetch_part<partwise>(sb + Q6Layout::quants(s, 0), Q6Layout::kSubBlockBytes, x);
+      prefetch_part<NT>(sb + Q6Layout::quants(s, 0), Q6Layout::kSubBlockBytes, x);
       B::unpack(sb, s, wq);
       const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + Q6Layout::kScales + 16 * s)));
       for (int t = 0; t < NT; ++t) {
@@ -265,11 +261,7 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::byte* sb = group + static_cast<std::size_t>(b) * Kernel::kBytes;
-    if constexpr (NT > 1) {
-      prefetch_ahead(sb, Kernel::kBytes);
-    } else if constexpr (!Kernel::kPartwise) {
-      prefetch_decode(sb, Kernel::kBytes, x.decode_prefetch_bytes);
-    }
+    if constexpr (NT > 1) prefetch_ahead(sb, Kernel::kBytes);  // one token: add_block, part by part
     Kernel::template add_block<NT>(sb, x, b, t0, acc);
   }
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
@@ -280,8 +272,7 @@ template <typename Kernel, int NG>
 void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
               std::int64_t apart) {
   decode_groups<NG>(
-      w, x, y, g, apart, w.cols / kSuperBlockSize, Kernel::kBytes, Kernel::kPartwise ? 0 : Kernel::kBytes,
-      [](std::int64_t b) { return b; },
+      w, x, y, g, apart, w.cols / kSuperBlockSize, Kernel::kBytes, 0, [](std::int64_t b) { return b; },
       [&](__m512 acc, const std::byte* sb, std::int64_t b) {
         Kernel::template add_block<1>(sb, x, b, 0, &acc);
         return acc;
