@@ -140,8 +140,8 @@ TEST_P(MatmulTest, EveryTypeMatchesTheReference) {
   }
 }
 
-// Float weights are banded when the width is a multiple of 16 and row-major otherwise (packed.hpp);
-// each ISA reads both, and widths its vectors do not divide fall back to the portable kernel.
+// Float weights are column-major in 16-row groups whatever the width (packed.hpp): the vectors run
+// along the rows, so every ISA reads widths its vectors do not divide itself.
 TEST_P(MatmulTest, FloatRowsOfEveryWidthMatchTheReference) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
@@ -199,8 +199,8 @@ std::vector<float> outputs_of(const Kernels& k, const Weights& w, const float* x
 
 // A token's outputs do not depend on which other tokens share the call, nor on where it sits among
 // them: a batched decode step (up to 16 tokens) computes exactly what one token alone does, and a
-// prompt chunk exactly what any other prompt chunk does (for float weights a prompt sums in another
-// order than a decode step, so the two agree only to rounding: EveryTypeMatchesTheReference).
+// prompt chunk exactly what any other prompt chunk does (for float weights also what decode does:
+// FloatPromptsComputeWhatDecodeDoes).
 TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : kTypes) {
@@ -221,6 +221,27 @@ TEST_P(MatmulTest, ResultsDoNotDependOnTheBatch) {
       for (int r = 0; r < 48; ++r) {
         ASSERT_EQ(some[i * 48 + r], all[t * 48 + r]) << type_info(type).name << " t=" << t << " r=" << r;
       }
+    }
+  }
+}
+
+// Float weights are column-major (packed.hpp), and every kernel sums each row as one chain of
+// multiply-adds along k, a prompt's panels included (2100 columns are two of them on x86): a token's
+// prompt result is exactly its decode result.
+TEST_P(MatmulTest, FloatPromptsComputeWhatDecodeDoes) {
+  const Kernels& k = kernels_for(GetParam());
+  constexpr std::int64_t kCols = 2100, kTokens = 19;
+  for (TensorType type : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
+    const Weights w(type, 40, kCols, 29);
+    const std::int64_t ldy = w.matrix.padded_rows();
+    const std::vector<float> x = activations(kTokens, kCols, 31);
+    std::vector<float> prompt(static_cast<std::size_t>(kTokens * ldy)), one(static_cast<std::size_t>(ldy));
+    const ActivationView all{ActivationKind::f32, kTokens, kCols, x.data(), nullptr, nullptr, nullptr};
+    k.matmul(type)(w.matrix, all, prompt.data(), ldy, 0, ldy);
+    for (std::int64_t t = 0; t < kTokens; ++t) {
+      const ActivationView view{ActivationKind::f32, 1, kCols, x.data() + t * kCols, nullptr, nullptr, nullptr};
+      k.matmul(type)(w.matrix, view, one.data(), ldy, 0, ldy);
+      for (std::int64_t r = 0; r < ldy; ++r) ASSERT_EQ(one[r], prompt[t * ldy + r]) << type_info(type).name << " t=" << t << " r=" << r;
     }
   }
 }

@@ -10,10 +10,10 @@
 // Layout of one 16-row group, block b after block b-1 (row r of the group is lane r):
 //   Q8_0  [16 x f16 d][8 k-groups x 64 B: row r's 4 signed quants of weights 4j..4j+3]
 //   Q4_0  [16 x f16 d][4 x 64 B: byte i of row r = w[8j+i] | w[8j+4+i] << 4]  (unsigned 0..15)
-// (the other types are described beside their packers). F32, F16 and BF16 with a multiple of 16
-// columns go in bands of 8 rows, each band chunk after chunk of 16 columns, the 8 rows' 16
-// elements of a chunk side by side: a kernel that reads a band's 8 rows together reads one
-// contiguous stream. Other widths stay row-major (plain_row below says where a row is).
+// (the other types are described beside their packers). F32, F16 and BF16 go column-major in
+// each 16-row group: column k's 16 elements (one register of 16 rows) side by side, then column
+// k + 1. A kernel keeps 16 rows' sums in the lanes of one register, multiplies by one broadcast
+// activation per column, reads a group as one contiguous stream, and needs no horizontal sum.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -39,33 +39,17 @@ struct PackedMatrix {
   std::size_t group_bytes() const { return row_bytes() * kPackRows; }
 };
 
-// F32, F16, BF16: row r's first 16 elements, and the bytes from one 16-column chunk of a row to its
-// next. Element k of row r is at plain_row(w, r) + (k / 16) * plain_chunk_stride(w) + (k % 16) *
-// the element size.
-inline constexpr std::int64_t kPlainBandRows = 8;
-inline constexpr std::int64_t kPlainChunkCols = 16;
-inline bool plain_banded(const PackedMatrix& w) { return w.cols % kPlainChunkCols == 0; }
-// Inline, unlike bytes_for: the kernels ask for every tile.
+// F32, F16 and BF16: the bytes of one element, of one column of a 16-row group, of the group, and
+// where group g starts; element k of the group's row i is (16 k + i) elements after it. Inline,
+// unlike bytes_for: the kernels ask for every call.
 inline constexpr std::size_t plain_element_bytes(TensorType type) { return type == TensorType::F32 ? 4 : 2; }
-inline std::size_t plain_chunk_stride(const PackedMatrix& w) {
-  const std::size_t chunk_bytes = plain_element_bytes(w.type) * kPlainChunkCols;
-  return plain_banded(w) ? chunk_bytes * kPlainBandRows : chunk_bytes;
+inline constexpr std::size_t plain_column_bytes(TensorType type) { return plain_element_bytes(type) * kPackRows; }
+inline std::size_t plain_group_bytes(const PackedMatrix& w) {
+  return plain_element_bytes(w.type) * static_cast<std::size_t>(kPackRows * w.cols);
 }
-// Element k of a row, in bytes from the row's plain_row, given plain_chunk_stride and the element size.
-inline constexpr std::size_t plain_column_offset(std::int64_t k, std::size_t chunk_stride, std::size_t element_bytes) {
-  return static_cast<std::size_t>(k / kPlainChunkCols) * chunk_stride +
-         static_cast<std::size_t>(k % kPlainChunkCols) * element_bytes;
+inline const std::byte* plain_group(const PackedMatrix& w, std::int64_t g) {
+  return w.data + static_cast<std::size_t>(g) * plain_group_bytes(w);
 }
-// Where row r starts, in bytes from w.data (also for a row past the end, which plain_row must not
-// be asked for).
-inline std::size_t plain_row_offset(const PackedMatrix& w, std::int64_t r) {
-  const std::size_t element = plain_element_bytes(w.type), row_bytes = element * static_cast<std::size_t>(w.cols);
-  if (!plain_banded(w)) return static_cast<std::size_t>(r) * row_bytes;
-  const std::int64_t band = r / kPlainBandRows, in_band = r % kPlainBandRows;
-  return static_cast<std::size_t>(band * kPlainBandRows) * row_bytes +
-         static_cast<std::size_t>(in_band) * element * kPlainChunkCols;
-}
-inline const std::byte* plain_row(const PackedMatrix& w, std::int64_t r) { return w.data + plain_row_offset(w, r); }
 
 // Whether the kernels handle this type (every supported weight type: F32, F16, BF16 and the
 // quantized types but Q8_1 and Q8_K).

@@ -32,11 +32,6 @@ inline std::int32_t load_i32(const void* p) {
 }
 inline __m256i broadcast4(const std::int8_t* p) { return _mm256_set1_epi32(load_i32(p)); }
 inline __m256i byte_splat(int v) { return _mm256_set1_epi8(static_cast<char>(v)); }
-inline float hsum(__m256 v) {
-  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
-  return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
-}
 
 // A vpshufb control taking, in every 32-bit lane, that lane's bytes b0..b3 (-1: a zero byte).
 constexpr __m256i lane_bytes(int b0, int b1, int b2, int b3) {

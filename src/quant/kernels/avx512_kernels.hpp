@@ -21,15 +21,6 @@ namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
 
-// By hand: GCC 12's reduce intrinsics trip a false -Wuninitialized (GCC bug 105593).
-inline float hsum(__m512 v) {
-  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
-                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-  const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
-  const __m128 p = _mm_add_ps(q, _mm_movehl_ps(q, q));
-  return _mm_cvtss_f32(_mm_add_ss(p, _mm_movehdup_ps(p)));
-}
-
 // The activation scale and the sum of the quants of 32-block b of token t.
 struct Block32 {
   float d;
@@ -153,11 +144,13 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
 }
 
 // ---------------------------------------------------------------------------------------------
-// F32, F16 and BF16 (banded or row-major, packed.hpp): a tile of RR rows x NT tokens keeps one vector
-// accumulator per pair along k and reduces each at the end of the row.
+// F32, F16 and BF16, column-major in 16-row groups (packed.hpp): one register holds column k of a
+// group's 16 rows, multiplied by token t's activation k broadcast, and each lane's sum is one chain
+// of multiply-adds from the first column to the last. Decode, a batched step of any size and a
+// prompt (whose panels continue each chain from y) therefore compute the same bits for a token.
 
 template <TensorType T>
-inline __m512 load_chunk16(const std::byte* p) {
+inline __m512 load_column16(const std::byte* p) {
   if constexpr (T == TensorType::F32) {
     return _mm512_loadu_ps(reinterpret_cast<const float*>(p));
   } else if constexpr (T == TensorType::F16) {
@@ -168,62 +161,83 @@ inline __m512 load_chunk16(const std::byte* p) {
   }
 }
 
-// RR rows x NT tokens of banded weights (packed.hpp), r0 a multiple of RR: row r0 + r of a chunk
-// sits r x 16 elements after row r0, and with RR = 8 the tile reads one contiguous stream. With
-// A says what it asks for ahead as it goes (cache.hpp).
-template <TensorType T, int RR, int NT, Ahead A = Ahead::none>
-void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-                std::int64_t r0, std::int64_t t0) {
-  const std::size_t next_rows = A == Ahead::next_rows ? plain_row_offset(w, r0 + RR) - plain_row_offset(w, r0) : 0;
-  constexpr std::size_t kRowBytes = plain_element_bytes(T) * kPlainChunkCols;  // of one chunk
-  __m512 acc[RR][NT];
-  for (auto& row : acc) for (auto& a : row) a = _mm512_setzero_ps();
-  const std::byte* chunk = plain_row(w, r0);
-  const std::size_t stride = plain_chunk_stride(w);
-  for (std::int64_t k = 0; k < w.cols; k += 16, chunk += stride) {
-    if constexpr (A == Ahead::stream) prefetch_ahead(chunk, RR * kRowBytes);
-    if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(chunk) + next_rows, RR * kRowBytes);
-    __m512 xv[NT];
-    for (int t = 0; t < NT; ++t) xv[t] = _mm512_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
-    for (int r = 0; r < RR; ++r) {
-      const __m512 wv = load_chunk16<T>(chunk + r * kRowBytes);
-      for (int t = 0; t < NT; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
-    }
-  }
-  for (int r = 0; r < RR; ++r) {
-    for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
-  }
-}
+// Whether column k starts a 64-byte line of its group.
+template <TensorType T>
+inline bool starts_line(std::int64_t k) { return static_cast<std::size_t>(k) * plain_column_bytes(T) % 64 == 0; }
 
-// Decode: the bands of rows r0 (and r0 + apart_rows) side by side (cache.hpp), 16 columns at a time.
+// Decode: groups g0 (and g0 + apart) side by side (cache.hpp), kColumnStepBytes of each at a time.
 template <TensorType T, int NG>
-void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t r0, std::int64_t apart_rows) {
-  constexpr int RR = kPlainBandRows;
-  constexpr std::size_t kRowBytes = plain_element_bytes(T) * kPlainChunkCols;  // of one chunk
-  __m512 acc[NG][RR];
-  for (auto& band : acc) for (auto& a : band) a = _mm512_setzero_ps();
-  const std::byte* chunk[NG];
-  for (int s = 0; s < NG; ++s) chunk[s] = plain_row(w, r0 + s * apart_rows);
-  const std::size_t stride = plain_chunk_stride(w);
-  for (std::int64_t k = 0; k < w.cols; k += 16) {
-    const __m512 xv = _mm512_loadu_ps(x.f32 + k);
-    for (int s = 0; s < NG; ++s) {
-      prefetch_decode(chunk[s], RR * kRowBytes, x.decode_prefetch_bytes);
-      for (int r = 0; r < RR; ++r) acc[s][r] = _mm512_fmadd_ps(load_chunk16<T>(chunk[s] + r * kRowBytes), xv, acc[s][r]);
-      chunk[s] += stride;
-    }
-  }
+void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0, std::int64_t apart) {
+  constexpr int kPerStep = static_cast<int>(kColumnStepBytes / plain_column_bytes(T));
+  __m512 acc[NG];
+  const std::byte* column[NG];
   for (int s = 0; s < NG; ++s) {
-    for (int r = 0; r < RR; ++r) y[r0 + s * apart_rows + r] = hsum(acc[s][r]);
+    acc[s] = _mm512_setzero_ps();
+    column[s] = plain_group(w, g0 + s * apart);
+  }
+  const auto step = [&](std::int64_t k) {
+    const __m512 xb = _mm512_set1_ps(x.f32[k]);
+    for (int s = 0; s < NG; ++s) {
+      acc[s] = _mm512_fmadd_ps(load_column16<T>(column[s]), xb, acc[s]);
+      column[s] += plain_column_bytes(T);
+    }
+  };
+  std::int64_t k = 0;
+  for (; k + kPerStep <= w.cols; k += kPerStep) {
+    for (int s = 0; s < NG; ++s) prefetch_decode(column[s], kColumnStepBytes, x.decode_prefetch_bytes);
+    for (int j = 0; j < kPerStep; ++j) step(k + j);
+  }
+  for (; k < w.cols; ++k) step(k);
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g0 + s * apart) * kPackRows, acc[s]);
+}
+
+// A batched step: NB groups x NT tokens, each column of weights converted once for all NT tokens,
+// one register per group and token. A says what it asks for ahead as it goes (cache.hpp): the
+// first tile of the groups streams them from DRAM and asks kColumnTilePrefetchBytes further on in
+// them; a second (tokens 9..16) reads them from cache and asks for the next NB groups meanwhile.
+template <TensorType T, int NB, int NT, Ahead A>
+void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                std::int64_t g0, std::int64_t t0) {
+  constexpr int kPerStep = static_cast<int>(kColumnStepBytes / plain_column_bytes(T));
+  const std::size_t next_groups = NB * plain_group_bytes(w);
+  __m512 acc[NB][NT];
+  for (auto& group : acc) for (auto& a : group) a = _mm512_setzero_ps();
+  const std::byte* column[NB];
+  for (int b = 0; b < NB; ++b) column[b] = plain_group(w, g0 + b);
+  const float* xk = x.f32 + t0 * x.cols;
+  const auto step = [&](std::int64_t k) {
+    __m512 wv[NB];
+    for (int b = 0; b < NB; ++b) {
+      wv[b] = load_column16<T>(column[b]);
+      column[b] += plain_column_bytes(T);
+    }
+    for (int t = 0; t < NT; ++t) {
+      const __m512 xb = _mm512_set1_ps(xk[t * x.cols + k]);
+      for (int b = 0; b < NB; ++b) acc[b][t] = _mm512_fmadd_ps(wv[b], xb, acc[b][t]);
+    }
+  };
+  std::int64_t k = 0;
+  for (; k + kPerStep <= w.cols; k += kPerStep) {
+    for (int b = 0; b < NB; ++b) {
+      if constexpr (A == Ahead::stream) prefetch_decode(column[b], kColumnStepBytes, kColumnTilePrefetchBytes);
+      if constexpr (A == Ahead::next_rows) {
+        prefetch_lines(reinterpret_cast<std::uintptr_t>(column[b]) + next_groups, kColumnStepBytes);
+      }
+    }
+    for (int j = 0; j < kPerStep; ++j) step(k + j);
+  }
+  for (; k < w.cols; ++k) step(k);
+  for (int t = 0; t < NT; ++t) {
+    for (int b = 0; b < NB; ++b) _mm512_storeu_ps(y + (t0 + t) * ldy + (g0 + b) * kPackRows, acc[b][t]);
   }
 }
 
-// Prompts turn the tile around (panel_prompt.hpp): 16 rows to a register, each 16 x 16 block of the
-// banded weights converted to f32 and transposed in registers into the panel, the next panel's
-// weights asked for into L2 while one is filled. llama-3.2-1b F16 pp512 on two cores (Intel,
-// results/engine.md): 90-105 tok/s with tiles of 4 rows x 6 tokens along k, 140 with 32-row panels
-// of 128 -> 2048 columns, 152 with 64 rows x 6 tokens over 2048 columns; 48 x 8 gave 146, 96 x 4
-// 133, and blocks of tokens (to keep the activations in L2) lost to refilling the panels.
+// Prompts (panel_prompt.hpp): the panel's 16-row vectors are the groups' columns, converted to f32;
+// the next panel's weights are asked for into L2 while one is filled. llama-3.2-1b F16 pp512 on
+// two cores (Intel, results/engine.md): 90-105 tok/s with tiles of 4 rows x 6 tokens along k, 140
+// with 32-row panels of 128 -> 2048 columns, 152 with 64 rows x 6 tokens over 2048 columns; 48 x 8
+// gave 146, 96 x 4 133, and blocks of tokens (to keep the activations in L2) lost to refilling
+// the panels.
 struct Zmm {
   using Reg = __m512;
   static constexpr int kLanes = 16;
@@ -235,61 +249,18 @@ struct Zmm {
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
 };
 
-// Round b (8, 4, 2, 1) of a 16 x 16 transpose swaps the off-diagonal b x b blocks of rows i and
-// i + b (bit b of i clear): lane j of the first permute takes row i's element j where bit b of j
-// is clear, else row i + b's element j - b; the second, row i's j + b, else row i + b's j.
-struct TransposeIndex {
-  alignas(64) std::int32_t first[16], second[16];
-};
-constexpr TransposeIndex transpose_index(int b) {
-  TransposeIndex idx{};
-  for (int j = 0; j < 16; ++j) {
-    idx.first[j] = (j & b) ? 16 + j - b : j;
-    idx.second[j] = (j & b) ? 16 + j : j + b;
-  }
-  return idx;
-}
-inline constexpr TransposeIndex kTransposeIndex[4] = {transpose_index(8), transpose_index(4), transpose_index(2),
-                                                      transpose_index(1)};
-// r[i] (row i, columns 0..15) becomes column i (rows 0..15).
-[[gnu::always_inline]] inline void transpose16(__m512 r[16]) {
-  for (int round = 0; round < 4; ++round) {
-    const int b = 8 >> round;
-    const __m512i first = _mm512_load_si512(kTransposeIndex[round].first);
-    const __m512i second = _mm512_load_si512(kTransposeIndex[round].second);
-    for (int i = 0; i < 16; ++i) {
-      if (i & b) continue;
-      const __m512 a = r[i], c = r[i + b];
-      r[i] = _mm512_permutex2var_ps(a, first, c);
-      r[i + b] = _mm512_permutex2var_ps(a, second, c);
-    }
-  }
-}
-
 // panel[k][16 RV] = rows r0 .. r0 + 16 RV of columns k0 .. k0 + kc, as f32. Meanwhile asks for
-// the same columns of the 16 RV rows that follow, if they are below row_end, into L2.
+// the same columns of the RV groups that follow, if they are below row_end, into L2.
 template <TensorType T, int RV>
 void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, std::int64_t k0, std::int64_t kc,
                 float* panel) {
-  constexpr std::size_t kElement = plain_element_bytes(T), kBandChunk = kPlainBandRows * kPlainChunkCols * kElement;
-  const std::size_t stride = plain_chunk_stride(w), band_bytes = plain_row_offset(w, kPlainBandRows);
-  const std::size_t column = plain_column_offset(k0, stride, kElement);
+  const std::size_t next = RV * plain_group_bytes(w);
   for (int v = 0; v < RV; ++v) {
-    const std::byte* rows[16];
-    for (int i = 0; i < 16; ++i) rows[i] = plain_row(w, r0 + 16 * v + i) + column;
-    const std::int64_t next = r0 + 16 * (RV + v);
-    const std::byte* next_chunk = next < row_end ? plain_row(w, next) + column : nullptr;
-    for (std::int64_t c = 0; c < kc; c += 16) {
-      const std::size_t chunk = static_cast<std::size_t>(c / 16) * stride;
-      if (next_chunk) {  // the next 16 rows' chunk: one in each of two bands
-        for (std::size_t off = 0; off < 2 * kBandChunk; off += 64) {
-          __builtin_prefetch(next_chunk + chunk + off / kBandChunk * band_bytes + off % kBandChunk, 0, 2);
-        }
-      }
-      __m512 r[16];
-      for (int i = 0; i < 16; ++i) r[i] = load_chunk16<T>(rows[i] + chunk);
-      transpose16(r);
-      for (int j = 0; j < 16; ++j) _mm512_store_ps(panel + (c + j) * 16 * RV + 16 * v, r[j]);
+    const std::byte* column = plain_group(w, r0 / kPackRows + v) + static_cast<std::size_t>(k0) * plain_column_bytes(T);
+    const bool ask = r0 + kPackRows * (RV + v) < row_end;
+    for (std::int64_t c = 0; c < kc; ++c, column += plain_column_bytes(T)) {
+      if (ask && starts_line<T>(c)) __builtin_prefetch(column + next, 0, 2);
+      _mm512_store_ps(panel + c * 16 * RV + 16 * v, load_column16<T>(column));
     }
   }
 }
@@ -302,48 +273,32 @@ void plain_prompt(const PackedMatrix& w, const ActivationView& x, float* y, std:
   });
 }
 
+// Up to 16 tokens (decode of up to 16 users) stream the weights once, in tiles of 3 groups x up to
+// 8 tokens (24 accumulators): matmul_bench F16 batch8 from DRAM, one thread, 64-65 GOPS in the
+// earlier bands of 8 rows x 3 tokens (8 conversions per 24 multiply-adds), 124-128 so; 2 groups x
+// 8 tokens were slower end to end (llama-3.2-1b F16 at 8 users 74-75 against 80-82 tok/s).
 template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
-  if (w.cols % 16 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  // Up to 16 tokens (decode of up to 16 users) stream the weights once: bands of 8 rows x up to 3
-  // tokens (one stream of weights). One token, against 8 row-major rows (eight streams), two
-  // threads, interleaved: qwen2.5-0.5b F16 27-33 against 19-24 tok/s, llama-3.2-1b F16 11.5-14.8
-  // against 9.6-13.4 (two bands side by side, or a prefetch 16 KiB ahead, were slower). Several
-  // tokens are compute-bound and their first tile asks for the weights ahead (cache.hpp):
-  // matmul_bench F16 from DRAM, one thread, 3 tokens 22.4 -> 12.0 ms, 4 tokens 27.7 -> 14.3, 8
-  // tokens 36.5 -> 26.1 (4 x 6 tiles: 27.6). 4-6 tokens of half-precision weights take half bands
-  // of 4 rows x all of them instead, converting each weight once: 16-18 against 18-21 ms for F16
-  // and BF16; F32, with nothing to convert, is faster in bands (17 against 18-23). The second tile
-  // of a band reads it from cache and asks for the next band meanwhile: 8 F16 tokens 27.6-27.9 ->
-  // 22.0-23.1 ms, 4 F32 tokens 15.8-16.0 -> 11.2-13.3.
+  const std::int64_t g_begin = row_begin / kPackRows, g_end = row_end / kPackRows;
   if (x.n_tokens == 1) {
-    for_decode_groups(x, row_begin / kPlainBandRows, row_end / kPlainBandRows,
-                      [&](auto ng, std::int64_t band, std::int64_t apart) {
-                        plain_decode<T, ng()>(w, x, y, band * kPlainBandRows, apart * kPlainBandRows);
-                      });
+    for_decode_groups(x, g_begin, g_end, [&](auto ng, std::int64_t g, std::int64_t apart) {
+      plain_decode<T, ng()>(w, x, y, g, apart);
+    });
     return;
   }
-  if (x.n_tokens <= 16) {
-    const std::int64_t n = x.n_tokens;
-    if (T != TensorType::F32 && n >= 4 && n <= 6) {
-      for (std::int64_t r = row_begin; r < row_end; r += 4) {
-        narrow<6>(n, [&](auto nt) { plain_tile<T, 4, nt(), Ahead::stream>(w, x, y, ldy, r, 0); });
-      }
-      return;
-    }
-    for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) {
-      for (std::int64_t t = 0; t < n; t += 3) {
-        narrow<3>(std::min<std::int64_t>(3, n - t), [&](auto nt) {
-          if (t == 0 && n > 1) return plain_tile<T, kPlainBandRows, nt(), Ahead::stream>(w, x, y, ldy, r, t);
-          if (t == 3) return plain_tile<T, kPlainBandRows, nt(), Ahead::next_rows>(w, x, y, ldy, r, t);
-          plain_tile<T, kPlainBandRows, nt()>(w, x, y, ldy, r, t);
-        });
-      }
-    }
-    return;
+  if (x.n_tokens > 16) return plain_prompt<T>(w, x, y, ldy, row_begin, row_end);
+  constexpr int kGroups = 3, kTokens = 8;
+  for (std::int64_t g = g_begin; g < g_end; g += kGroups) {
+    narrow<kGroups>(std::min<std::int64_t>(kGroups, g_end - g), [&](auto nb) {
+      narrow<kTokens>(std::min<std::int64_t>(kTokens, x.n_tokens), [&](auto nt) {
+        plain_tile<T, nb(), nt(), Ahead::stream>(w, x, y, ldy, g, 0);
+      });
+      narrow<kTokens>(x.n_tokens - kTokens, [&](auto nt) {
+        plain_tile<T, nb(), nt(), Ahead::next_rows>(w, x, y, ldy, g, kTokens);
+      });
+    });
   }
-  plain_prompt<T>(w, x, y, ldy, row_begin, row_end);
 }
 
 }  // namespace

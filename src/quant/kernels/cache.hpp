@@ -31,6 +31,16 @@ namespace memwall::quant::kernels {
 
 inline constexpr std::size_t kTilePrefetchBytes = 16384;
 inline constexpr std::size_t kDecodePrefetchBytes = 1024;
+// Float weights are column-major (packed.hpp): a batched step's tile reads one line of each group
+// per 1-2 columns and asks for the line this far on, into L1. The Intel host, one thread,
+// matmul_bench avx512vnni/F16/batch8: 99-104 GOPS 16 KiB ahead into L2, 106-109 at 4 KiB, 107-111 at 2
+// KiB, 107-109 at 1 KiB; end to end at 8 users of llama-3.2-1b F16 (two threads) 68-69 tok/s at 16
+// KiB into L2, 76-77 at 2 KiB into L2, 80-82 at 2 KiB into L1 (75-79 at 1 KiB, 77-81 at 4 KiB).
+inline constexpr std::size_t kColumnTilePrefetchBytes = 2048;
+// Float decode and tiles take two lines of each group per step, asking for both at its start: one
+// line was 4-9% slower end to end (llama-3.2-1b F16 tg128, two threads, 11.2-11.6 against
+// 12.3-12.7 tok/s; at 8 users of qwen2.5-0.5b F16 166-177 against 184-187), four no faster.
+inline constexpr std::size_t kColumnStepBytes = 128;
 
 // Prefetches the cache lines of [block + kTilePrefetchBytes, + bytes) for reading, into L2. Past
 // the end of the weights this only touches nothing: a prefetch never faults.
@@ -77,10 +87,10 @@ void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_e
   for (; g < g_end; ++g) fn(std::integral_constant<int, 1>{}, g, std::int64_t{0});
 }
 
-// What a float tile asks for while it reads its rows (matmul_plain): nothing; the bytes
-// kTilePrefetchBytes further on in its own rows (the first tile of a few tokens, which streams them
-// from DRAM); or the same bytes of the next tile's rows (a later tile of the same rows, which reads
-// them from cache and would otherwise leave DRAM idle while it computes).
+// What a float tile asks for while it reads its groups (matmul_plain): nothing; the line
+// kColumnTilePrefetchBytes further on in its own groups (the first tile of a few tokens, which
+// streams them from DRAM); or the same bytes of the next tile's groups (a later tile of the same
+// groups, which reads them from cache and would otherwise leave DRAM idle while it computes).
 enum class Ahead { none, stream, next_rows };
 
 }  // namespace memwall::quant::kernels

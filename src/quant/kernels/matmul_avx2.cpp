@@ -133,43 +133,80 @@ inline __m256 load_8(const std::byte* p) {
   }
 }
 
-// RR rows x NT tokens, 8 columns at a time (both halves of a 16-column chunk, then the next).
-// A says what it asks for ahead as it goes (cache.hpp).
-template <TensorType T, int RR, int NT, Ahead A = Ahead::none>
-void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-                std::int64_t r0, std::int64_t t0) {
-  const std::size_t next_rows = A == Ahead::next_rows ? plain_row_offset(w, r0 + RR) - plain_row_offset(w, r0) : 0;
-  constexpr std::size_t kElemBytes = plain_element_bytes(T);
-  constexpr std::size_t kTileBytes = RR * kElemBytes * kPlainChunkCols;  // of one chunk: the tile's rows
-  __m256 acc[RR][NT];
-  for (auto& row : acc) for (auto& a : row) a = _mm256_setzero_ps();
-  const std::byte* rows[RR];
-  for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
-  const std::size_t stride = plain_chunk_stride(w);
-  for (std::int64_t k = 0; k < w.cols; k += 8) {
-    const std::size_t at = plain_column_offset(k, stride, kElemBytes);
-    if constexpr (A != Ahead::none) {
-      if (k % kPlainChunkCols == 0) {
-        if constexpr (A == Ahead::stream) prefetch_ahead(rows[0] + at, kTileBytes);
-        if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(rows[0] + at) + next_rows, kTileBytes);
-      }
-    }
-    __m256 xv[NT];
-    for (int t = 0; t < NT; ++t) xv[t] = _mm256_loadu_ps(x.f32 + (t0 + t) * x.cols + k);
-    for (int r = 0; r < RR; ++r) {
-      const __m256 wv = load_8<T>(rows[r] + at);
-      for (int t = 0; t < NT; ++t) acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
-    }
+// F32, F16 and BF16, column-major in 16-row groups (packed.hpp): a group's column is two registers
+// of 8 rows, each multiplied by a broadcast activation; every lane's sum is one chain along k, as
+// on AVX-512, so decode and batched steps agree exactly.
+template <TensorType T>
+inline constexpr std::size_t kHalfBytes = plain_column_bytes(T) / 2;
+template <TensorType T>
+inline bool starts_line(std::int64_t k) { return static_cast<std::size_t>(k) * plain_column_bytes(T) % 64 == 0; }
+
+// Decode: groups g0 (and g0 + apart) side by side (cache.hpp), kColumnStepBytes of each at a time.
+template <TensorType T, int NG>
+void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0, std::int64_t apart) {
+  constexpr int kPerStep = static_cast<int>(kColumnStepBytes / plain_column_bytes(T));
+  __m256 acc[NG][2];
+  const std::byte* column[NG];
+  for (int s = 0; s < NG; ++s) {
+    acc[s][0] = acc[s][1] = _mm256_setzero_ps();
+    column[s] = plain_group(w, g0 + s * apart);
   }
-  for (int r = 0; r < RR; ++r) {
-    for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = hsum(acc[r][t]);
+  const auto step = [&](std::int64_t k) {
+    const __m256 xb = _mm256_set1_ps(x.f32[k]);
+    for (int s = 0; s < NG; ++s) {
+      for (int h = 0; h < 2; ++h) acc[s][h] = _mm256_fmadd_ps(load_8<T>(column[s] + h * kHalfBytes<T>), xb, acc[s][h]);
+      column[s] += plain_column_bytes(T);
+    }
+  };
+  std::int64_t k = 0;
+  for (; k + kPerStep <= w.cols; k += kPerStep) {
+    for (int s = 0; s < NG; ++s) prefetch_decode(column[s], kColumnStepBytes, x.decode_prefetch_bytes);
+    for (int j = 0; j < kPerStep; ++j) step(k + j);
+  }
+  for (; k < w.cols; ++k) step(k);
+  for (int s = 0; s < NG; ++s) {
+    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g0 + s * apart) * kPackRows + 8 * h, acc[s][h]);
   }
 }
 
-// Prompts, as on AVX-512 (panel_prompt.hpp): 8 rows to a register, 8 x 8 transposes, panels of 24
-// rows x 4 tokens within AVX2's 16 registers. With the engine forced to AVX2 on the Intel host,
-// llama-3.2-1b F16, 512 prompt tokens on two cores: 57-59 tok/s with tiles of 4 rows x 3 tokens
-// along k, 92-93 with panels of 24 rows x 4 tokens (16 x 6: 90, 32 x 3: 82).
+// A batched step: one group x NT tokens (2 NT accumulators within AVX2's 16 registers), each
+// column converted once for all NT tokens, a line of the group per step (two, as decode takes:
+// matmul_bench avx2/F16/batch8 55-57 against 60 GOPS). A says what it asks for ahead (cache.hpp).
+template <TensorType T, int NT, Ahead A>
+void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
+                std::int64_t g, std::int64_t t0) {
+  constexpr std::size_t kStepBytes = 64;
+  constexpr int kPerStep = static_cast<int>(kStepBytes / plain_column_bytes(T));
+  const std::size_t next_group = plain_group_bytes(w);
+  __m256 acc[2][NT];
+  for (auto& half : acc) for (auto& a : half) a = _mm256_setzero_ps();
+  const std::byte* column = plain_group(w, g);
+  const float* xk = x.f32 + t0 * x.cols;
+  const auto step = [&](std::int64_t k) {
+    const __m256 lo = load_8<T>(column), hi = load_8<T>(column + kHalfBytes<T>);
+    column += plain_column_bytes(T);
+    for (int t = 0; t < NT; ++t) {
+      const __m256 xb = _mm256_set1_ps(xk[t * x.cols + k]);
+      acc[0][t] = _mm256_fmadd_ps(lo, xb, acc[0][t]);
+      acc[1][t] = _mm256_fmadd_ps(hi, xb, acc[1][t]);
+    }
+  };
+  std::int64_t k = 0;
+  for (; k + kPerStep <= w.cols; k += kPerStep) {
+    if constexpr (A == Ahead::stream) prefetch_decode(column, kStepBytes, kColumnTilePrefetchBytes);
+    if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(column) + next_group, kStepBytes);
+    for (int j = 0; j < kPerStep; ++j) step(k + j);
+  }
+  for (; k < w.cols; ++k) step(k);
+  for (int t = 0; t < NT; ++t) {
+    for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (t0 + t) * ldy + g * kPackRows + 8 * h, acc[h][t]);
+  }
+}
+
+// Prompts, as on AVX-512 (panel_prompt.hpp): 8 rows to a register, panels of 24 rows x 4 tokens
+// within AVX2's 16 registers. With the engine forced to AVX2 on the Intel host, llama-3.2-1b F16,
+// 512 prompt tokens on two cores: 57-59 tok/s with tiles of 4 rows x 3 tokens along k, 92-93 with
+// panels of 24 rows x 4 tokens (16 x 6: 90, 32 x 3: 82).
 struct Ymm {
   using Reg = __m256;
   static constexpr int kLanes = 8;
@@ -181,23 +218,11 @@ struct Ymm {
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
 };
 
-// r[i] (row i, columns 0..7) becomes column i (rows 0..7).
-inline void transpose8(__m256 r[8]) {
-  __m256 t[8], s[8];
-  for (int i = 0; i < 4; ++i) {
-    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);      // rows 2i, 2i+1: columns 0, 1 | 4, 5
-    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);  // columns 2, 3 | 6, 7
-  }
-  for (int h = 0; h < 2; ++h) {  // rows 0-3, then 4-7
-    s[4 * h] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);      // column 0 | 4
-    s[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);  // column 1 | 5
-    s[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);  // column 2 | 6
-    s[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);  // column 3 | 7
-  }
-  for (int j = 0; j < 4; ++j) {
-    r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
-    r[j + 4] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
-  }
+// Rows r .. r + 8 (r a multiple of 8) of column k.
+template <TensorType T>
+const std::byte* half_column(const PackedMatrix& w, std::int64_t r, std::int64_t k) {
+  return plain_group(w, r / kPackRows) + static_cast<std::size_t>(r % kPackRows / 8) * kHalfBytes<T> +
+         static_cast<std::size_t>(k) * plain_column_bytes(T);
 }
 
 // panel[k][8 RV] = rows r0 .. r0 + 8 RV of columns k0 .. k0 + kc, as f32. Meanwhile asks for the
@@ -205,21 +230,13 @@ inline void transpose8(__m256 r[8]) {
 template <TensorType T, int RV>
 void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, std::int64_t k0, std::int64_t kc,
                 float* panel) {
-  constexpr std::size_t kElement = plain_element_bytes(T);
-  const std::size_t stride = plain_chunk_stride(w);
   for (int v = 0; v < RV; ++v) {
-    const std::byte* rows[8];
-    for (int i = 0; i < 8; ++i) rows[i] = plain_row(w, r0 + 8 * v + i);
-    const std::int64_t next = r0 + 8 * (RV + v);
-    for (std::int64_t c = 0; c < kc; c += 8) {
-      const std::size_t at = plain_column_offset(k0 + c, stride, kElement);
-      if (next < row_end && c % kPlainChunkCols == 0) {
-        for (int i = 0; i < 8; ++i) __builtin_prefetch(plain_row(w, next + i) + at, 0, 2);
-      }
-      __m256 r[8];
-      for (int i = 0; i < 8; ++i) r[i] = load_8<T>(rows[i] + at);
-      transpose8(r);
-      for (int j = 0; j < 8; ++j) _mm256_store_ps(panel + (c + j) * 8 * RV + 8 * v, r[j]);
+    const std::int64_t r = r0 + 8 * v, next = r + 8 * RV;
+    const std::byte* column = half_column<T>(w, r, k0);
+    const std::byte* next_column = next < row_end ? half_column<T>(w, next, k0) : nullptr;
+    for (std::int64_t c = 0; c < kc; ++c) {
+      if (next_column && starts_line<T>(c)) __builtin_prefetch(next_column + c * plain_column_bytes(T), 0, 2);
+      _mm256_store_ps(panel + c * 8 * RV + 8 * v, load_8<T>(column + c * plain_column_bytes(T)));
     }
   }
 }
@@ -235,24 +252,26 @@ void plain_prompt(const PackedMatrix& w, const ActivationView& x, float* y, std:
 template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
-  if (w.cols % 8 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  if (x.n_tokens == 1) {  // a band of 8 rows at a time: one stream (packed.hpp)
-    for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) plain_tile<T, kPlainBandRows, 1>(w, x, y, ldy, r, 0);
+  const std::int64_t g_begin = row_begin / kPackRows, g_end = row_end / kPackRows;
+  if (x.n_tokens == 1) {
+    for_decode_groups(x, g_begin, g_end, [&](auto ng, std::int64_t g, std::int64_t apart) {
+      plain_decode<T, ng()>(w, x, y, g, apart);
+    });
     return;
   }
-  if (x.n_tokens <= 16) {  // a batched decode step: compute-bound, so its first tile asks ahead
-    for (std::int64_t r = row_begin; r < row_end; r += 4) {
-      for (std::int64_t t = 0; t < x.n_tokens; t += 3) {
-        narrow<3>(std::min<std::int64_t>(3, x.n_tokens - t), [&](auto nt) {
-          if (t == 0) return plain_tile<T, 4, nt(), Ahead::stream>(w, x, y, ldy, r, t);
-          if (t == 3) return plain_tile<T, 4, nt(), Ahead::next_rows>(w, x, y, ldy, r, t);
-          plain_tile<T, 4, nt()>(w, x, y, ldy, r, t);
-        });
-      }
+  if (x.n_tokens > 16) return plain_prompt<T>(w, x, y, ldy, row_begin, row_end);
+  // A batched decode step: compute-bound, so its first tile asks ahead in the group and its second
+  // for the next group; tiles of 6 tokens.
+  constexpr int kTokens = 6;
+  for (std::int64_t g = g_begin; g < g_end; ++g) {
+    for (std::int64_t t = 0; t < x.n_tokens; t += kTokens) {
+      narrow<kTokens>(std::min<std::int64_t>(kTokens, x.n_tokens - t), [&](auto nt) {
+        if (t == 0) return plain_tile<T, nt(), Ahead::stream>(w, x, y, ldy, g, t);
+        if (t == kTokens) return plain_tile<T, nt(), Ahead::next_rows>(w, x, y, ldy, g, t);
+        plain_tile<T, nt(), Ahead::none>(w, x, y, ldy, g, t);
+      });
     }
-    return;
   }
-  plain_prompt<T>(w, x, y, ldy, row_begin, row_end);
 }
 
 }  // namespace

@@ -17,9 +17,10 @@ float f16_at(const std::byte* p, int i) {
   return f16_to_f32(h);
 }
 
+// Element k of row i of a 16-row group (packed.hpp).
 template <TensorType T>
-float plain_at(const PackedMatrix& w, const std::byte* row, std::int64_t k) {
-  const std::byte* p = row + plain_column_offset(k, plain_chunk_stride(w), plain_element_bytes(T));
+float plain_at(const std::byte* group, int i, std::int64_t k) {
+  const std::byte* p = group + static_cast<std::size_t>(k * kPackRows + i) * plain_element_bytes(T);
   if constexpr (T == TensorType::F32) {
     float x;
     std::memcpy(&x, p, 4);
@@ -35,11 +36,11 @@ template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
   for (std::int64_t r = row_begin; r < row_end; ++r) {
-    const std::byte* row = plain_row(w, r);
+    const std::byte* group = plain_group(w, r / R);
     for (std::int64_t t = 0; t < x.n_tokens; ++t) {
       const float* a = x.f32 + t * x.cols;
       float sum = 0;
-      for (std::int64_t k = 0; k < w.cols; ++k) sum += plain_at<T>(w, row, k) * a[k];
+      for (std::int64_t k = 0; k < w.cols; ++k) sum += plain_at<T>(group, r % R, k) * a[k];
       y[t * ldy + r] = sum;
     }
   }

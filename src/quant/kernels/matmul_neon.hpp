@@ -35,9 +35,9 @@ struct Plain32 {
   }
 };
 
-// F32, F16 and BF16 (banded or row-major, packed.hpp): a tile of RR rows x NT tokens keeps one
-// accumulator per pair along k, reduced at the end of the row, so a pair's sums come in the same
-// order whatever the tile.
+// F32, F16 and BF16, column-major in 16-row groups (packed.hpp): a group's column is four registers
+// of 4 rows, each multiplied by a token's activation (fmla by element); every lane's sum is one
+// chain along k, so decode and batched steps agree exactly.
 template <TensorType T>
 inline float32x4_t load_4(const std::byte* p) {
   if constexpr (T == TensorType::F32) {
@@ -49,43 +49,36 @@ inline float32x4_t load_4(const std::byte* p) {
   }
 }
 
-template <TensorType T, int RR, int NT>
-void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-                std::int64_t r0, std::int64_t t0) {
-  constexpr std::size_t kElemBytes = plain_element_bytes(T);
-  float32x4_t acc[RR][NT];
-  for (auto& row : acc) for (auto& a : row) a = vdupq_n_f32(0);
-  const std::byte* rows[RR];
-  for (int r = 0; r < RR; ++r) rows[r] = plain_row(w, r0 + r);
-  const std::size_t stride = plain_chunk_stride(w);
-  for (std::int64_t k = 0; k < w.cols; k += 4) {
-    const std::size_t at = plain_column_offset(k, stride, kElemBytes);
-    float32x4_t xv[NT];
-    for (int t = 0; t < NT; ++t) xv[t] = vld1q_f32(x.f32 + (t0 + t) * x.cols + k);
-    for (int r = 0; r < RR; ++r) {
-      const float32x4_t wv = load_4<T>(rows[r] + at);
-      for (int t = 0; t < NT; ++t) acc[r][t] = vfmaq_f32(acc[r][t], wv, xv[t]);
+// One group x NT tokens (4 NT accumulators), each column of weights converted once for all NT
+// tokens. Decode is NT = 1: four independent chains.
+template <TensorType T, int NT>
+void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g,
+                std::int64_t t0) {
+  constexpr std::size_t kElemBytes = plain_element_bytes(T), kColumnBytes = plain_column_bytes(T);
+  float32x4_t acc[4][NT];
+  for (auto& quarter : acc) for (auto& a : quarter) a = vdupq_n_f32(0);
+  const std::byte* column = plain_group(w, g);
+  const float* xk = x.f32 + t0 * x.cols;
+  for (std::int64_t k = 0; k < w.cols; ++k, column += kColumnBytes) {
+    float32x4_t wv[4];
+    for (int q = 0; q < 4; ++q) wv[q] = load_4<T>(column + 4 * q * kElemBytes);
+    for (int t = 0; t < NT; ++t) {
+      const float xt = xk[t * x.cols + k];
+      for (int q = 0; q < 4; ++q) acc[q][t] = vfmaq_n_f32(acc[q][t], wv[q], xt);
     }
   }
-  for (int r = 0; r < RR; ++r) {
-    for (int t = 0; t < NT; ++t) y[(t0 + t) * ldy + r0 + r] = vaddvq_f32(acc[r][t]);
+  for (int t = 0; t < NT; ++t) {
+    for (int q = 0; q < 4; ++q) vst1q_f32(y + (t0 + t) * ldy + g * kPackRows + 4 * q, acc[q][t]);
   }
 }
 
-// Decode: a band of 8 rows at a time, one stream, 8 independent chains. Several tokens: 4 rows x 4 tokens, 16
-// accumulators, each weight vector used 4 times and each activation vector 4 times.
 template <TensorType T>
 void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                   std::int64_t row_begin, std::int64_t row_end) {
-  if (w.cols % 4 != 0) return kernels::generic().matmul(T)(w, x, y, ldy, row_begin, row_end);
-  if (x.n_tokens == 1) {
-    for (std::int64_t r = row_begin; r < row_end; r += kPlainBandRows) plain_tile<T, kPlainBandRows, 1>(w, x, y, ldy, r, 0);
-    return;
-  }
-  for (std::int64_t r = row_begin; r < row_end; r += 4) {
+  for (std::int64_t g = row_begin / kPackRows; g < row_end / kPackRows; ++g) {
     std::int64_t t = 0;
-    for (; t + 4 <= x.n_tokens; t += 4) plain_tile<T, 4, 4>(w, x, y, ldy, r, t);
-    narrow<3>(x.n_tokens - t, [&](auto nt) { plain_tile<T, 4, nt()>(w, x, y, ldy, r, t); });
+    for (; t + 4 <= x.n_tokens; t += 4) plain_tile<T, 4>(w, x, y, ldy, g, t);
+    narrow<3>(x.n_tokens - t, [&](auto nt) { plain_tile<T, nt()>(w, x, y, ldy, g, t); });
   }
 }
 

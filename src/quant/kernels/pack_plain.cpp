@@ -1,5 +1,6 @@
-// Packers of the plain family: F32, F16 and BF16 in bands of 8 rows (row-major when the width is
-// not a multiple of 16); Q8_0 and Q4_0 interleaved by 16-row groups (packed.hpp).
+// Packers of the plain family: F32, F16 and BF16 column-major in 16-row groups; Q8_0 and Q4_0
+// interleaved by 16-row groups (packed.hpp).
+#include <cstdint>
 #include <cstring>
 
 #include "memwall/quant/blocks.hpp"
@@ -9,22 +10,13 @@
 namespace memwall::quant::pack {
 namespace {
 
-// Copies `bytes` of row r from `offset` (zeros for a padding row).
-void copy_part(const std::byte* row, std::size_t offset, std::size_t bytes, std::byte* out) {
-  if (row) std::memcpy(out, row + offset, bytes); else std::memset(out, 0, bytes);
-}
-
-// [band of rows 0..7, band of rows 8..15], each [for chunk c: 8 rows x elements 16c..16c+15].
-void plain_rows(const std::byte* const* rows, std::int64_t cols, std::size_t elem_bytes, std::byte* out) {
-  const std::size_t row_bytes = static_cast<std::size_t>(cols) * elem_bytes;
-  if (cols % kPlainChunkCols != 0) {
-    for (int r = 0; r < kPackRows; ++r, out += row_bytes) copy_part(rows[r], 0, row_bytes, out);
-    return;
-  }
-  const std::size_t chunk_bytes = kPlainChunkCols * elem_bytes;
-  for (int band = 0; band < kPackRows; band += kPlainBandRows) {
-    for (std::size_t offset = 0; offset < row_bytes; offset += chunk_bytes) {
-      for (int r = band; r < band + kPlainBandRows; ++r, out += chunk_bytes) copy_part(rows[r], offset, chunk_bytes, out);
+// Column k of the 16 rows, then column k + 1: element k of row r at 16 k + r (zeros for a
+// padding row). E is an unsigned integer of the element's size: the bits are copied as they are.
+template <typename E>
+void column_major(const std::byte* const* rows, std::int64_t cols, std::byte* out) {
+  for (std::int64_t k = 0; k < cols; ++k) {
+    for (int r = 0; r < kPackRows; ++r, out += sizeof(E)) {
+      if (rows[r]) std::memcpy(out, rows[r] + k * sizeof(E), sizeof(E)); else std::memset(out, 0, sizeof(E));
     }
   }
 }
@@ -34,11 +26,11 @@ constexpr int R = static_cast<int>(kPackRows);
 }  // namespace
 
 void plain_f32(const std::byte* const* rows, std::int64_t cols, std::byte* out) {
-  plain_rows(rows, cols, 4, out);
+  column_major<std::uint32_t>(rows, cols, out);
 }
 
 void plain_f16(const std::byte* const* rows, std::int64_t cols, std::byte* out) {
-  plain_rows(rows, cols, 2, out);
+  column_major<std::uint16_t>(rows, cols, out);
 }
 
 // [16 x f16 d][for k-group j = 0..7: 16 rows x the 4 signed quants of weights 4j..4j+3]
