@@ -24,6 +24,9 @@ constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat =
 using Theta = std::array<double, kUnknowns>;
 // theta[0] at a bandwidth efficiency of exactly 1: the fit never streams faster than the read.
 constexpr double kFullRead = 1.0;
+// An arithmetic unknown at an efficiency of exactly 1: the fit never computes faster than the peak.
+constexpr double kFullPeak = 1.0;
+constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat};
 
 // One measured time and the steps it is the weighted sum of, at full bandwidth and peak.
 struct Observation {
@@ -120,11 +123,14 @@ bool solve(const std::vector<Observation>& obs, double overlap, const std::array
 // not positive, the optional ones first. Dropped ones keep the class default. A bandwidth efficiency
 // above 1 is held at 1 (kFullRead) and the rest refitted: on the Intel host of results/fit.md the free
 // fit traded 1.26 of the read against 118 us per layer and step, and predicted the next set's tg64
-// 11-18% fast on the larger model; held at the read, 13 us and every tg64 within 10%.
+// 11-18% fast on the larger model; held at the read, 13 us and every tg64 within 10%. A compute
+// efficiency above 1 is held at 1 (kFullPeak) the same way: once batched float decode ran near its
+// memory bound, the free fit gave its arithmetic 6.05 of the peak, the overlap 0 to match, and
+// mispredicted the other points.
 Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults,
                  std::array<bool, kUnknowns> free) {
   Theta t = defaults;
-  for (std::size_t attempt = 0; attempt < kUnknowns; ++attempt) {
+  for (std::size_t attempt = 0; attempt < 2 * kUnknowns; ++attempt) {
     Theta trial = t;
     // For a partly overlapped step, which side is larger depends on theta: iterate to a fixed point.
     bool ok = true;
@@ -139,8 +145,12 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
     }
     const auto positive = [&](std::size_t k) { return !free[k] || trial[k] > 0; };
     const bool superblocks_at_most_read = !free[kSuperBlock] || trial[kSuperBlock] >= kFullRead;
-    if (ok && trial[0] >= kFullRead && superblocks_at_most_read && trial[1] >= 0 && positive(kPrompt) &&
-        positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat))
+    std::size_t above_peak = kUnknowns;
+    for (std::size_t k : kComputeUnknowns) {
+      if (free[k] && trial[k] > 0 && trial[k] < kFullPeak) above_peak = k;
+    }
+    if (ok && trial[0] >= kFullRead && superblocks_at_most_read && above_peak == kUnknowns && trial[1] >= 0 &&
+        positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat))
       return trial;
     if (ok && free[0] && trial[0] < kFullRead) {
       free[0] = false;
@@ -150,6 +160,11 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
     if (ok && !superblocks_at_most_read) {
       free[kSuperBlock] = false;
       t[kSuperBlock] = kFullRead;
+      continue;
+    }
+    if (ok && above_peak != kUnknowns) {
+      free[above_peak] = false;
+      t[above_peak] = kFullPeak;
       continue;
     }
     if (free[1] && (!ok || trial[1] < 0)) {
@@ -350,6 +365,10 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   }
   if (c.prefill_points + serving_records == 0) {
     report.warnings.push_back("no usable pp or serving point: the compute efficiency stays the class default");
+  }
+  if (std::any_of(std::begin(kComputeUnknowns), std::end(kComputeUnknowns), [&](std::size_t k) { return free[k] && theta[k] == kFullPeak; })) {
+    report.warnings.push_back("the steps would compute faster than the compute peak; held at the peak: the peak "
+                              "was measured low, or memory time hides the arithmetic more than the overlap says");
   }
   if (theta[0] == kFullRead) {
     report.warnings.push_back("the steps would stream faster than the read bandwidth; held at the read: part of "

@@ -315,6 +315,35 @@ TEST_F(FitCalibration, NeverStreamsFasterThanTheRead) {
   EXPECT_TRUE(plain->warnings.empty());
 }
 
+// Records whose batched float decode took less time than its arithmetic needs at the compute peak
+// (made at twice it): the fit holds that efficiency at 1, refits the rest, and says so.
+TEST(FitCalibrationPeak, NeverComputesFasterThanThePeak) {
+  Hardware truth = test_machine();
+  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 2.0};
+  std::vector<json> lines;
+  for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
+    for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q8_0}) {
+      const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, 0,
+                             {{"tg_tok_s", stat(tg_tok_s(truth, shape, 64, 0))}}));
+      const Prediction pp = predict_point(truth, shape, {1, 512, 0, 0, quant::TensorType::F16});
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "pp", 512, 0, 0, {{"pp_tok_s", stat(pp.pp_tok_s)}}));
+      for (std::int64_t users : {1, 4, 8}) {
+        lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
+                               serving_stats(truth, shape, users), users));
+      }
+    }
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), lines, "fast float decode");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const Efficiency& e = report->calibration.efficiency;
+  EXPECT_DOUBLE_EQ(e.compute_for(false, true), 1.0);
+  for (double compute : {e.compute_for(true), e.compute_for(false), e.compute_for(true, true)}) EXPECT_LE(compute, 1.0);
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_NE(report->warnings[0].find("faster than the compute peak; held at the peak"), std::string::npos)
+      << report->warnings[0];
+}
+
 // A record bench made with --track-bandwidth is predicted, and fitted, against the read around it.
 TEST_F(FitCalibration, TheReadAroundARunIsTheBandwidthItIsPredictedAt) {
   std::vector<json> tracked = lines_;
