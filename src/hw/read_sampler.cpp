@@ -29,22 +29,28 @@ ReadSampler::ReadSampler(std::unique_ptr<ThreadTeam> team, HugeBuffer buffer, st
                          const BandwidthKernels& kernels)
     : team_(std::move(team)), buffer_(std::move(buffer)), elements_(elements), kernels_(kernels) {}
 
-Result<double> ReadSampler::sample_gbps(double min_seconds) {
+Status ReadSampler::pass() {
   const auto* data = static_cast<const double*>(buffer_.data());
   const unsigned members = team_->size();
   std::vector<double> sums(members);
+  team_->run([&](unsigned m) {
+    const Span s = share_of(elements_, members, m);
+    sums[m] = kernels_.read(data + s.begin, s.count);
+  });
+  for (unsigned m = 0; m < members; ++m) {
+    if (sums[m] != static_cast<double>(share_of(elements_, members, m).count)) {
+      return make_error("read sampler: the read kernel ({}) returned a wrong sum", kernels_.isa);
+    }
+  }
+  return {};
+}
+
+Result<double> ReadSampler::sample_gbps(double min_seconds) {
+  if (Status warm = pass(); !warm.ok()) return warm.error();
   const std::int64_t start_ns = steady_now_ns();
   std::int64_t passes = 0, elapsed_ns = 0;
   do {
-    team_->run([&](unsigned m) {
-      const Span s = share_of(elements_, members, m);
-      sums[m] = kernels_.read(data + s.begin, s.count);
-    });
-    for (unsigned m = 0; m < members; ++m) {
-      if (sums[m] != static_cast<double>(share_of(elements_, members, m).count)) {
-        return make_error("read sampler: the read kernel ({}) returned a wrong sum", kernels_.isa);
-      }
-    }
+    if (Status s = pass(); !s.ok()) return s.error();
     ++passes;
     elapsed_ns = steady_now_ns() - start_ns;
   } while (static_cast<double>(elapsed_ns) < min_seconds * 1e9);

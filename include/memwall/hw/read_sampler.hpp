@@ -20,7 +20,11 @@ class ReadSampler {
   static Result<std::unique_ptr<ReadSampler>> create(unsigned threads, std::uint64_t buffer_bytes,
                                                      const BandwidthKernels& kernels);
 
-  // Streams the buffer until at least `min_seconds` have passed (at least once); GB/s over all of it.
+  // Streams the buffer once untimed, then until at least `min_seconds` have passed (at least once);
+  // GB/s over the timed passes. The first pass after the cores ran something else is the slow one:
+  // bench --track-bandwidth between decode runs on the Intel host of results/fit.md, per pass,
+  // 23.7-32 GB/s first against 33-35 for the rest, which pulled a 0.25 s sample down 2-8%; a first
+  // pass that alone filled the 0.25 s would have been the whole sample.
   Result<double> sample_gbps(double min_seconds);
 
   std::uint64_t buffer_bytes() const { return static_cast<std::uint64_t>(elements_) * sizeof(double); }
@@ -28,6 +32,7 @@ class ReadSampler {
  private:
   ReadSampler(std::unique_ptr<ThreadTeam> team, HugeBuffer buffer, std::size_t elements,
               const BandwidthKernels& kernels);
+  Status pass();  // streams the buffer once on every member and checks the sums
 
   std::unique_ptr<ThreadTeam> team_;
   HugeBuffer buffer_;
