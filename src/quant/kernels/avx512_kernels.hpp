@@ -161,33 +161,24 @@ inline __m512 load_column16(const std::byte* p) {
   }
 }
 
-// Whether column k starts a 64-byte line of its group.
-template <TensorType T>
-inline bool starts_line(std::int64_t k) { return static_cast<std::size_t>(k) * plain_column_bytes(T) % 64 == 0; }
-
 // Decode: groups g0 (and g0 + apart) side by side (cache.hpp), kColumnStepBytes of each at a time.
 template <TensorType T, int NG>
 void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0, std::int64_t apart) {
-  constexpr int kPerStep = static_cast<int>(kColumnStepBytes / plain_column_bytes(T));
   __m512 acc[NG];
   const std::byte* column[NG];
   for (int s = 0; s < NG; ++s) {
     acc[s] = _mm512_setzero_ps();
     column[s] = plain_group(w, g0 + s * apart);
   }
-  const auto step = [&](std::int64_t k) {
-    const __m512 xb = _mm512_set1_ps(x.f32[k]);
-    for (int s = 0; s < NG; ++s) {
-      acc[s] = _mm512_fmadd_ps(load_column16<T>(column[s]), xb, acc[s]);
-      column[s] += plain_column_bytes(T);
-    }
-  };
-  std::int64_t k = 0;
-  for (; k + kPerStep <= w.cols; k += kPerStep) {
-    for (int s = 0; s < NG; ++s) prefetch_decode(column[s], kColumnStepBytes, x.decode_prefetch_bytes);
-    for (int j = 0; j < kPerStep; ++j) step(k + j);
-  }
-  for (; k < w.cols; ++k) step(k);
+  for_column_steps<kColumnStepBytes, plain_column_bytes(T)>(
+      w.cols, [&] { for (int s = 0; s < NG; ++s) prefetch_decode(column[s], kColumnStepBytes, x.decode_prefetch_bytes); },
+      [&](std::int64_t k) {
+        const __m512 xb = _mm512_set1_ps(x.f32[k]);
+        for (int s = 0; s < NG; ++s) {
+          acc[s] = _mm512_fmadd_ps(load_column16<T>(column[s]), xb, acc[s]);
+          column[s] += plain_column_bytes(T);
+        }
+      });
   for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g0 + s * apart) * kPackRows, acc[s]);
 }
 
@@ -198,14 +189,21 @@ void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std:
 template <TensorType T, int NB, int NT, Ahead A>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t g0, std::int64_t t0) {
-  constexpr int kPerStep = static_cast<int>(kColumnStepBytes / plain_column_bytes(T));
   const std::size_t next_groups = NB * plain_group_bytes(w);
   __m512 acc[NB][NT];
   for (auto& group : acc) for (auto& a : group) a = _mm512_setzero_ps();
   const std::byte* column[NB];
   for (int b = 0; b < NB; ++b) column[b] = plain_group(w, g0 + b);
   const float* xk = x.f32 + t0 * x.cols;
-  const auto step = [&](std::int64_t k) {
+  const auto ask = [&] {
+    for (int b = 0; b < NB; ++b) {
+      if constexpr (A == Ahead::stream) prefetch_decode(column[b], kColumnStepBytes, kColumnTilePrefetchBytes);
+      if constexpr (A == Ahead::next_rows) {
+        prefetch_lines(reinterpret_cast<std::uintptr_t>(column[b]) + next_groups, kColumnStepBytes);
+      }
+    }
+  };
+  for_column_steps<kColumnStepBytes, plain_column_bytes(T)>(w.cols, ask, [&](std::int64_t k) {
     __m512 wv[NB];
     for (int b = 0; b < NB; ++b) {
       wv[b] = load_column16<T>(column[b]);
@@ -215,18 +213,7 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
       const __m512 xb = _mm512_set1_ps(xk[t * x.cols + k]);
       for (int b = 0; b < NB; ++b) acc[b][t] = _mm512_fmadd_ps(wv[b], xb, acc[b][t]);
     }
-  };
-  std::int64_t k = 0;
-  for (; k + kPerStep <= w.cols; k += kPerStep) {
-    for (int b = 0; b < NB; ++b) {
-      if constexpr (A == Ahead::stream) prefetch_decode(column[b], kColumnStepBytes, kColumnTilePrefetchBytes);
-      if constexpr (A == Ahead::next_rows) {
-        prefetch_lines(reinterpret_cast<std::uintptr_t>(column[b]) + next_groups, kColumnStepBytes);
-      }
-    }
-    for (int j = 0; j < kPerStep; ++j) step(k + j);
-  }
-  for (; k < w.cols; ++k) step(k);
+  });
   for (int t = 0; t < NT; ++t) {
     for (int b = 0; b < NB; ++b) _mm512_storeu_ps(y + (t0 + t) * ldy + (g0 + b) * kPackRows, acc[b][t]);
   }
@@ -259,7 +246,7 @@ void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, st
     const std::byte* column = plain_group(w, r0 / kPackRows + v) + static_cast<std::size_t>(k0) * plain_column_bytes(T);
     const bool ask = r0 + kPackRows * (RV + v) < row_end;
     for (std::int64_t c = 0; c < kc; ++c, column += plain_column_bytes(T)) {
-      if (ask && starts_line<T>(c)) __builtin_prefetch(column + next, 0, 2);
+      if (ask && starts_line(c, plain_column_bytes(T))) __builtin_prefetch(column + next, 0, 2);
       _mm512_store_ps(panel + c * 16 * RV + 16 * v, load_column16<T>(column));
     }
   }

@@ -42,6 +42,24 @@ inline constexpr std::size_t kColumnTilePrefetchBytes = 2048;
 // 12.3-12.7 tok/s; at 8 users of qwen2.5-0.5b F16 166-177 against 184-187), four no faster.
 inline constexpr std::size_t kColumnStepBytes = 128;
 
+// Columns 0 .. cols of column-major float weights (packed.hpp), column_bytes each: ask() at the start
+// of every whole step of step_bytes, then column(k) for each of its columns; the last columns, fewer
+// than a step, without asking.
+template <std::size_t kStepBytes, std::size_t kColumnBytes, typename Ask, typename Column>
+[[gnu::always_inline]] inline void for_column_steps(std::int64_t cols, Ask&& ask, Column&& column) {
+  constexpr std::int64_t kPerStep = static_cast<std::int64_t>(kStepBytes / kColumnBytes);
+  std::int64_t k = 0;
+  for (; k + kPerStep <= cols; k += kPerStep) {
+    ask();
+    for (std::int64_t j = 0; j < kPerStep; ++j) column(k + j);
+  }
+  for (; k < cols; ++k) column(k);
+}
+// Whether column k of a group starts a 64-byte line of it.
+inline bool starts_line(std::int64_t k, std::size_t column_bytes) {
+  return static_cast<std::size_t>(k) * column_bytes % 64 == 0;
+}
+
 // Prefetches the cache lines of [block + kTilePrefetchBytes, + bytes) for reading, into L2. Past
 // the end of the weights this only touches nothing: a prefetch never faults.
 // Addresses are formed as integers: a pointer past the end of its object would be undefined.

@@ -138,32 +138,24 @@ inline __m256 load_8(const std::byte* p) {
 // on AVX-512, so decode and batched steps agree exactly.
 template <TensorType T>
 inline constexpr std::size_t kHalfBytes = plain_column_bytes(T) / 2;
-template <TensorType T>
-inline bool starts_line(std::int64_t k) { return static_cast<std::size_t>(k) * plain_column_bytes(T) % 64 == 0; }
-
 // Decode: groups g0 (and g0 + apart) side by side (cache.hpp), kColumnStepBytes of each at a time.
 template <TensorType T, int NG>
 void plain_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g0, std::int64_t apart) {
-  constexpr int kPerStep = static_cast<int>(kColumnStepBytes / plain_column_bytes(T));
   __m256 acc[NG][2];
   const std::byte* column[NG];
   for (int s = 0; s < NG; ++s) {
     acc[s][0] = acc[s][1] = _mm256_setzero_ps();
     column[s] = plain_group(w, g0 + s * apart);
   }
-  const auto step = [&](std::int64_t k) {
-    const __m256 xb = _mm256_set1_ps(x.f32[k]);
-    for (int s = 0; s < NG; ++s) {
-      for (int h = 0; h < 2; ++h) acc[s][h] = _mm256_fmadd_ps(load_8<T>(column[s] + h * kHalfBytes<T>), xb, acc[s][h]);
-      column[s] += plain_column_bytes(T);
-    }
-  };
-  std::int64_t k = 0;
-  for (; k + kPerStep <= w.cols; k += kPerStep) {
-    for (int s = 0; s < NG; ++s) prefetch_decode(column[s], kColumnStepBytes, x.decode_prefetch_bytes);
-    for (int j = 0; j < kPerStep; ++j) step(k + j);
-  }
-  for (; k < w.cols; ++k) step(k);
+  for_column_steps<kColumnStepBytes, plain_column_bytes(T)>(
+      w.cols, [&] { for (int s = 0; s < NG; ++s) prefetch_decode(column[s], kColumnStepBytes, x.decode_prefetch_bytes); },
+      [&](std::int64_t k) {
+        const __m256 xb = _mm256_set1_ps(x.f32[k]);
+        for (int s = 0; s < NG; ++s) {
+          for (int h = 0; h < 2; ++h) acc[s][h] = _mm256_fmadd_ps(load_8<T>(column[s] + h * kHalfBytes<T>), xb, acc[s][h]);
+          column[s] += plain_column_bytes(T);
+        }
+      });
   for (int s = 0; s < NG; ++s) {
     for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (g0 + s * apart) * kPackRows + 8 * h, acc[s][h]);
   }
@@ -176,13 +168,16 @@ template <TensorType T, int NT, Ahead A>
 void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t g, std::int64_t t0) {
   constexpr std::size_t kStepBytes = 64;
-  constexpr int kPerStep = static_cast<int>(kStepBytes / plain_column_bytes(T));
   const std::size_t next_group = plain_group_bytes(w);
   __m256 acc[2][NT];
   for (auto& half : acc) for (auto& a : half) a = _mm256_setzero_ps();
   const std::byte* column = plain_group(w, g);
   const float* xk = x.f32 + t0 * x.cols;
-  const auto step = [&](std::int64_t k) {
+  const auto ask = [&] {
+    if constexpr (A == Ahead::stream) prefetch_decode(column, kStepBytes, kColumnTilePrefetchBytes);
+    if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(column) + next_group, kStepBytes);
+  };
+  for_column_steps<kStepBytes, plain_column_bytes(T)>(w.cols, ask, [&](std::int64_t k) {
     const __m256 lo = load_8<T>(column), hi = load_8<T>(column + kHalfBytes<T>);
     column += plain_column_bytes(T);
     for (int t = 0; t < NT; ++t) {
@@ -190,14 +185,7 @@ void plain_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::i
       acc[0][t] = _mm256_fmadd_ps(lo, xb, acc[0][t]);
       acc[1][t] = _mm256_fmadd_ps(hi, xb, acc[1][t]);
     }
-  };
-  std::int64_t k = 0;
-  for (; k + kPerStep <= w.cols; k += kPerStep) {
-    if constexpr (A == Ahead::stream) prefetch_decode(column, kStepBytes, kColumnTilePrefetchBytes);
-    if constexpr (A == Ahead::next_rows) prefetch_lines(reinterpret_cast<std::uintptr_t>(column) + next_group, kStepBytes);
-    for (int j = 0; j < kPerStep; ++j) step(k + j);
-  }
-  for (; k < w.cols; ++k) step(k);
+  });
   for (int t = 0; t < NT; ++t) {
     for (int h = 0; h < 2; ++h) _mm256_storeu_ps(y + (t0 + t) * ldy + g * kPackRows + 8 * h, acc[h][t]);
   }
@@ -235,7 +223,7 @@ void fill_panel(const PackedMatrix& w, std::int64_t r0, std::int64_t row_end, st
     const std::byte* column = half_column<T>(w, r, k0);
     const std::byte* next_column = next < row_end ? half_column<T>(w, next, k0) : nullptr;
     for (std::int64_t c = 0; c < kc; ++c) {
-      if (next_column && starts_line<T>(c)) __builtin_prefetch(next_column + c * plain_column_bytes(T), 0, 2);
+      if (next_column && starts_line(c, plain_column_bytes(T))) __builtin_prefetch(next_column + c * plain_column_bytes(T), 0, 2);
       _mm256_store_ps(panel + c * 8 * RV + 8 * v, load_8<T>(column + c * plain_column_bytes(T)));
     }
   }
