@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "memwall/engine/ops.hpp"
 #include "memwall/hw/topology.hpp"
 
 namespace memwall::engine {
@@ -131,8 +130,7 @@ StepStats Engine::step(std::vector<TokenEvent>& events) {
       ++stats.decode_tokens;
     }
     if (!batch_[i].logits) continue;
-    const float* row = logits_.data() + logit_row++ * forward_->logits_stride();
-    seq.last_token = argmax(row, model_->spec.n_vocab);
+    seq.last_token = forward_->best_token(logit_row++);
     ++seq.generated;
     events.push_back({seq.id, seq.last_token, stats.end_ns, seq.generated == 1, seq.generated == seq.to_generate});
   }

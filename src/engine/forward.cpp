@@ -29,11 +29,12 @@ struct Forward::Buffers {
   std::vector<float> rope_cos, rope_sin;  // (T, head_dim / 2)
   detail::ActivationScratch act;          // quantized matmul inputs
   std::vector<std::vector<float>> scores; // per member: one KV head's query heads over the context
+  std::vector<BestLogit> best;            // (members, max_logits): each member's best of its rows
   detail::MoeBuffers moe;
   hw::SpinBarrier barrier;
-  detail::WorkCounter work;
+  detail::WorkRanges work;
 
-  explicit Buffers(unsigned members) : barrier(members) {}
+  explicit Buffers(unsigned members) : barrier(members), work(members) {}
 };
 
 struct Forward::Step {
@@ -67,6 +68,8 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
   for (auto* buffer : {&b.k, &b.v}) buffer->resize(rows * pad16(s.kv_dim()));
   for (auto* buffer : {&b.gate, &b.up}) buffer->resize(rows * ff);
   b.final_rows.resize(static_cast<std::size_t>(limits.max_logits * pad16(s.n_embd)));
+  b.best.resize(static_cast<std::size_t>(team.size() * limits.max_logits));
+  best_tokens_.resize(static_cast<std::size_t>(limits.max_logits));
   b.rope_cos.resize(rows * s.head_dim / 2);
   b.rope_sin.resize(rows * s.head_dim / 2);
   const std::int64_t widest = std::max({pad16(s.n_embd), pad16(s.q_dim()), ff});
@@ -87,8 +90,13 @@ void Forward::run(std::span<const BatchToken> tokens, std::span<KvCache* const> 
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].logits) step.logit_tokens.push_back(static_cast<std::int32_t>(i));
   }
-  buffers_->work.next.store(0, std::memory_order_relaxed);
   team_.run([&](unsigned member) { run_member(step, member); });
+  const std::size_t rows = step.logit_tokens.size();
+  for (std::size_t i = 0; i < rows; ++i) {
+    BestLogit best;
+    for (unsigned m = 0; m < team_.size(); ++m) best.merge(buffers_->best[m * limits_.max_logits + i]);
+    best_tokens_[i] = best.token();
+  }
 }
 
 void Forward::run_member(const Step& step, unsigned member) {
@@ -111,6 +119,18 @@ void Forward::run_member(const Step& step, unsigned member) {
     embed_token(m.embedding, tok.token, s.n_embd, b.x.data() + t * embd);
     rope_angles(rope_frequencies_, tok.pos, b.rope_cos.data() + t * half, b.rope_sin.data() + t * half);
   }
+  // Each matmul phase names the next one's weights, which the barriers in between ask for.
+  const auto warm_qkv = [&](std::int64_t il) {
+    const LayerWeights& l = m.layers[static_cast<std::size_t>(il)];
+    const quant::PackedMatrix* next[] = {&l.wq, &l.wk, &l.wv};
+    p.warm(next);
+  };
+  const auto nl = static_cast<std::int64_t>(step.logit_tokens.size());
+  const auto warm_output = [&] {
+    const quant::PackedMatrix* next[] = {&m.output};
+    if (nl > 0) p.warm(next);
+  };
+  warm_qkv(0);
   p.sync();
 
   for (std::int64_t il = 0; il < s.n_layers; ++il) {
@@ -126,6 +146,8 @@ void Forward::run_member(const Step& step, unsigned member) {
     const MatmulJob qkv[] = {{&l.wq, xqkv[0], b.q.data(), qd}, {&l.wk, xqkv[1], b.k.data(), kvd},
                              {&l.wv, xqkv[2], b.v.data(), kvd}};
     p.matmuls(qkv);
+    const quant::PackedMatrix* const next_wo[] = {&l.wo};
+    p.warm(next_wo);
     p.sync();
 
     // Biases, q/k norms, rotary embedding; K and V into each token's cache.
@@ -168,6 +190,8 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.sync();
     const MatmulJob wo[] = {{&l.wo, xa[0], b.tmp.data(), embd}};
     p.matmuls(wo);
+    const quant::PackedMatrix* const next_gate_up[] = {&l.w_gate, &l.w_up};
+    if (!s.is_moe()) p.warm(next_gate_up);
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
@@ -185,6 +209,8 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.sync();
     const MatmulJob gate_up[] = {{&l.w_gate, xgu[0], b.gate.data(), ff}, {&l.w_up, xgu[1], b.up.data(), ff}};
     p.matmuls(gate_up);
+    const quant::PackedMatrix* const next_down[] = {&l.w_down};
+    p.warm(next_down);
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       attention_.silu_mul(b.gate.data() + t * ff, b.up.data() + t * ff, s.n_ff, b.gate.data() + t * ff);
@@ -194,13 +220,13 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.sync();
     const MatmulJob down[] = {{&l.w_down, xh[0], b.tmp.data(), embd}};
     p.matmuls(down);
+    il + 1 < s.n_layers ? warm_qkv(il + 1) : warm_output();
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
   }
   p.sync();
 
   // logits (n_logits, n_vocab) = Wout rmsnorm(x) * output_norm, for the tokens that want them.
-  const auto nl = static_cast<std::int64_t>(step.logit_tokens.size());
   for (std::int64_t i = p.my(nl).begin; i < p.my(nl).end; ++i) {
     rms_norm(b.x.data() + step.logit_tokens[static_cast<std::size_t>(i)] * embd, m.output_norm.data(), eps,
              s.n_embd, b.final_rows.data() + i * embd);
@@ -211,7 +237,13 @@ void Forward::run_member(const Step& step, unsigned member) {
   const auto xf = p.prepare(b.act, out_type, b.final_rows.data(), nl, s.n_embd, embd);
   p.sync();
   const MatmulJob out[] = {{&m.output, xf[0], step.logits, m.output.padded_rows()}};
-  p.matmuls(out);
+  BestLogit* best = b.best.data() + member * limits_.max_logits;
+  std::fill(best, best + nl, BestLogit{});
+  p.matmuls(out, [&](std::size_t, std::int64_t row_begin, std::int64_t row_end) {
+    for (std::int64_t i = 0; i < nl; ++i) {
+      best[i].merge(best_logit(step.logits + i * m.output.padded_rows(), row_begin, std::min<std::int64_t>(row_end, s.n_vocab)));
+    }
+  });
   p.sync();
 }
 

@@ -79,4 +79,10 @@ std::int32_t argmax(const float* x, std::int64_t n) {
   return at == x + n ? 0 : static_cast<std::int32_t>(at - x);
 }
 
+BestLogit best_logit(const float* x, std::int64_t begin, std::int64_t end) {
+  if (begin >= end) return {};
+  const std::int64_t at = begin + argmax(x + begin, end - begin);
+  return {x[at], static_cast<std::int32_t>(at)};
+}
+
 }  // namespace memwall::engine

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -53,11 +54,43 @@ class ActivationScratch {
 // Rows [begin, begin + count) of a view.
 quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count);
 
-// Hands out matmul chunks to whichever member asks first. Never reset while a pass runs: every
-// member asks once more than it gets work in each matmuls() call, so each member knows where the
-// next call's chunks start without talking to the others.
-struct WorkCounter {
-  alignas(64) std::atomic<std::int64_t> next{0};
+// Each member's share of the 16-row groups of a matmuls() call, [front, back) in one atomic word:
+// its owner takes steps from the front, and a member done with its own share takes steps from the
+// back. Every member writes its own slot at the start of each call; one who looks at a slot before
+// its owner has written it finds it empty, as every call leaves all of them.
+class WorkRanges {
+ public:
+  explicit WorkRanges(unsigned members) : slots_(std::make_unique<Slot[]>(members)) {}
+
+  void set(unsigned member, Range groups) const {
+    slots_[member].range.store(pack(groups.begin, groups.end), std::memory_order_relaxed);
+  }
+  // Up to `step` groups from the front of member's range; empty once it is.
+  Range take_front(unsigned member, std::int64_t step) const { return take(member, step, true); }
+  // Half of what is left of member's range (a multiple of 4 groups, at least 4) from its back.
+  Range take_back(unsigned member) const { return take(member, 0, false); }
+
+ private:
+  struct alignas(64) Slot {
+    std::atomic<std::uint64_t> range{0};
+  };
+  static std::int64_t half_of(std::int64_t groups) { return std::max<std::int64_t>(4, groups / 2 / 4 * 4); }
+  static std::uint64_t pack(std::int64_t front, std::int64_t back) {
+    return static_cast<std::uint64_t>(front) << 32 | static_cast<std::uint32_t>(back);
+  }
+  Range take(unsigned member, std::int64_t step, bool front) const {
+    std::atomic<std::uint64_t>& range = slots_[member].range;
+    std::uint64_t seen = range.load(std::memory_order_relaxed);
+    for (;;) {
+      const auto f = static_cast<std::int64_t>(seen >> 32), b = static_cast<std::int64_t>(seen & 0xffffffffu);
+      if (f >= b) return {0, 0};
+      const Range taken = front ? Range{f, std::min(b, f + step)} : Range{std::max(f, b - half_of(b - f)), b};
+      const std::uint64_t left = front ? pack(taken.end, b) : pack(f, taken.begin);
+      if (range.compare_exchange_weak(seen, left, std::memory_order_relaxed)) return taken;
+    }
+  }
+
+  std::unique_ptr<Slot[]> slots_;
 };
 
 struct Phase {
@@ -65,14 +98,23 @@ struct Phase {
   unsigned member;
   unsigned members;
   hw::SpinBarrier& barrier;
-  WorkCounter& work;
-  mutable std::int64_t work_base = 0;  // the counter's value where the next matmuls() call starts
+  const WorkRanges& work;
+  mutable const std::byte* warm_next = nullptr;  // what sync() asks for next, up to warm_end
+  mutable const std::byte* warm_end = nullptr;
 
   // This member's contiguous share of n items.
   Range my(std::int64_t n) const {
     return {n * member / members, n * (member + 1) / members};
   }
-  void sync() const { barrier.wait(); }
+  // Waits for the other members; while it waits, asks for the weights warm() named into L2.
+  void sync() const {
+    barrier.wait([this] {
+      if (warm_next >= warm_end) return false;
+      __builtin_prefetch(warm_next, 0, 2);
+      warm_next += 64;
+      return true;
+    });
+  }
 
   // The views the given weight types need of x, each kind prepared once: views[i] for types[i].
   template <std::size_t N>
@@ -89,57 +131,90 @@ struct Phase {
     return views;
   }
 
-  // The jobs' 16-row groups in chunks taken in turn by whichever member is free, so that a member
-  // slowed down by the other's traffic takes less of the work. A row's result does not depend on
-  // which member computes it. Every member must call this with the same jobs, and the call must
-  // be followed by sync() before the next one.
-  //
-  // A chunk is 1/(2 x members) of what is left of its job (at least min_chunk_bytes of weights):
-  // each member's first chunk is one long stream for the hardware prefetcher, and the small last
-  // ones even out the finish. Against chunks of a fixed 64-256 KiB, tg128 with the read bandwidth
-  // sampled around every repetition (results/engine.md): llama-3.2-1b Q4_0 decode at 72% against
-  // 62% of the host's fast-mode read, 88% against 86% of its slow mode.
-  void matmuls(std::span<const MatmulJob> jobs) const {
+  // The jobs' 16-row groups, each member's share one stream from front to back, so that the
+  // hardware prefetcher follows one address stream per core; a member done with its share takes
+  // steps from the back of the others', so that a member slowed down by the other's traffic, or
+  // one who spent the wait reading ahead (warm), evens the finish. A row's result does not depend
+  // on which member computes it. Every member must call this with the same jobs, and the call must
+  // be followed by sync() before the next one. done(job, row_begin, row_end) follows every run of
+  // the kernel on the member that ran it, while the rows it wrote are in its cache. Measured
+  // against the shrinking chunks from a shared counter it replaces: results/engine.md, *The waits
+  // of a one-token step*.
+  template <typename Done = decltype([](std::size_t, std::int64_t, std::int64_t) {})>
+  void matmuls(std::span<const MatmulJob> jobs, Done&& done = {}) const {
+    warm_next = warm_end = nullptr;
     std::int64_t total = 0;
-    for (const MatmulJob& j : jobs) {
-      for (std::int64_t at = 0; at < groups_of(j); at += chunk_groups(j, at)) ++total;
+    for (const MatmulJob& j : jobs) total += slots_of(*j.w);
+    if (total == 0) return;
+    work.set(member, share(total));
+    const std::int64_t step = step_groups(*jobs.front().w, jobs.front().x.n_tokens);
+    for (Range r; (r = work.take_front(member, step)).begin < r.end;) run(jobs, r, done);
+    for (unsigned i = 1; i < members; ++i) {
+      for (Range r; (r = work.take_back((member + i) % members)).begin < r.end;) run(jobs, r, done);
     }
-    // This member's cursor: chunk `index` of the call starts at group `start` of job `job`.
-    std::size_t job = 0;
-    std::int64_t start = 0, index = 0;
-    for (;;) {
-      const std::int64_t c = work.next.fetch_add(1, std::memory_order_relaxed) - work_base;
-      if (c >= total) break;
-      for (;; ++index) {
-        while (start == groups_of(jobs[job])) ++job, start = 0;  // past a finished (or empty) job
-        if (index == c) break;
-        start += chunk_groups(jobs[job], start);
+  }
+
+  // Names the matrices of the next matmuls() call, in the order of its jobs: the syncs until then
+  // ask for up to kWarmBytes of this member's share into L2, so that the time a member waits (on
+  // the others, or for the one who does a token's elementwise work) reads weights as well.
+  void warm(std::span<const quant::PackedMatrix* const> next) const {
+    warm_next = warm_end = nullptr;
+    std::int64_t total = 0;
+    for (const quant::PackedMatrix* w : next) total += slots_of(*w);
+    std::int64_t at = share(total).begin;
+    for (const quant::PackedMatrix* w : next) {
+      if (at < groups_of(*w)) {
+        const std::size_t group_bytes = w->group_bytes();
+        warm_next = w->data + static_cast<std::size_t>(at) * group_bytes;
+        warm_end = warm_next + std::min(kWarmBytes, static_cast<std::size_t>(groups_of(*w) - at) * group_bytes);
+        return;
       }
-      const MatmulJob& j = jobs[job];
-      const std::int64_t end = start + chunk_groups(j, start);
-      kernels.matmul(j.w->type)(*j.w, j.x, j.y, j.ldy, start * quant::kPackRows, end * quant::kPackRows);
+      at -= std::min(at, slots_of(*w));
     }
-    work_base += total + members;
   }
 
  private:
-  // Every chunk starts a stream anew; with one token it is nothing else, and chunks of at least
-  // 128 KiB made a decode step 0.9% faster than 32 KiB (11 of 12 runs faster; results/engine.md).
-  // The floor falls with the tokens, whose arithmetic a large last chunk would leave to one member.
-  static std::int64_t min_chunk_bytes(const MatmulJob& j) {
-    return std::max<std::int64_t>(32 << 10, (128 << 10) / std::max<std::int64_t>(j.x.n_tokens, 1));
+  static std::int64_t groups_of(const quant::PackedMatrix& w) { return w.padded_rows() / quant::kPackRows; }
+  // A call numbers its jobs' groups one after the other, each job's from a multiple of 4 (the
+  // kernels' tiles run over 1-4 groups), so that every step starts on a tile; the numbers past a
+  // job's last group stand for nothing.
+  static std::int64_t slots_of(const quant::PackedMatrix& w) { return (groups_of(w) + 3) / 4 * 4; }
+
+  // This member's share of `total` numbered groups: an even split on multiples of 4.
+  Range share(std::int64_t total) const {
+    const auto boundary = [&](unsigned m) { return m == members ? total : total * m / members / 4 * 4; };
+    return {boundary(member), boundary(member + 1)};
   }
 
-  static std::int64_t groups_of(const MatmulJob& j) { return j.w->padded_rows() / quant::kPackRows; }
-
-  // Groups in the chunk that starts at group `at` of job j: a multiple of 4 but for the job's last.
-  std::int64_t chunk_groups(const MatmulJob& j, std::int64_t at) const {
-    const std::int64_t left = groups_of(j) - at;
-    const std::int64_t min_groups =
-        std::max<std::int64_t>(4, min_chunk_bytes(j) / static_cast<std::int64_t>(j.w->group_bytes()) / 4 * 4);
-    const std::int64_t share = (left + 2 * members - 1) / (2 * members);
-    return std::min(left, std::max(min_groups, (share + 3) / 4 * 4));
+  // Runs the numbered groups r of the jobs.
+  template <typename Done>
+  void run(std::span<const MatmulJob> jobs, Range r, Done& done) const {
+    std::int64_t at = 0;  // the number of the job's first group
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      const MatmulJob& j = jobs[i];
+      const std::int64_t begin = std::max<std::int64_t>(r.begin - at, 0), end = std::min(r.end - at, groups_of(*j.w));
+      if (begin < end) {
+        kernels.matmul(j.w->type)(*j.w, j.x, j.y, j.ldy, begin * quant::kPackRows, end * quant::kPackRows);
+        done(i, begin * quant::kPackRows, end * quant::kPackRows);
+      }
+      at += slots_of(*j.w);
+    }
   }
+
+  // Groups an owner takes at a time: about kStepBytes of weights, fewer as the tokens grow, whose
+  // arithmetic a large last step would leave to one member; at least 4, and 12 for 2-16 tokens,
+  // whose float tiles take 3 groups (4 groups of F16 took llama-3.2-1b at 8 users from 88-90 to
+  // 82-83 tok/s; results/engine.md).
+  static std::int64_t step_groups(const quant::PackedMatrix& w, std::int64_t n_tokens) {
+    const std::int64_t bytes = std::max<std::int64_t>(32 << 10, kStepBytes / std::max<std::int64_t>(n_tokens, 1));
+    const std::int64_t least = n_tokens > 1 && n_tokens <= 16 ? 12 : 4;
+    return std::max<std::int64_t>(least, bytes / static_cast<std::int64_t>(w.group_bytes()) / 4 * 4);
+  }
+
+  static constexpr std::int64_t kStepBytes = 128 << 10;
+  // How much of its share a member asks for while it waits: what its L2 holds beside the stream
+  // it is reading.
+  static constexpr std::size_t kWarmBytes = 512 << 10;
 };
 
 }  // namespace memwall::engine::detail

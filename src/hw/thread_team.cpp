@@ -89,19 +89,18 @@ void ThreadTeam::worker_loop(unsigned member) {
   }
 }
 
-void SpinBarrier::wait() {
-  const unsigned generation = generation_.load(std::memory_order_acquire);
-  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == members_) {
-    arrived_.store(0, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    return;
-  }
-  for (int spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
-    if (spins < kSpinsBeforeSleep) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();
-    }
+bool SpinBarrier::arrive() {
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 != members_) return false;
+  arrived_.store(0, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
+void SpinBarrier::pause(int spins) {
+  if (spins < kSpinsBeforeSleep) {
+    cpu_relax();
+  } else {
+    std::this_thread::yield();
   }
 }
 

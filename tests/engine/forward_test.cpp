@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "memwall/engine/evaluate.hpp"
+#include "memwall/engine/forward.hpp"
+#include "memwall/engine/ops.hpp"
 #include "memwall/engine/routing.hpp"
 #include "memwall/model/presets.hpp"
 #include "memwall/model/requantize.hpp"
@@ -171,6 +173,25 @@ TEST_F(ForwardTest, MoeRoutesToTheReferencesExperts) {
       float weight[2];
       route(logits.data(), static_cast<std::int64_t>(logits.size()), 2, chosen, weight);
       EXPECT_EQ(std::vector<std::int32_t>(chosen, chosen + 2), want->experts[layer]) << "layer " << layer;
+    }
+  }
+}
+
+// Two members, each finding the best of the parts of the rows it computed.
+TEST_F(ForwardTest, BestTokenIsTheArgmaxOfEachLogitsRow) {
+  for (const char* preset : {"tiny-llama", "tiny-moe"}) {
+    const std::shared_ptr<const Model> m = *load_gguf(model_file(preset, model::Scheme::Q8_0), {});
+    const auto team = hw::ThreadTeam::create({{}, {}}).value();
+    const auto n = static_cast<std::int64_t>(kPrompt.size());
+    Forward forward(m, *team, best_isa(), {n, n, n});
+    KvCache cache = KvCache::create(m->spec, KvType::f16, n).value();
+    KvCache* caches[] = {&cache};
+    std::vector<BatchToken> batch;
+    for (std::int64_t i = 0; i < n; ++i) batch.push_back({kPrompt[static_cast<std::size_t>(i)], static_cast<std::int32_t>(i), 0, true});
+    std::vector<float> logits(static_cast<std::size_t>(n * forward.logits_stride()));
+    forward.run(batch, caches, logits.data());
+    for (std::int64_t i = 0; i < n; ++i) {
+      EXPECT_EQ(forward.best_token(i), argmax(logits.data() + i * forward.logits_stride(), forward.n_vocab())) << preset << " row " << i;
     }
   }
 }

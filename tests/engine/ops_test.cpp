@@ -52,5 +52,26 @@ TEST(Argmax, NeverTakesNaN) {
   EXPECT_EQ(argmax(x.data(), 40), 0);
 }
 
+// A row cut into parts, merged in reverse order: the first of equal maxima still wins, NaN and -inf
+// parts change nothing, and a row of NaN gives 0, as argmax does.
+TEST(BestLogit, MergedPartsInAnyOrderGiveTheArgmaxOfTheRow) {
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  std::mt19937 rng(9);
+  std::vector<float> random(1000);
+  for (float& v : random) v = std::normal_distribution<float>(0.0f, 1.0f)(rng);
+  std::vector<float> ties(1000, -1.0f);
+  ties[900] = ties[401] = ties[400] = 3.0f;
+  std::vector<float> mixed(1000, -inf);
+  mixed[10] = nan;
+  mixed[700] = -inf;
+  const std::vector<std::vector<float>> rows{random, ties, mixed, std::vector<float>(1000, nan)};
+  for (const std::vector<float>& x : rows) {
+    BestLogit best;
+    for (std::int64_t end = 1000; end > 0; end -= 96) best.merge(best_logit(x.data(), std::max<std::int64_t>(0, end - 96), end));
+    EXPECT_EQ(best.token(), argmax(x.data(), 1000));
+  }
+  EXPECT_EQ(BestLogit{}.token(), 0);
+}
+
 }  // namespace
 }  // namespace memwall::engine

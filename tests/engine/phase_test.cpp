@@ -1,11 +1,13 @@
-// The matmul work split: every row of every job computed, whichever member takes which chunk,
-// call after call on one work counter.
+// The matmul work split: every row of every job computed, whichever member takes which step,
+// call after call on the same ranges; and the ranges hand out every group once.
 #include "phase.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "memwall/quant/packed.hpp"
@@ -46,10 +48,10 @@ TEST(PhaseMatmuls, EveryRowOfEveryJobIsComputedWhicheverMemberTakesIt) {
   constexpr unsigned kMembers = 2;
   const auto team = hw::ThreadTeam::create({{}, {}}).value();
   hw::SpinBarrier barrier(kMembers);
-  WorkCounter work;
+  const WorkRanges work(kMembers);
   std::vector<Phase> phases;
   for (unsigned m = 0; m < kMembers; ++m) phases.push_back(Phase{kernels, m, kMembers, barrier, work});
-  for (int call = 0; call < 3; ++call) {  // the counter is never reset between calls
+  for (int call = 0; call < 4; ++call) {
     std::vector<std::vector<float>> y, expected;
     std::vector<MatmulJob> jobs;
     for (const Matrix& m : matrices) {
@@ -60,10 +62,42 @@ TEST(PhaseMatmuls, EveryRowOfEveryJobIsComputedWhicheverMemberTakesIt) {
       jobs.push_back({&m.view, view, y.back().data(), m.view.padded_rows()});
     }
     team->run([&](unsigned member) {
+      // From the third call on, one member starts late: the other takes steps from its share.
+      if (call >= 2 && member == static_cast<unsigned>(call % 2)) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       phases[member].matmuls(jobs);
       phases[member].sync();
     });
     for (std::size_t j = 0; j < jobs.size(); ++j) EXPECT_EQ(y[j], expected[j]) << "call " << call << ", job " << j;
+  }
+}
+
+TEST(WorkRanges, OwnerAndThiefTakeEveryGroupOnce) {
+  constexpr std::int64_t kGroups = 100003;
+  for (std::int64_t step : {1, 4, 64}) {
+    const WorkRanges work(2);
+    work.set(0, {0, kGroups / 2});
+    work.set(1, {kGroups / 2, kGroups});
+    std::vector<int> taken(kGroups, 0);
+    std::vector<int> owner_taken(kGroups, 0);
+    std::thread owner([&] {
+      for (Range r; (r = work.take_front(1, step)).begin < r.end;) {
+        for (std::int64_t g = r.begin; g < r.end; ++g) ++owner_taken[static_cast<std::size_t>(g)];
+      }
+    });
+    for (Range r; (r = work.take_front(0, step)).begin < r.end;) {
+      for (std::int64_t g = r.begin; g < r.end; ++g) ++taken[static_cast<std::size_t>(g)];
+    }
+    std::int64_t stolen = 0;
+    for (Range r; (r = work.take_back(1)).begin < r.end;) {
+      stolen += r.end - r.begin;
+      for (std::int64_t g = r.begin; g < r.end; ++g) ++taken[static_cast<std::size_t>(g)];
+    }
+    owner.join();
+    for (std::int64_t g = 0; g < kGroups; ++g) {
+      ASSERT_EQ(taken[static_cast<std::size_t>(g)] + owner_taken[static_cast<std::size_t>(g)], 1) << "group " << g << ", step " << step;
+    }
+    EXPECT_EQ(work.take_front(0, step).end, 0);  // empty once taken
+    EXPECT_LE(stolen, kGroups - kGroups / 2);
   }
 }
 

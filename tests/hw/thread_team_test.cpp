@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "memwall/hw/topology.hpp"
@@ -53,6 +55,36 @@ TEST(SpinBarrier, NoMemberPassesBeforeAllArrive) {
   });
   for (int c : phase_counts) EXPECT_EQ(c, 0);
   EXPECT_EQ(arrived.load(), 150);
+}
+
+// A member that arrives first calls idle() while it waits, until idle() says it is done; the one
+// that arrives last never does; and the barrier still holds everyone until all have arrived.
+TEST(SpinBarrier, AnEarlyMemberFillsItsWaitUntilIdleIsDone) {
+  auto team = ThreadTeam::create({{}, {}});
+  ASSERT_TRUE(team.ok());
+  SpinBarrier barrier(2);
+  std::atomic<bool> late_arrived{false};
+  int idle_calls = 0, idle_calls_after_done = 0, late_idle_calls = 0;
+  bool passed_early = false;
+  (*team)->run([&](unsigned member) {
+    if (member == 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      late_arrived = true;
+      barrier.wait([&] { return ++late_idle_calls, true; });
+      return;
+    }
+    bool done = false;
+    barrier.wait([&] {
+      if (done) ++idle_calls_after_done;
+      done = ++idle_calls == 5;
+      return !done;
+    });
+    passed_early = !late_arrived.load();
+  });
+  EXPECT_EQ(idle_calls, 5);
+  EXPECT_EQ(idle_calls_after_done, 0);
+  EXPECT_EQ(late_idle_calls, 0);
+  EXPECT_FALSE(passed_early);
 }
 
 TEST(ThreadTeam, CoreTeamBindsMembersToTheirCores) {

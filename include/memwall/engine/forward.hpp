@@ -41,7 +41,10 @@ class Forward {
   // Runs `tokens` (at most max_tokens; those of one sequence consecutive, in position order; at most
   // max_logits wanting logits) and writes the logits of the tokens that want them, in batch order,
   // to logits[i * logits_stride() ...]. `caches[seq]` is each sequence's cache.
+  // best_token(i) is then the token of the largest logit of row i (argmax, found by the member
+  // that computed each part of the row, while it was in its cache).
   void run(std::span<const BatchToken> tokens, std::span<KvCache* const> caches, float* logits);
+  std::int32_t best_token(std::int64_t logits_row) const { return best_tokens_[static_cast<std::size_t>(logits_row)]; }
 
   std::int64_t n_vocab() const;
   std::int64_t logits_stride() const;  // n_vocab padded to 16
@@ -60,6 +63,7 @@ class Forward {
   ForwardLimits limits_;
   std::vector<double> rope_frequencies_;
   std::unique_ptr<Buffers> buffers_;
+  std::vector<std::int32_t> best_tokens_;  // (max_logits)
 };
 
 }  // namespace memwall::engine

@@ -2,6 +2,7 @@
 // The small per-token operations of the forward pass, in float. All are O(width) per token, against
 // the matmuls' O(width^2): plain loops the compiler vectorises suffice.
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -29,5 +30,19 @@ void add(const float* x, std::int64_t n, float* y);  // y += x
 
 // The index of the largest of n values, the first of equals; NaN is never taken (0 if all are NaN).
 std::int32_t argmax(const float* x, std::int64_t n);
+
+// The largest value of the parts of a row seen so far, and its index: merged over the parts in any
+// order, token() is argmax of the whole row.
+struct BestLogit {
+  float value = -std::numeric_limits<float>::infinity();
+  std::int32_t index = std::numeric_limits<std::int32_t>::max();  // none yet
+
+  void merge(BestLogit other) {
+    if (other.value > value || (other.value == value && other.index < index)) *this = other;
+  }
+  std::int32_t token() const { return index == std::numeric_limits<std::int32_t>::max() ? 0 : index; }
+};
+// Of x[begin, end).
+BestLogit best_logit(const float* x, std::int64_t begin, std::int64_t end);
 
 }  // namespace memwall::engine

@@ -57,9 +57,28 @@ class ThreadTeam {
 class SpinBarrier {
  public:
   explicit SpinBarrier(unsigned members) : members_(members) {}
-  void wait();
+  void wait() {
+    wait([] { return false; });
+  }
+  // wait(), calling idle() between looks at the others for as long as it returns true: a member
+  // that arrives first can use the wait (the engine asks for the next weights it will read).
+  template <typename Idle>
+  void wait(Idle&& idle) {
+    const unsigned generation = generation_.load(std::memory_order_acquire);
+    if (arrive()) return;
+    bool busy = true;
+    for (int spins = 0; generation_.load(std::memory_order_acquire) == generation;) {
+      if (busy) busy = idle();
+      if (!busy) pause(spins++);
+    }
+  }
 
  private:
+  // Counts this member in; the last to arrive opens the barrier and gets true.
+  bool arrive();
+  // Spins a little, or after many spins yields the core.
+  static void pause(int spins);
+
   unsigned members_;
   alignas(64) std::atomic<unsigned> arrived_{0};
   alignas(64) std::atomic<unsigned> generation_{0};

@@ -276,8 +276,10 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
   }
   if (x.n_tokens > 16) return plain_prompt<T>(w, x, y, ldy, row_begin, row_end);
   constexpr int kGroups = 3, kTokens = 8;
-  for (std::int64_t g = g_begin; g < g_end; g += kGroups) {
-    narrow<kGroups>(std::min<std::int64_t>(kGroups, g_end - g), [&](auto nb) {
+  for (std::int64_t g = g_begin, groups = 0; g < g_end; g += groups) {
+    // 4 groups left go as 2 + 2: a tile of one group does 8 multiply-adds per 8 broadcasts.
+    groups = g_end - g == 4 ? 2 : std::min<std::int64_t>(kGroups, g_end - g);
+    narrow<kGroups>(groups, [&](auto nb) {
       narrow<kTokens>(std::min<std::int64_t>(kTokens, x.n_tokens), [&](auto nt) {
         plain_tile<T, nb(), nt(), Ahead::stream>(w, x, y, ldy, g, 0);
       });
