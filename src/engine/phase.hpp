@@ -161,15 +161,17 @@ struct Phase {
     warm_next = warm_end = nullptr;
     std::int64_t total = 0;
     for (const quant::PackedMatrix* w : next) total += slots_of(*w);
-    std::int64_t at = share(total).begin;
+    const std::int64_t first = share(total).begin;
+    std::int64_t at = 0;  // the number of the matrix's first group, as in run()
     for (const quant::PackedMatrix* w : next) {
-      if (at < groups_of(*w)) {
+      const std::int64_t begin = std::max<std::int64_t>(first - at, 0);
+      if (begin < groups_of(*w)) {
         const std::size_t group_bytes = w->group_bytes();
-        warm_next = w->data + static_cast<std::size_t>(at) * group_bytes;
-        warm_end = warm_next + std::min(kWarmBytes, static_cast<std::size_t>(groups_of(*w) - at) * group_bytes);
+        warm_next = w->data + static_cast<std::size_t>(begin) * group_bytes;
+        warm_end = warm_next + std::min(kWarmBytes, static_cast<std::size_t>(groups_of(*w) - begin) * group_bytes);
         return;
       }
-      at -= std::min(at, slots_of(*w));
+      at += slots_of(*w);
     }
   }
 
