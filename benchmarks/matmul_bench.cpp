@@ -55,11 +55,16 @@ Matrix make_matrix(TensorType type, std::int64_t rows, std::int64_t cols) {
   return m;
 }
 
-// Rows of a decode matrix of `cols` columns: at least 16384, and at least 256 MiB packed, far
-// beyond any last-level cache, whatever the type's bits per weight.
+// Bytes a matrix or buffer must have to come from DRAM. 256 MiB did not: on a host with a large
+// shared last-level cache (the Intel VM of results/engine.md) the probe's read on two cores gave 58
+// GB/s over 64 MiB, 44-45 over 256 MiB and 36.5-39 over 768 MiB to 2 GiB.
+constexpr std::int64_t kDramBytes = std::int64_t{1} << 30;
+
+// Rows of a decode matrix of `cols` columns: at least 16384, and at least kDramBytes packed,
+// whatever the type's bits per weight.
 std::int64_t dram_rows(TensorType type, std::int64_t cols) {
   const auto row_bytes = static_cast<std::int64_t>(bytes_for(type, static_cast<std::uint64_t>(cols)));
-  const std::int64_t rows = (std::int64_t{256} << 20) / row_bytes;
+  const std::int64_t rows = kDramBytes / row_bytes;
   return std::max<std::int64_t>(16384, (rows + kDistinctRows - 1) / kDistinctRows * kDistinctRows);
 }
 
@@ -128,10 +133,10 @@ void run_cores(benchmark::State& state, KernelIsa isa, TensorType type, std::int
       benchmark::Counter::kIsRate);
 }
 
-// A probe read kernel on every core over 256 MiB: the bandwidth decode_cores is set against (the
+// A probe read kernel on every core over kDramBytes: the bandwidth decode_cores is set against (the
 // probe keeps the fastest table's).
 void run_read_cores(benchmark::State& state, const hw::BandwidthKernels* kernels) {
-  const auto sampler = hw::ReadSampler::create(physical_cores(), std::uint64_t{256} << 20, *kernels).value();
+  const auto sampler = hw::ReadSampler::create(physical_cores(), kDramBytes, *kernels).value();
   double gbs = 0;
   // The sampler's own figure: each sample also streams the buffer once untimed first.
   for (auto _ : state) gbs += sampler->sample_gbps(0).value();

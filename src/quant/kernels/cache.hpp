@@ -85,7 +85,7 @@ inline void prefetch_decode(const std::byte* block, std::size_t bytes, std::size
 // nothing ahead, groups side by side were 20-45% slower, so there it stays one group at a time.
 // AVX-512 Q4_K was the exception while it asked for a whole super-block at its start: 29.2-30.7 GB/s
 // one group at a time, 27.5-28.2 two (Q5_K 26.1-26.7 -> 27.7-29.0, Q6_K 25.4-26.3 -> 28.2-29.0);
-// asked for part by part (kquant_avx512.hpp), two are faster. Three or four groups did no better
+// asked for part by part, in turns of a sub-block (kquant_avx512.hpp), two are faster. Three or four groups did no better
 // for any type.
 // The two groups side by side are the two halves of the call's range, group i of the first with
 // group i of the second: each half is one contiguous stream, so the prefetch that runs past a

@@ -61,6 +61,10 @@ inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
 // DRAM idle while the sub-blocks were computed. matmul_bench decode_cores on the Intel core,
 // alternated rounds: Q6_K 27.9-28.7 -> 31.8-32.0 GB/s, Q5_K 24.8-27.2 -> 28.9-30.6, and Q4_K, with
 // two groups side by side, 22.9-24.8 -> 24.7-26.1 against a read of 31.7 (from L2 145 -> 167-170 GOPS).
+// The two groups then take turns sub-block by sub-block (256 B of Q4_K, 192 B of Q6_K) rather than
+// super-block by super-block (2.3, 3.4 KiB), so both streams stay busy, as the probe's two-stream read
+// does in turns of 512 B: decode_cores on 1 GiB matrices, three alternated rounds, Q4_K 28.7-29.3 ->
+// 31.1-31.6 GB/s, Q6_K 31.5-31.7 -> 33.7-34.2, Q5_K unchanged at 29.7-30.3.
 template <int NT>
 inline void prefetch_part(const std::byte* part, std::size_t bytes, const ActivationView& x) {
   if constexpr (NT == 1) prefetch_decode(part, bytes, x.decode_prefetch_bytes);
@@ -160,30 +164,38 @@ struct Q45Kernel {
   static constexpr std::size_t kBytes = L::kBytes;
   static constexpr int kDecodeGroups = 2;  // cache.hpp
 
-  // acc[t] += super-block b (at sb) dotted with token t0 + t, for t < NT.
-  template <int NT>
-  [[gnu::always_inline]] static void add_block(const std::byte* sb, const ActivationView& x, std::int64_t b,
+  // acc[s * NT + t] += super-block b of group s (at sb[s]) dotted with token t0 + t, for s < NG and
+  // t < NT. Several groups (decode) take turns sub-block by sub-block.
+  template <int NG, int NT>
+  [[gnu::always_inline]] static void add_block(const std::byte* const* sb, const ActivationView& x, std::int64_t b,
                                                std::int64_t t0, __m512* acc) {
-    prefetch_part<NT>(sb, L::kSubBlocks, x);
-    const Scales scales = unpack_scales(sb + L::kScales);
-    __m512i scaled[NT];
-    for (auto& s : scaled) s = _mm512_setzero_si512();
+    Scales scales[NG];
+    __m512i scaled[NG][NT];
+    for (int s = 0; s < NG; ++s) {
+      prefetch_part<NT>(sb[s], L::kSubBlocks, x);
+      scales[s] = unpack_scales(sb[s] + L::kScales);
+      for (auto& v : scaled[s]) v = _mm512_setzero_si512();
+    }
     // Unrolled, so that each sub-block's scale shuffle is a constant.
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
-      __m512i wq[8];
-      prefetch_part<NT>(sb + L::sub_block(j), L::kSubBlockBytes, x);
-      B::unpack(sb, j, wq);
-      const __m512i sc = scale_of(scales, j);
-      for (int t = 0; t < NT; ++t) {
-        const std::int8_t* a = x.q + (t0 + t) * x.cols + b * kSuperBlockSize + 32 * j;
-        scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(B::dot(wq, a), sc));
+      for (int s = 0; s < NG; ++s) {
+        __m512i wq[8];
+        prefetch_part<NT>(sb[s] + L::sub_block(j), L::kSubBlockBytes, x);
+        B::unpack(sb[s], j, wq);
+        const __m512i sc = scale_of(scales[s], j);
+        for (int t = 0; t < NT; ++t) {
+          const std::int8_t* a = x.q + (t0 + t) * x.cols + b * kSuperBlockSize + 32 * j;
+          scaled[s][t] = _mm512_add_epi32(scaled[s][t], _mm512_mullo_epi32(B::dot(wq, a), sc));
+        }
       }
     }
-    for (int t = 0; t < NT; ++t) {
-      const Act act = act_of(x, t0 + t, b);
-      const __m512i mins = min_sums<Dot>(sb + L::kScales, act.sums16);
-      acc[t] = finish_q45(acc[t], scaled[t], mins, sb + L::kD, sb + L::kDmin, act.d);
+    for (int s = 0; s < NG; ++s) {
+      for (int t = 0; t < NT; ++t) {
+        const Act act = act_of(x, t0 + t, b);
+        const __m512i mins = min_sums<Dot>(sb[s] + L::kScales, act.sums16);
+        acc[s * NT + t] = finish_q45(acc[s * NT + t], scaled[s][t], mins, sb[s] + L::kD, sb[s] + L::kDmin, act.d);
+      }
     }
   }
 };
@@ -223,29 +235,36 @@ struct Q6Kernel {
   static constexpr std::size_t kBytes = Q6Layout::kBytes;
   static constexpr int kDecodeGroups = 2;
 
-  // acc[t] += super-block b (at sb) dotted with token t0 + t, for t < NT.
-  template <int NT>
-  [[gnu::always_inline]] static void add_block(const std::byte* sb, const ActivationView& x, std::int64_t b,
+  // acc[s * NT + t] += super-block b of group s (at sb[s]) dotted with token t0 + t, for s < NG and
+  // t < NT. Several groups (decode) take turns sub-block by sub-block.
+  template <int NG, int NT>
+  [[gnu::always_inline]] static void add_block(const std::byte* const* sb, const ActivationView& x, std::int64_t b,
                                                std::int64_t t0, __m512* acc) {
-    __m512i scaled[NT];
-    for (auto& s : scaled) s = _mm512_setzero_si512();
-    prefetch_part<NT>(sb, Q6Layout::kQuants, x);
-    for (int s = 0; s < 16; ++s) {
-      __m512i wq[4];
-      prefetch_part<NT>(sb + Q6Layout::quants(s, 0), Q6Layout::kSubBlockBytes, x);
-      B::unpack(sb, s, wq);
-      const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + Q6Layout::kScales + 16 * s)));
-      for (int t = 0; t < NT; ++t) {
-        const Act act = act_of(x, t0 + t, b);
-        // The offset 32 of the levels, as the chain's start: -32 x the sub-block's activations.
-        const __m512i dot = B::dot(wq, act.q + 16 * s, _mm512_set1_epi32(-32 * act.sums16[s]));
-        scaled[t] = _mm512_add_epi32(scaled[t], _mm512_mullo_epi32(dot, sc));
+    __m512i scaled[NG][NT];
+    for (int s = 0; s < NG; ++s) {
+      prefetch_part<NT>(sb[s], Q6Layout::kQuants, x);
+      for (auto& v : scaled[s]) v = _mm512_setzero_si512();
+    }
+    for (int sub = 0; sub < 16; ++sub) {
+      for (int s = 0; s < NG; ++s) {
+        __m512i wq[4];
+        prefetch_part<NT>(sb[s] + Q6Layout::quants(sub, 0), Q6Layout::kSubBlockBytes, x);
+        B::unpack(sb[s], sub, wq);
+        const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb[s] + Q6Layout::kScales + 16 * sub)));
+        for (int t = 0; t < NT; ++t) {
+          const Act act = act_of(x, t0 + t, b);
+          // The offset 32 of the levels, as the chain's start: -32 x the sub-block's activations.
+          const __m512i dot = B::dot(wq, act.q + 16 * sub, _mm512_set1_epi32(-32 * act.sums16[sub]));
+          scaled[s][t] = _mm512_add_epi32(scaled[s][t], _mm512_mullo_epi32(dot, sc));
+        }
       }
     }
-    for (int t = 0; t < NT; ++t) {
-      const Act act = act_of(x, t0 + t, b);
-      const __m512 d_da = _mm512_mul_ps(load_f16x16(sb + Q6Layout::kD), _mm512_set1_ps(act.d));
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[t]), d_da, acc[t]);
+    for (int s = 0; s < NG; ++s) {
+      for (int t = 0; t < NT; ++t) {
+        const Act act = act_of(x, t0 + t, b);
+        const __m512 d_da = _mm512_mul_ps(load_f16x16(sb[s] + Q6Layout::kD), _mm512_set1_ps(act.d));
+        acc[s * NT + t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[s][t]), d_da, acc[s * NT + t]);
+      }
     }
   }
 };
@@ -262,21 +281,28 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::byte* sb = group + static_cast<std::size_t>(b) * Kernel::kBytes;
     if constexpr (NT > 1) prefetch_ahead(sb, Kernel::kBytes);  // one token: add_block, part by part
-    Kernel::template add_block<NT>(sb, x, b, t0, acc);
+    Kernel::template add_block<1, NT>(&sb, x, b, t0, acc);
   }
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
 }
 
-// Decode: NG groups side by side (decode_groups), super-block by super-block.
+// Decode: NG groups g, g + apart, ... (for_decode_groups), super-block by super-block, taking turns
+// sub-block by sub-block.
 template <typename Kernel, int NG>
-void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g,
-              std::int64_t apart) {
-  decode_groups<NG>(
-      w, x, y, g, apart, w.cols / kSuperBlockSize, Kernel::kBytes, 0, [](std::int64_t b) { return b; },
-      [&](__m512 acc, const std::byte* sb, std::int64_t b) {
-        Kernel::template add_block<1>(sb, x, b, 0, &acc);
-        return acc;
-      });
+void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g, std::int64_t apart) {
+  const std::size_t group_bytes = w.group_bytes();
+  const std::byte* group[NG];
+  __m512 acc[NG];
+  for (int s = 0; s < NG; ++s) {
+    group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
+    acc[s] = _mm512_setzero_ps();
+  }
+  for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
+    const std::byte* sb[NG];
+    for (int s = 0; s < NG; ++s) sb[s] = group[s] + static_cast<std::size_t>(b) * Kernel::kBytes;
+    Kernel::template add_block<NG, 1>(sb, x, b, 0, acc);
+  }
+  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * kRows, acc[s]);
 }
 
 // Decode one or two groups at a time; several tokens group by group, in tiles of 8 and one narrower.

@@ -13,13 +13,13 @@
 // Q5_K (2816 B)  as Q4_K, but each sub-block's 256 bytes of nibbles are preceded by its 5th bits:
 //                8 k-groups of 4 weights x a 64-bit word whose bit 4r+i is bit 4 of row r's weight
 //                4m+i: an AVX-512 byte mask over the register of that k-group, 4 bytes a row.
-// Q6_K (3360 B)  [16 sub-blocks of 16 weights x 3 chunks of 16 rows x 4 bytes: chunk c < 3, byte i
+// Q6_K (3360 B)  [16 x f16 d][16 sub-blocks x 16 rows x int8 scale]
+//                [16 sub-blocks of 16 weights x 3 chunks of 16 rows x 4 bytes: chunk c < 3, byte i
 //                 = q[16s+4c+i] | bits 2c..2c+1 of q[16s+12+i] << 6]  (q = 0..63, before the -32)
 //                 so k-groups 0..2 of a sub-block are a chunk AND 63, and k-group 3 is gathered
 //                 from the three top bit pairs: 6 bits a weight, nothing to shuffle]
-//                [16 sub-blocks x 16 rows x int8 scale][16 x f16 d]
-// The scales and d of Q6_K come last so that a super-block starting on a cache line has all its
-// quant chunks on cache lines too.
+// 3360 B is not a whole number of cache lines, so every other super-block's chunks straddle lines
+// whatever the order of its parts.
 #include <cstdint>
 #include <cstring>
 
