@@ -28,27 +28,30 @@ struct Q32 {
     }
   }
 
-  // 16-bit pair sums of 4-byte groups, widened to 32 bits.
+  // Q8_0: the 16-bit pair sums of 4-byte groups, widened to 32 bits at once (two pairs of 127 x 127
+  // would not fit 16 bits).
   static __m256i dot4(__m256i acc, __m256i w, __m256i a) {
-    __m256i pairs;
-    if constexpr (T == TensorType::Q4_0) {
-      pairs = _mm256_maddubs_epi16(w, a);
-    } else {
-      pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
-    }
+    const __m256i pairs = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
     return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
   }
 
   // acc + scale_da x (the block's dot product with activations a - offset), for one token and the
   // 8 rows of a half: the one sequence decode and tiles share, so results do not depend on the batch.
+  // Q4_0's nibbles (at most 15) let all 8 products add up in 16 bits before one vpmaddwd widens
+  // them (dot_scaled).
   static __m256 accumulate(__m256 acc, const __m256i wq[8], const std::int8_t* a, __m256i offset, __m256 scale_da) {
-    __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
-    for (int m = 0; m < 8; m += 2) {
-      dot0 = dot4(dot0, wq[m], broadcast4(a + 4 * m));
-      dot1 = dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
+    __m256i sum;
+    if constexpr (T == TensorType::Q4_0) {
+      sum = dot_scaled<15, 8>(wq, a, _mm256_set1_epi16(1));
+    } else {
+      __m256i dot0 = _mm256_setzero_si256(), dot1 = _mm256_setzero_si256();
+      for (int m = 0; m < 8; m += 2) {
+        dot0 = dot4(dot0, wq[m], broadcast4(a + 4 * m));
+        dot1 = dot4(dot1, wq[m + 1], broadcast4(a + 4 * m + 4));
+      }
+      sum = _mm256_add_epi32(dot0, dot1);
     }
-    const __m256i dot = _mm256_sub_epi32(_mm256_add_epi32(dot0, dot1), offset);
-    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale_da, acc);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(sum, offset)), scale_da, acc);
   }
 };
 
