@@ -271,6 +271,36 @@ TEST_P(MatmulTest, DecodePrefetchChangesNoResult) {
   }
 }
 
+// Where the CPU takes a decode distance, steps of up to 8 tokens read the weights as decode does
+// (two groups side by side, cache.hpp's kStreamTokens), and 9 go in tiles: every token of every
+// such call computes exactly what it computes alone, without the distance. 77 rows are five groups.
+TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
+  const Kernels& k = kernels_for(GetParam());
+  constexpr std::int64_t kCols = 512, kMaxTokens = 9;
+  for (TensorType type : kTypes) {
+    const Weights w(type, 77, kCols, 19);
+    const ActivationKind kind = activation_kind(type);
+    const std::int64_t rows = w.matrix.padded_rows();
+    const std::vector<float> x = activations(kMaxTokens, kCols, 23);
+    const auto run = [&](const float* tokens, std::int64_t n, std::size_t ahead) {
+      Aligned scratch(scratch_bytes(kind, n, kCols));
+      ActivationView view = quantize_activations(k, kind, tokens, n, kCols, scratch.data());
+      view.decode_prefetch_bytes = ahead;
+      std::vector<float> y(static_cast<std::size_t>(n * rows));
+      k.matmul(type)(w.matrix, view, y.data(), rows, 0, rows);
+      return y;
+    };
+    for (std::int64_t n = 2; n <= kMaxTokens; ++n) {
+      const std::vector<float> streamed = run(x.data(), n, 1024);
+      for (std::int64_t t = 0; t < n; ++t) {
+        const std::vector<float> alone = run(x.data() + t * kCols, 1, 0);
+        EXPECT_EQ(std::memcmp(alone.data(), streamed.data() + t * rows, alone.size() * sizeof(float)), 0)
+            << type_info(type).name << " n=" << n << " t=" << t;
+      }
+    }
+  }
+}
+
 TEST(DecodePrefetch, OnIntelCoresOnly) {
   KernelCpu cpu{true, true, true, false, false, false};
   EXPECT_EQ(decode_prefetch_bytes(cpu), 0u);

@@ -21,6 +21,7 @@ namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
 
+
 // The activation scale and the sum of the quants of 32-block b of token t.
 struct Block32 {
   float d;
@@ -100,33 +101,48 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
 }
 
 // Several tokens: a block's weights are unpacked once into eight registers and reused for each of
-// the NT tokens, whose NT dot chains run side by side.
-template <typename Dot, TensorType T, int NT>
+// the NT tokens, whose NT dot chains run side by side. NG groups g, g + apart, ... go block by
+// block; kStream asks for each block decode_prefetch_bytes ahead into L1, as decode does (a few
+// tokens, two streams: cache.hpp), otherwise kTilePrefetchBytes ahead into L2.
+template <typename Dot, TensorType T, int NG, int NT, bool kStream>
 void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-              std::int64_t g, std::int64_t t0) {
+              std::int64_t g, std::int64_t apart, std::int64_t t0) {
   using B = Q32Block<Dot, T>;
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc[NT];
-  for (auto& a : acc) a = _mm512_setzero_ps();
+  const std::size_t group_bytes = w.group_bytes();
+  const std::byte* group[NG];
+  __m512 acc[NG][NT];
+  for (int s = 0; s < NG; ++s) {
+    group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
+    for (auto& a : acc[s]) a = _mm512_setzero_ps();
+  }
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
-    const std::byte* blk = group + static_cast<std::size_t>(b) * B::kBytes;
-    prefetch_ahead(blk, B::kBytes);
-    const __m512 scale = load_f16x16(blk);
-    __m512i wq[8];
-    B::unpack(blk + 2 * R, wq);
-    for (int t = 0; t < NT; ++t) {
-      const std::int8_t* a = x.q + (t0 + t) * x.cols + b * 32;
-      const Block32 ab = block32(x, t0 + t, b);
-      __m512i dot = _mm512_setzero_si512();
-      for (int m = 0; m < 8; ++m) dot = B::dot(dot, wq[m], broadcast4(a + B::act_offset(m)));
-      dot = _mm512_sub_epi32(dot, _mm512_set1_epi32(B::kOffset * ab.sum));
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(ab.d)), acc[t]);
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* blk = group[s] + static_cast<std::size_t>(b) * B::kBytes;
+      if constexpr (kStream) {
+        prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
+      } else {
+        prefetch_ahead(blk, B::kBytes);
+      }
+      const __m512 scale = load_f16x16(blk);
+      __m512i wq[8];
+      B::unpack(blk + 2 * R, wq);
+      for (int t = 0; t < NT; ++t) {
+        const std::int8_t* a = x.q + (t0 + t) * x.cols + b * 32;
+        const Block32 ab = block32(x, t0 + t, b);
+        __m512i dot = _mm512_setzero_si512();
+        for (int m = 0; m < 8; ++m) dot = B::dot(dot, wq[m], broadcast4(a + B::act_offset(m)));
+        dot = _mm512_sub_epi32(dot, _mm512_set1_epi32(B::kOffset * ab.sum));
+        acc[s][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(ab.d)), acc[s][t]);
+      }
     }
   }
-  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
+  for (int s = 0; s < NG; ++s) {
+    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + (g + s * apart) * R, acc[s][t]);
+  }
 }
 
-// Decode takes one or two groups at a time; several tokens go in tiles of 8, the rest narrower.
+// Decode takes one or two groups at a time, and so do up to kStreamTokens tokens where the CPU takes
+// a decode distance; more tokens go in tiles of 8, the rest narrower.
 template <typename Dot, TensorType T>
 void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
                 std::int64_t row_begin, std::int64_t row_end) {
@@ -136,10 +152,16 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0, std::int64_t apart) { q32_decode<Dot, T, ng()>(w, x, y, g0, apart); });
     return;
   }
+  if (x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes) {
+    for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0, std::int64_t apart) {
+      narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { q32_tile<Dot, T, ng(), nt(), true>(w, x, y, ldy, g0, apart, 0); });
+    });
+    return;
+  }
   for (; g < g_end; ++g) {
     std::int64_t t = 0;
-    for (; t + 8 <= x.n_tokens; t += 8) q32_tile<Dot, T, 8>(w, x, y, ldy, g, t);
-    narrow<7>(x.n_tokens - t, [&](auto nt) { q32_tile<Dot, T, nt()>(w, x, y, ldy, g, t); });
+    for (; t + 8 <= x.n_tokens; t += 8) q32_tile<Dot, T, 1, 8, false>(w, x, y, ldy, g, 0, t);
+    narrow<7>(x.n_tokens - t, [&](auto nt) { q32_tile<Dot, T, 1, nt(), false>(w, x, y, ldy, g, 0, t); });
   }
 }
 

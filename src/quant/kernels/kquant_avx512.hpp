@@ -29,20 +29,23 @@ using kquant::kRows;
 using kquant::Q45Layout;
 using kquant::Q6Layout;
 
-inline __mmask64 load_mask64(const std::byte* p) {
+[[gnu::always_inline]] inline __mmask64 load_mask64(const std::byte* p) {
   std::uint64_t bits;
   std::memcpy(&bits, p, 8);
   return _cvtu64_mask64(bits);
 }
 // Bitwise mask ? x : y.
-inline __m512i select(__m512i mask, __m512i x, __m512i y) { return _mm512_ternarylogic_epi32(mask, x, y, 0xCA); }
-// A vpshufb control taking, in every 32-bit lane, that lane's bytes b0..b3 (-1: a zero byte).
-inline __m512i lane_bytes(int b0, int b1, int b2, int b3) {
-  const auto dword = [&](int p) {
-    const auto at = [p](int b) { return b < 0 ? 0x80 : 4 * p + b; };
-    return at(b0) | at(b1) << 8 | at(b2) << 16 | at(b3) << 24;
+[[gnu::always_inline]] inline __m512i select(__m512i mask, __m512i x, __m512i y) { return _mm512_ternarylogic_epi32(mask, x, y, 0xCA); }
+// A vpshufb control taking, in every 32-bit lane, that lane's bytes b0..b3 (-1: a zero byte). A
+// constant expression, so that it never costs a call: GCC gave up inlining it once the file grew.
+constexpr __m512i lane_bytes(int b0, int b1, int b2, int b3) {
+  const auto at = [](int b, int lane) { return b < 0 ? 0x80u : static_cast<unsigned>(4 * lane + b); };
+  const auto dword = [&](int lane) {
+    return static_cast<std::uint64_t>(at(b0, lane) | at(b1, lane) << 8 | at(b2, lane) << 16 | at(b3, lane) << 24);
   };
-  return _mm512_set4_epi32(dword(3), dword(2), dword(1), dword(0));
+  const auto low = static_cast<long long>(dword(0) | dword(1) << 32);
+  const auto high = static_cast<long long>(dword(2) | dword(3) << 32);
+  return __m512i{low, high, low, high, low, high, low, high};
 }
 
 // What one token brings to one super-block: 256 quants, their scale, their 16 sums of 16.
@@ -51,7 +54,7 @@ struct Act {
   float d;
   const std::int32_t* sums16;
 };
-inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
+[[gnu::always_inline]] inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
   const std::int64_t i = t * (x.cols / kSuperBlockSize) + b;
   return {x.q + i * kSuperBlockSize, x.d[i], x.sums16 + 16 * i};
 }
@@ -65,9 +68,9 @@ inline Act act_of(const ActivationView& x, std::int64_t t, std::int64_t b) {
 // super-block by super-block (2.3, 3.4 KiB), so both streams stay busy, as the probe's two-stream read
 // does in turns of 512 B: decode_cores on 1 GiB matrices, three alternated rounds, Q4_K 28.7-29.3 ->
 // 31.1-31.6 GB/s, Q6_K 31.5-31.7 -> 33.7-34.2, Q5_K unchanged at 29.7-30.3.
-template <int NT>
+template <bool kStream>
 inline void prefetch_part(const std::byte* part, std::size_t bytes, const ActivationView& x) {
-  if constexpr (NT == 1) prefetch_decode(part, bytes, x.decode_prefetch_bytes);
+  if constexpr (kStream) prefetch_decode(part, bytes, x.decode_prefetch_bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -78,7 +81,7 @@ inline void prefetch_part(const std::byte* part, std::size_t bytes, const Activa
 struct Scales {
   __m512i low, high;
 };
-inline Scales unpack_scales(const std::byte* p) {
+[[gnu::always_inline]] inline Scales unpack_scales(const std::byte* p) {
   const __m512i a = load512(p), c = load512(p + 128);
   const __m512i low6 = _mm512_set1_epi8(63), low4 = _mm512_set1_epi8(15);
   // sc_4..7: low 4 bits from the low nibbles of c, high 2 bits from the top of a; the 16-bit
@@ -87,7 +90,7 @@ inline Scales unpack_scales(const std::byte* p) {
   return {_mm512_and_si512(a, low6), high};
 }
 // Scale j of the 16 rows as 32-bit lanes.
-inline __m512i scale_of(const Scales& s, int j) {
+[[gnu::always_inline]] inline __m512i scale_of(const Scales& s, int j) {
   return _mm512_shuffle_epi8(j < 4 ? s.low : s.high, lane_bytes(j % 4, -1, -1, -1));
 }
 
@@ -120,7 +123,7 @@ struct Q45SubBlock {
   static constexpr bool kHighTimes16 = Dot::kFullByteRange && !L::kHighBits;
 
   // Register 2i holds the low nibbles of k-group i (weights 8i..8i+3), 2i+1 the high ones.
-  static void unpack(const std::byte* sb, int j, __m512i w[8]) {
+  [[gnu::always_inline]] static void unpack(const std::byte* sb, int j, __m512i w[8]) {
     const __m512i low4 = _mm512_set1_epi8(15), bit4 = _mm512_set1_epi8(16);
     for (int i = 0; i < 4; ++i) {
       // Q4_K's nibbles are loaded once and kept (decode from DRAM, one thread: 85-92 against 52-74
@@ -135,7 +138,7 @@ struct Q45SubBlock {
     }
   }
   // The sub-block's dot product with activations a[0..31], two chains.
-  static __m512i dot(const __m512i w[8], const std::int8_t* a) {
+  [[gnu::always_inline]] static __m512i dot(const __m512i w[8], const std::int8_t* a) {
     __m512i low = _mm512_setzero_si512(), high = _mm512_setzero_si512();
     for (int i = 0; i < 4; ++i) {
       low = Dot::dot4(low, w[2 * i], broadcast4(a + 8 * i));
@@ -146,7 +149,7 @@ struct Q45SubBlock {
 };
 
 // acc += da * (d * scaled - dmin * mins), the one float step of a super-block.
-inline __m512 finish_q45(__m512 acc, __m512i scaled, __m512i mins, const std::byte* d, const std::byte* dmin, float da) {
+[[gnu::always_inline]] inline __m512 finish_q45(__m512 acc, __m512i scaled, __m512i mins, const std::byte* d, const std::byte* dmin, float da) {
   const __m512 d_da = _mm512_mul_ps(load_f16x16(d), _mm512_set1_ps(da));
   const __m512 dmin_da = _mm512_mul_ps(load_f16x16(dmin), _mm512_set1_ps(da));
   acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled), d_da, acc);
@@ -166,13 +169,13 @@ struct Q45Kernel {
 
   // acc[s * NT + t] += super-block b of group s (at sb[s]) dotted with token t0 + t, for s < NG and
   // t < NT. Several groups (decode) take turns sub-block by sub-block.
-  template <int NG, int NT>
+  template <int NG, int NT, bool kStream>
   [[gnu::always_inline]] static void add_block(const std::byte* const* sb, const ActivationView& x, std::int64_t b,
                                                std::int64_t t0, __m512* acc) {
     Scales scales[NG];
     __m512i scaled[NG][NT];
     for (int s = 0; s < NG; ++s) {
-      prefetch_part<NT>(sb[s], L::kSubBlocks, x);
+      prefetch_part<kStream>(sb[s], L::kSubBlocks, x);
       scales[s] = unpack_scales(sb[s] + L::kScales);
       for (auto& v : scaled[s]) v = _mm512_setzero_si512();
     }
@@ -181,7 +184,7 @@ struct Q45Kernel {
     for (int j = 0; j < 8; ++j) {
       for (int s = 0; s < NG; ++s) {
         __m512i wq[8];
-        prefetch_part<NT>(sb[s] + L::sub_block(j), L::kSubBlockBytes, x);
+        prefetch_part<kStream>(sb[s] + L::sub_block(j), L::kSubBlockBytes, x);
         B::unpack(sb[s], j, wq);
         const __m512i sc = scale_of(scales[s], j);
         for (int t = 0; t < NT; ++t) {
@@ -209,7 +212,7 @@ struct Q6SubBlock {
   // 2's stay in place, chunk 1's move to bits 4-5 and chunk 0's to 2-3, which puts register 3's
   // levels, times 4, in bits 2-7; 16-bit shifts drag a neighbour byte's bits in below, which the
   // selects and the final AND keep out.
-  static void unpack(const std::byte* sb, int s, __m512i w[4]) {
+  [[gnu::always_inline]] static void unpack(const std::byte* sb, int s, __m512i w[4]) {
     const __m512i low6 = _mm512_set1_epi8(63);
     const __m512i c0 = load512(sb + Q6Layout::quants(s, 0)), c1 = load512(sb + Q6Layout::quants(s, 1)),
                   c2 = load512(sb + Q6Layout::quants(s, 2));
@@ -221,7 +224,7 @@ struct Q6SubBlock {
     w[3] = _mm512_and_si512(_mm512_srli_epi16(top6, 2), low6);
   }
   // init + the sub-block's dot product with activations a[0..15].
-  static __m512i dot(const __m512i w[4], const std::int8_t* a, __m512i init) {
+  [[gnu::always_inline]] static __m512i dot(const __m512i w[4], const std::int8_t* a, __m512i init) {
     __m512i acc = init;
     for (int c = 0; c < 4; ++c) acc = Dot::dot4(acc, w[c], broadcast4(a + 4 * c));
     return acc;
@@ -237,18 +240,18 @@ struct Q6Kernel {
 
   // acc[s * NT + t] += super-block b of group s (at sb[s]) dotted with token t0 + t, for s < NG and
   // t < NT. Several groups (decode) take turns sub-block by sub-block.
-  template <int NG, int NT>
+  template <int NG, int NT, bool kStream>
   [[gnu::always_inline]] static void add_block(const std::byte* const* sb, const ActivationView& x, std::int64_t b,
                                                std::int64_t t0, __m512* acc) {
     __m512i scaled[NG][NT];
     for (int s = 0; s < NG; ++s) {
-      prefetch_part<NT>(sb[s], Q6Layout::kQuants, x);
+      prefetch_part<kStream>(sb[s], Q6Layout::kQuants, x);
       for (auto& v : scaled[s]) v = _mm512_setzero_si512();
     }
     for (int sub = 0; sub < 16; ++sub) {
       for (int s = 0; s < NG; ++s) {
         __m512i wq[4];
-        prefetch_part<NT>(sb[s] + Q6Layout::quants(sub, 0), Q6Layout::kSubBlockBytes, x);
+        prefetch_part<kStream>(sb[s] + Q6Layout::quants(sub, 0), Q6Layout::kSubBlockBytes, x);
         B::unpack(sb[s], sub, wq);
         const __m512i sc = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb[s] + Q6Layout::kScales + 16 * sub)));
         for (int t = 0; t < NT; ++t) {
@@ -280,38 +283,41 @@ void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::byte* sb = group + static_cast<std::size_t>(b) * Kernel::kBytes;
-    if constexpr (NT > 1) prefetch_ahead(sb, Kernel::kBytes);  // one token: add_block, part by part
-    Kernel::template add_block<1, NT>(&sb, x, b, t0, acc);
+    prefetch_ahead(sb, Kernel::kBytes);
+    Kernel::template add_block<1, NT, false>(&sb, x, b, t0, acc);
   }
   for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
 }
 
-// Decode: NG groups g, g + apart, ... (for_decode_groups), super-block by super-block, taking turns
-// sub-block by sub-block.
-template <typename Kernel, int NG>
-void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t g, std::int64_t apart) {
+// Decode, and a few tokens streamed the same way: NG groups g, g + apart, ... (for_decode_groups),
+// super-block by super-block, taking turns sub-block by sub-block, each part asked for as it is read.
+template <typename Kernel, int NG, int NT>
+void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g,
+              std::int64_t apart) {
   const std::size_t group_bytes = w.group_bytes();
   const std::byte* group[NG];
-  __m512 acc[NG];
-  for (int s = 0; s < NG; ++s) {
-    group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
-    acc[s] = _mm512_setzero_ps();
-  }
+  __m512 acc[NG * NT];
+  for (int s = 0; s < NG; ++s) group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
+  for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::byte* sb[NG];
     for (int s = 0; s < NG; ++s) sb[s] = group[s] + static_cast<std::size_t>(b) * Kernel::kBytes;
-    Kernel::template add_block<NG, 1>(sb, x, b, 0, acc);
+    Kernel::template add_block<NG, NT, true>(sb, x, b, 0, acc);
   }
-  for (int s = 0; s < NG; ++s) _mm512_storeu_ps(y + (g + s * apart) * kRows, acc[s]);
+  for (int s = 0; s < NG; ++s) {
+    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + t * ldy + (g + s * apart) * kRows, acc[s * NT + t]);
+  }
 }
 
-// Decode one or two groups at a time; several tokens group by group, in tiles of 8 and one narrower.
+// One token, or up to kStreamTokens where the CPU takes a decode distance, as decode streams;
+// more tokens group by group, in tiles of 8 and one narrower.
 template <typename Kernel>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  if (x.n_tokens == 1) {
-    for_decode_groups<Kernel::kDecodeGroups>(x, row_begin / kRows, row_end / kRows,
-                      [&](auto ng, std::int64_t g, std::int64_t apart) { decode_k<Kernel, ng()>(w, x, y, g, apart); });
+  if (x.n_tokens == 1 || (x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes)) {
+    for_decode_groups<Kernel::kDecodeGroups>(x, row_begin / kRows, row_end / kRows, [&](auto ng, std::int64_t g, std::int64_t apart) {
+      narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { decode_k<Kernel, ng(), nt()>(w, x, y, ldy, g, apart); });
+    });
     return;
   }
   for (std::int64_t g = row_begin / kRows; g < row_end / kRows; ++g) {

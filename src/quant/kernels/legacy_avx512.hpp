@@ -117,31 +117,51 @@ void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int
       [&](__m512 acc, const std::byte* blk, const Act32& a) { return F::accumulate(acc, blk, F::dot(F::unpack(blk), a), a); });
 }
 
-// NT tokens: each block unpacked once and dotted with the NT tokens of the tile.
-template <typename F, int NT>
+// NT tokens: each block unpacked once and dotted with the NT tokens of the tile. NG groups g, g +
+// apart, ... go block by block; kStream asks for each block as decode does (q32_tile in
+// avx512_kernels.hpp).
+template <typename F, int NG, int NT, bool kStream>
 void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-            std::int64_t g, std::int64_t t0) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc[NT];
-  for (auto& a : acc) a = _mm512_setzero_ps();
+            std::int64_t g, std::int64_t apart, std::int64_t t0) {
+  const std::size_t group_bytes = w.group_bytes();
+  const std::byte* group[NG];
+  __m512 acc[NG][NT];
+  for (int s = 0; s < NG; ++s) {
+    group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
+    for (auto& a : acc[s]) a = _mm512_setzero_ps();
+  }
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
-    const std::byte* blk = group + static_cast<std::size_t>(b) * F::kBytes;
-    prefetch_ahead(blk, F::kBytes);
-    const typename F::Weights wq = F::unpack(blk);
-    for (int t = 0; t < NT; ++t) {
-      const Act32 a = act32(x, t0 + t, b);
-      acc[t] = F::accumulate(acc[t], blk, F::dot(wq, a), a);
+    for (int s = 0; s < NG; ++s) {
+      const std::byte* blk = group[s] + static_cast<std::size_t>(b) * F::kBytes;
+      if constexpr (kStream) {
+        prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
+      } else {
+        prefetch_ahead(blk, F::kBytes);
+      }
+      const typename F::Weights wq = F::unpack(blk);
+      for (int t = 0; t < NT; ++t) {
+        const Act32 a = act32(x, t0 + t, b);
+        acc[s][t] = F::accumulate(acc[s][t], blk, F::dot(wq, a), a);
+      }
     }
   }
-  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
+  for (int s = 0; s < NG; ++s) {
+    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + (g + s * apart) * R, acc[s][t]);
+  }
 }
 
 template <typename F>
 void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
+  if (x.n_tokens > 1 && x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes) {
+    for_decode_groups(x, row_begin / R, row_end / R, [&](auto ng, std::int64_t g, std::int64_t apart) {
+      narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { tile32<F, ng(), nt(), true>(w, x, y, ldy, g, apart, 0); });
+    });
+    return;
+  }
   drive<8>(
       x, row_begin, row_end, [&](auto ng, std::int64_t g, std::int64_t apart) { decode32<F, ng()>(w, x, y, g, apart); },
-      [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, nt()>(w, x, y, ldy, g, t); });
+      [&](auto nt, std::int64_t g, std::int64_t t) { tile32<F, 1, nt(), false>(w, x, y, ldy, g, 0, t); });
 }
 
 }  // namespace
