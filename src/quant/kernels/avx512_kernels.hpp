@@ -21,7 +21,6 @@ namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
 
-
 // The activation scale and the sum of the quants of 32-block b of token t.
 struct Block32 {
   float d;
@@ -102,8 +101,7 @@ void q32_decode(const PackedMatrix& w, const ActivationView& x, float* y, std::i
 
 // Several tokens: a block's weights are unpacked once into eight registers and reused for each of
 // the NT tokens, whose NT dot chains run side by side. NG groups g, g + apart, ... go block by
-// block; kStream asks for each block decode_prefetch_bytes ahead into L1, as decode does (a few
-// tokens, two streams: cache.hpp), otherwise kTilePrefetchBytes ahead into L2.
+// block; kStream: a few tokens read as decode reads (prefetch_tile_block, cache.hpp).
 template <typename Dot, TensorType T, int NG, int NT, bool kStream>
 void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t g, std::int64_t apart, std::int64_t t0) {
@@ -118,11 +116,7 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     for (int s = 0; s < NG; ++s) {
       const std::byte* blk = group[s] + static_cast<std::size_t>(b) * B::kBytes;
-      if constexpr (kStream) {
-        prefetch_decode(blk, B::kBytes, x.decode_prefetch_bytes);
-      } else {
-        prefetch_ahead(blk, B::kBytes);
-      }
+      prefetch_tile_block<kStream>(blk, B::kBytes, x);
       const __m512 scale = load_f16x16(blk);
       __m512i wq[8];
       B::unpack(blk + 2 * R, wq);

@@ -75,6 +75,16 @@ inline void prefetch_decode(const std::byte* block, std::size_t bytes, std::size
   const std::uintptr_t at = reinterpret_cast<std::uintptr_t>(block) + ahead;
   for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(reinterpret_cast<const void*>(at + off), 0, 3);
 }
+// A tile's block of `bytes`: as decode asks for it where a few tokens stream (kStream, at most
+// kStreamTokens), else kTilePrefetchBytes ahead into L2.
+template <bool kStream>
+inline void prefetch_tile_block(const std::byte* block, std::size_t bytes, const ActivationView& x) {
+  if constexpr (kStream) {
+    prefetch_decode(block, bytes, x.decode_prefetch_bytes);
+  } else {
+    prefetch_ahead(block, bytes);
+  }
+}
 
 // Decode reads the groups of rows two at a time where the CPU wants a prefetch, block by block:
 // two streams in two places. Each stream the L2 prefetcher follows keeps only so many lines in
@@ -105,7 +115,8 @@ void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_e
   for (; g < g_end; ++g) fn(std::integral_constant<int, 1>{}, g, std::int64_t{0});
 }
 
-// Up to this many tokens, where the CPU takes a decode distance, the quantized kernels read the
+// Up to this many tokens, where the CPU takes a decode distance, the AVX-512 kernels of quantized
+// weights (all but Q2_K and Q3_K) read the
 // weights as decode does (two groups side by side, each block asked for as it is read) and dot each
 // unpacked block with every token; more go group by group in tiles that ask kTilePrefetchBytes ahead
 // into L2. A step of 2-8 tokens is still bound by DRAM, or nearly: on the Intel host, matmul_bench

@@ -118,8 +118,8 @@ void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int
 }
 
 // NT tokens: each block unpacked once and dotted with the NT tokens of the tile. NG groups g, g +
-// apart, ... go block by block; kStream asks for each block as decode does (q32_tile in
-// avx512_kernels.hpp).
+// apart, ... go block by block; kStream: a few tokens read as decode reads (prefetch_tile_block,
+// cache.hpp).
 template <typename F, int NG, int NT, bool kStream>
 void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
             std::int64_t g, std::int64_t apart, std::int64_t t0) {
@@ -133,11 +133,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     for (int s = 0; s < NG; ++s) {
       const std::byte* blk = group[s] + static_cast<std::size_t>(b) * F::kBytes;
-      if constexpr (kStream) {
-        prefetch_decode(blk, F::kBytes, x.decode_prefetch_bytes);
-      } else {
-        prefetch_ahead(blk, F::kBytes);
-      }
+      prefetch_tile_block<kStream>(blk, F::kBytes, x);
       const typename F::Weights wq = F::unpack(blk);
       for (int t = 0; t < NT; ++t) {
         const Act32 a = act32(x, t0 + t, b);
