@@ -13,6 +13,7 @@
 #include "memwall/quant/blocks.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
+#include "shuffle.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -35,12 +36,7 @@ inline __m256i byte_splat(int v) { return _mm256_set1_epi8(static_cast<char>(v))
 
 // A vpshufb control taking, in every 32-bit lane, that lane's bytes b0..b3 (-1: a zero byte).
 constexpr __m256i lane_bytes(int b0, int b1, int b2, int b3) {
-  const auto at = [](int b, int lane) { return b < 0 ? 0x80u : static_cast<unsigned>(4 * lane + b); };
-  const auto dword = [&](int lane) {
-    return static_cast<std::uint64_t>(at(b0, lane) | at(b1, lane) << 8 | at(b2, lane) << 16 | at(b3, lane) << 24);
-  };
-  const auto low = static_cast<long long>(dword(0) | dword(1) << 32);
-  const auto high = static_cast<long long>(dword(2) | dword(3) << 32);
+  const auto [low, high] = lane_bytes_128(b0, b1, b2, b3);
   return __m256i{low, high, low, high};
 }
 // Two 16-bit words as one 32-bit lane, for vpmaddwd against pairs of words.

@@ -17,6 +17,25 @@
 namespace memwall::quant::kernels {
 namespace {
 
+// Where each of NG groups g, g + apart, ... of w starts (a tile of one group: apart 0).
+template <int NG>
+[[gnu::always_inline]] inline void group_starts(const PackedMatrix& w, std::int64_t g, std::int64_t apart,
+                                                const std::byte* (&start)[NG]) {
+  const std::size_t group_bytes = w.group_bytes();
+  for (int s = 0; s < NG; ++s) start[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
+}
+// Stores acc[s * NT + t], the 16 rows of group g + s * apart for token t0 + t, into y (ldy floats a
+// token).
+template <int NG, int NT>
+[[gnu::always_inline]] inline void store_groups(const __m512 (&acc)[NG * NT], float* y, std::int64_t ldy,
+                                                std::int64_t g, std::int64_t apart, std::int64_t t0) {
+  for (int s = 0; s < NG; ++s) {
+    for (int t = 0; t < NT; ++t) {
+      _mm512_storeu_ps(y + (t0 + t) * ldy + (g + s * apart) * static_cast<std::int64_t>(kPackRows), acc[s * NT + t]);
+    }
+  }
+}
+
 template <int NG, typename Act, typename Add>
 [[gnu::always_inline]] inline void decode_groups(const PackedMatrix& w, const ActivationView& x, float* y,
                                                  std::int64_t g, std::int64_t apart, std::int64_t blocks,

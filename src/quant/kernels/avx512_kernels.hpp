@@ -106,13 +106,10 @@ template <typename Dot, TensorType T, int NG, int NT, bool kStream>
 void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t g, std::int64_t apart, std::int64_t t0) {
   using B = Q32Block<Dot, T>;
-  const std::size_t group_bytes = w.group_bytes();
   const std::byte* group[NG];
-  __m512 acc[NG][NT];
-  for (int s = 0; s < NG; ++s) {
-    group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
-    for (auto& a : acc[s]) a = _mm512_setzero_ps();
-  }
+  group_starts(w, g, apart, group);
+  __m512 acc[NG * NT];
+  for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / 32; ++b) {
     for (int s = 0; s < NG; ++s) {
       const std::byte* blk = group[s] + static_cast<std::size_t>(b) * B::kBytes;
@@ -126,13 +123,12 @@ void q32_tile(const PackedMatrix& w, const ActivationView& x, float* y, std::int
         __m512i dot = _mm512_setzero_si512();
         for (int m = 0; m < 8; ++m) dot = B::dot(dot, wq[m], broadcast4(a + B::act_offset(m)));
         dot = _mm512_sub_epi32(dot, _mm512_set1_epi32(B::kOffset * ab.sum));
-        acc[s][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(ab.d)), acc[s][t]);
+        __m512& out = acc[s * NT + t];
+        out = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scale, _mm512_set1_ps(ab.d)), out);
       }
     }
   }
-  for (int s = 0; s < NG; ++s) {
-    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + (g + s * apart) * R, acc[s][t]);
-  }
+  store_groups<NG, NT>(acc, y, ldy, g, apart, t0);
 }
 
 // Decode takes one or two groups at a time, and so do up to kStreamTokens tokens where the CPU takes

@@ -20,6 +20,7 @@
 #include "avx512_loads.hpp"
 #include "cache.hpp"
 #include "narrow.hpp"
+#include "shuffle.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -39,12 +40,7 @@ using kquant::Q6Layout;
 // A vpshufb control taking, in every 32-bit lane, that lane's bytes b0..b3 (-1: a zero byte). A
 // constant expression, so that it never costs a call: GCC gave up inlining it once the file grew.
 constexpr __m512i lane_bytes(int b0, int b1, int b2, int b3) {
-  const auto at = [](int b, int lane) { return b < 0 ? 0x80u : static_cast<unsigned>(4 * lane + b); };
-  const auto dword = [&](int lane) {
-    return static_cast<std::uint64_t>(at(b0, lane) | at(b1, lane) << 8 | at(b2, lane) << 16 | at(b3, lane) << 24);
-  };
-  const auto low = static_cast<long long>(dword(0) | dword(1) << 32);
-  const auto high = static_cast<long long>(dword(2) | dword(3) << 32);
+  const auto [low, high] = lane_bytes_128(b0, b1, b2, b3);
   return __m512i{low, high, low, high, low, high, low, high};
 }
 
@@ -274,39 +270,26 @@ struct Q6Kernel {
 
 // ---------------------------------------------------------------------------------------------
 
-// NT tokens of group g, super-block by super-block (Kernel::add_block), each sub-block's weights
-// unpacked once for the NT tokens.
-template <typename Kernel, int NT>
-void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g, std::int64_t t0) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
-  __m512 acc[NT];
-  for (auto& a : acc) a = _mm512_setzero_ps();
-  for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
-    const std::byte* sb = group + static_cast<std::size_t>(b) * Kernel::kBytes;
-    prefetch_ahead(sb, Kernel::kBytes);
-    Kernel::template add_block<1, NT, false>(&sb, x, b, t0, acc);
-  }
-  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * kRows, acc[t]);
-}
-
-// Decode, and a few tokens streamed the same way: NG groups g, g + apart, ... (for_decode_groups),
-// super-block by super-block, taking turns sub-block by sub-block, each part asked for as it is read.
-template <typename Kernel, int NG, int NT>
-void decode_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g,
-              std::int64_t apart) {
-  const std::size_t group_bytes = w.group_bytes();
+// NT tokens of NG groups g, g + apart, ..., super-block by super-block (Kernel::add_block), each
+// sub-block's weights unpacked once for the NT tokens. kStream: one token or a few, read as decode
+// reads (the groups side by side, taking turns sub-block by sub-block, each part asked for as it is
+// read); otherwise a tile of one group, each super-block asked for kTilePrefetchBytes ahead.
+template <typename Kernel, int NG, int NT, bool kStream>
+void blocks_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g,
+              std::int64_t apart, std::int64_t t0) {
   const std::byte* group[NG];
+  group_starts(w, g, apart, group);
   __m512 acc[NG * NT];
-  for (int s = 0; s < NG; ++s) group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kSuperBlockSize; ++b) {
     const std::byte* sb[NG];
-    for (int s = 0; s < NG; ++s) sb[s] = group[s] + static_cast<std::size_t>(b) * Kernel::kBytes;
-    Kernel::template add_block<NG, NT, true>(sb, x, b, 0, acc);
+    for (int s = 0; s < NG; ++s) {
+      sb[s] = group[s] + static_cast<std::size_t>(b) * Kernel::kBytes;
+      if constexpr (!kStream) prefetch_ahead(sb[s], Kernel::kBytes);
+    }
+    Kernel::template add_block<NG, NT, kStream>(sb, x, b, t0, acc);
   }
-  for (int s = 0; s < NG; ++s) {
-    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + t * ldy + (g + s * apart) * kRows, acc[s * NT + t]);
-  }
+  store_groups<NG, NT>(acc, y, ldy, g, apart, t0);
 }
 
 // One token, or up to kStreamTokens where the CPU takes a decode distance, as decode streams;
@@ -316,14 +299,14 @@ void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int
               std::int64_t row_begin, std::int64_t row_end) {
   if (x.n_tokens == 1 || (x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes)) {
     for_decode_groups<Kernel::kDecodeGroups>(x, row_begin / kRows, row_end / kRows, [&](auto ng, std::int64_t g, std::int64_t apart) {
-      narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { decode_k<Kernel, ng(), nt()>(w, x, y, ldy, g, apart); });
+      narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { blocks_k<Kernel, ng(), nt(), true>(w, x, y, ldy, g, apart, 0); });
     });
     return;
   }
   for (std::int64_t g = row_begin / kRows; g < row_end / kRows; ++g) {
     std::int64_t t = 0;
-    for (; t + 8 <= x.n_tokens; t += 8) tile_k<Kernel, 8>(w, x, y, ldy, g, t);
-    narrow<7>(x.n_tokens - t, [&](auto nt) { tile_k<Kernel, nt()>(w, x, y, ldy, g, t); });
+    for (; t + 8 <= x.n_tokens; t += 8) blocks_k<Kernel, 1, 8, false>(w, x, y, ldy, g, 0, t);
+    narrow<7>(x.n_tokens - t, [&](auto nt) { blocks_k<Kernel, 1, nt(), false>(w, x, y, ldy, g, 0, t); });
   }
 }
 

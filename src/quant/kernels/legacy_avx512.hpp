@@ -123,13 +123,10 @@ void decode32(const PackedMatrix& w, const ActivationView& x, float* y, std::int
 template <typename F, int NG, int NT, bool kStream>
 void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
             std::int64_t g, std::int64_t apart, std::int64_t t0) {
-  const std::size_t group_bytes = w.group_bytes();
   const std::byte* group[NG];
-  __m512 acc[NG][NT];
-  for (int s = 0; s < NG; ++s) {
-    group[s] = w.data + static_cast<std::size_t>(g + s * apart) * group_bytes;
-    for (auto& a : acc[s]) a = _mm512_setzero_ps();
-  }
+  group_starts(w, g, apart, group);
+  __m512 acc[NG * NT];
+  for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < w.cols / kBlockSize; ++b) {
     for (int s = 0; s < NG; ++s) {
       const std::byte* blk = group[s] + static_cast<std::size_t>(b) * F::kBytes;
@@ -137,13 +134,11 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
       const typename F::Weights wq = F::unpack(blk);
       for (int t = 0; t < NT; ++t) {
         const Act32 a = act32(x, t0 + t, b);
-        acc[s][t] = F::accumulate(acc[s][t], blk, F::dot(wq, a), a);
+        acc[s * NT + t] = F::accumulate(acc[s * NT + t], blk, F::dot(wq, a), a);
       }
     }
   }
-  for (int s = 0; s < NG; ++s) {
-    for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + (g + s * apart) * R, acc[s][t]);
-  }
+  store_groups<NG, NT>(acc, y, ldy, g, apart, t0);
 }
 
 template <typename F>
