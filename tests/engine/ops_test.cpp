@@ -20,6 +20,24 @@ std::int32_t first_max(const std::vector<float>& x) {
   return static_cast<std::int32_t>(best);
 }
 
+TEST(RmsNorm, MatchesOneRunningSumOnRandomLengths) {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (std::size_t n : {1u, 15u, 16u, 17u, 64u, 896u, 2051u}) {
+    std::vector<float> x(n), w(n), y(n);
+    for (float& v : x) v = normal(rng);
+    for (float& v : w) v = normal(rng);
+    double sum_sq = 0;
+    for (float v : x) sum_sq += static_cast<double>(v) * v;
+    const double scale = 1.0 / std::sqrt(sum_sq / static_cast<double>(n) + 1e-5);
+    rms_norm(x.data(), w.data(), 1e-5f, static_cast<std::int64_t>(n), y.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const double want = x[i] * scale * w[i];
+      EXPECT_NEAR(y[i], want, 1e-6 * std::abs(want) + 1e-30) << n << " " << i;
+    }
+  }
+}
+
 TEST(Argmax, MatchesTheFirstMaximumOnRandomLengths) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 3.0f);

@@ -96,14 +96,22 @@ TEST_P(MatmulTest, TheTableHasItsOwnKernelForEveryType) {
 
 TEST_P(MatmulTest, QuantizedActivationsAreTheReferencesBytes) {
   const Kernels& k = kernels_for(GetParam());
-  for (ActivationKind kind : {ActivationKind::q8_32, ActivationKind::q8_256}) {
-    const std::vector<float> x = activations(5, 768, 11);
-    Aligned a(scratch_bytes(kind, 5, 768)), b(scratch_bytes(kind, 5, 768));
-    const ActivationView va = quantize_activations(k, kind, x.data(), 5, 768, a.data());
-    const ActivationView vb = quantize_activations(kernels_for(KernelIsa::generic), kind, x.data(), 5, 768, b.data());
-    EXPECT_EQ(std::memcmp(va.q, vb.q, 5 * 768), 0);
-    EXPECT_EQ(std::memcmp(va.d, vb.d, 5 * 768 / activation_block(kind) * 4), 0);
-    EXPECT_EQ(std::memcmp(va.sums16, vb.sums16, 5 * 768 / 16 * 4), 0);
+  struct Shape {
+    ActivationKind kind;
+    std::int64_t rows, cols;
+  };
+  // 3 x 96 leaves 32 quants past the last 64 (the kernels sum quants 64 or 32 at a time).
+  for (const Shape s : {Shape{ActivationKind::q8_32, 5, 768}, Shape{ActivationKind::q8_32, 3, 96},
+                        Shape{ActivationKind::q8_256, 5, 768}}) {
+    const std::int64_t n = s.rows * s.cols;
+    const std::vector<float> x = activations(s.rows, s.cols, 11);
+    Aligned a(scratch_bytes(s.kind, s.rows, s.cols)), b(scratch_bytes(s.kind, s.rows, s.cols));
+    const ActivationView va = quantize_activations(k, s.kind, x.data(), s.rows, s.cols, a.data());
+    const ActivationView vb =
+        quantize_activations(kernels_for(KernelIsa::generic), s.kind, x.data(), s.rows, s.cols, b.data());
+    EXPECT_EQ(std::memcmp(va.q, vb.q, static_cast<std::size_t>(n)), 0);
+    EXPECT_EQ(std::memcmp(va.d, vb.d, static_cast<std::size_t>(n / activation_block(s.kind) * 4)), 0);
+    EXPECT_EQ(std::memcmp(va.sums16, vb.sums16, static_cast<std::size_t>(n / 16 * 4)), 0);
   }
 }
 

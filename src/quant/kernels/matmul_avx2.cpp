@@ -267,19 +267,45 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
 
 }  // namespace
 
+namespace {
+
+// The horizontal max in registers (through memory it cost more than the rest of the loop).
+inline float hmax(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  return _mm_cvtss_f32(_mm_max_ss(m, _mm_movehdup_ps(m)));
+}
+
+// sums[j] = the sum of q[16 j .. 16 j + 16) for n quants (a multiple of 32, as every activation
+// block is): the bytes biased to unsigned and summed by eights (vpsadbw), the two eights of each
+// 16 added.
+void sums_of_16(const std::int8_t* q, std::int64_t n, std::int32_t* sums) {
+  const __m256i bias = _mm256_set1_epi8(static_cast<char>(0x80));
+  for (std::int64_t i = 0; i < n; i += 32) {
+    const __m256i eights =
+        _mm256_sad_epu8(_mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + i)), bias),
+                        _mm256_setzero_si256());
+    const __m256i sixteens = _mm256_add_epi32(eights, _mm256_shuffle_epi32(eights, 0x4E));  // dwords 0 and 4
+    sums[i / 16] = _mm256_cvtsi256_si32(sixteens) - 16 * 128;
+    sums[i / 16 + 1] = _mm256_extract_epi32(sixteens, 4) - 16 * 128;
+  }
+}
+
+}  // namespace
+
 void quantize_avx2(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,
                    std::int8_t* q_out, float* d_out, std::int32_t* sums_out) {
   const std::int64_t block = activation_block(kind);
   const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   for (std::int64_t i = 0; i < n_rows * cols; i += block) {
-    __m256 vmax = _mm256_setzero_ps();
-    for (std::int64_t k = 0; k < block; k += 8) {
-      vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(x + i + k), abs_mask));
+    // Four chains of maxima (a block is 32 or 256 floats): one was a chain of 32 latencies in 256.
+    __m256 vmax[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (std::int64_t k = 0; k < block; k += 32) {
+      for (int c = 0; c < 4; ++c) {
+        vmax[c] = _mm256_max_ps(vmax[c], _mm256_and_ps(_mm256_loadu_ps(x + i + k + 8 * c), abs_mask));
+      }
     }
-    alignas(32) float lanes[8];
-    _mm256_store_ps(lanes, vmax);
-    float amax = 0;
-    for (float l : lanes) amax = l > amax ? l : amax;
+    const float amax = hmax(_mm256_max_ps(_mm256_max_ps(vmax[0], vmax[1]), _mm256_max_ps(vmax[2], vmax[3])));
     const __m256 inverse = _mm256_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
     d_out[i / block] = amax / 127.0f;
     for (std::int64_t k = 0; k < block; k += 16) {
@@ -289,11 +315,9 @@ void quantize_avx2(ActivationKind kind, const float* x, std::int64_t n_rows, std
       const __m256i w16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
       const __m128i q8 = _mm_packs_epi16(_mm256_castsi256_si128(w16), _mm256_extracti128_si256(w16, 1));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(q_out + i + k), q8);
-      alignas(32) std::int32_t s[8];
-      _mm256_store_si256(reinterpret_cast<__m256i*>(s), _mm256_add_epi32(q0, q1));
-      sums_out[(i + k) / 16] = s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
     }
   }
+  sums_of_16(q_out, n_rows * cols, sums_out);
 }
 
 namespace {
