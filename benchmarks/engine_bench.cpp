@@ -42,10 +42,10 @@ void attention(benchmark::State& state, quant::KernelIsa isa) {
   const std::int64_t context = state.range(0);
   KvCache cache = KvCache::create(spec, KvType::f16, context).value();
   const AttentionShape shape{spec.n_head, spec.n_head_kv, spec.head_dim};
-  std::vector<float> k(spec.kv_dim(), 0.1f), v(spec.kv_dim(), 0.2f), q(spec.q_dim(), 0.3f), out(spec.q_dim());
-  for (std::int64_t pos = 0; pos < context; ++pos) store_kv(cache, 0, pos, shape, k.data(), v.data());
-  std::vector<float> scratch(static_cast<std::size_t>(4 * (context + 16)));
   const AttentionKernels& kernels = attention_kernels(isa);
+  std::vector<float> k(spec.kv_dim(), 0.1f), v(spec.kv_dim(), 0.2f), q(spec.q_dim(), 0.3f), out(spec.q_dim());
+  for (std::int64_t pos = 0; pos < context; ++pos) store_kv(kernels, cache, 0, pos, shape, k.data(), v.data());
+  std::vector<float> scratch(static_cast<std::size_t>(4 * (context + 16)));
   for (auto _ : state) {
     for (std::int64_t h = 0; h < spec.n_head_kv; ++h) {
       attend(kernels, cache, 0, h, context - 1, shape, q.data() + h * 4 * spec.head_dim, out.data() + h * 4 * spec.head_dim,

@@ -12,7 +12,7 @@ namespace memwall::engine {
 namespace {
 
 constexpr AttentionKernels kGeneric{"generic", detail::attend_generic<std::uint16_t>, detail::attend_generic<float>,
-                                    silu_mul};
+                                    silu_mul, to_f16};
 
 // Q8_0 caches: rows dequantized on the fly, position by position.
 void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::int64_t n_pos,
@@ -56,7 +56,7 @@ const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
   return kGeneric;
 }
 
-void store_kv(KvCache& cache, std::int64_t layer, std::int64_t pos, const AttentionShape& shape,
+void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t pos, const AttentionShape& shape,
               const float* k, const float* v) {
   const std::int64_t hd = shape.head_dim;
   for (std::int64_t h = 0; h < shape.n_head_kv; ++h) {
@@ -73,10 +73,18 @@ void store_kv(KvCache& cache, std::int64_t layer, std::int64_t pos, const Attent
       std::memcpy(cache.v_row(layer, h, pos), v + h * hd, static_cast<std::size_t>(hd) * sizeof(float));
       continue;
     }
+    // f16: V straight into its row; K 64 values at a time through the stack into its tile column.
+    // Element by element through quant::f32_to_f16 this took most of a one-token step's 8 us of
+    // rotary embedding and KV stores on llama-3.2-1b (results/engine.md).
+    kernels.to_f16(v + h * hd, hd, reinterpret_cast<std::uint16_t*>(cache.v_row(layer, h, pos)));
     auto* tile = reinterpret_cast<std::uint16_t*>(cache.k_tile(layer, h, pos / kKvTile)) + pos % kKvTile;
-    for (std::int64_t d = 0; d < hd; ++d) tile[d * kKvTile] = quant::f32_to_f16(k[h * hd + d]);
-    auto* row = reinterpret_cast<std::uint16_t*>(cache.v_row(layer, h, pos));
-    for (std::int64_t d = 0; d < hd; ++d) row[d] = quant::f32_to_f16(v[h * hd + d]);
+    constexpr std::int64_t kChunk = 64;
+    std::uint16_t half[kChunk];
+    for (std::int64_t d0 = 0; d0 < hd; d0 += kChunk) {
+      const std::int64_t m = std::min(kChunk, hd - d0);
+      kernels.to_f16(k + h * hd + d0, m, half);
+      for (std::int64_t d = 0; d < m; ++d) tile[(d0 + d) * kKvTile] = half[d];
+    }
   }
 }
 

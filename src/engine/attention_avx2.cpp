@@ -18,6 +18,9 @@ struct Avx2 {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
   static void store(float* p, Reg r) { _mm256_storeu_ps(p, r); }
+  static void store(std::uint16_t* p, Reg r) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
@@ -36,7 +39,8 @@ struct Avx2 {
 
 const AttentionKernels& attention_avx2() {
   static constexpr AttentionKernels kernels{"avx2", GroupAttention<Avx2>::attend<std::uint16_t>,
-                                            GroupAttention<Avx2>::attend<float>, silu_mul<Avx2>};
+                                            GroupAttention<Avx2>::attend<float>, silu_mul<Avx2>,
+                                            to_f16<Avx2>};
   return kernels;
 }
 

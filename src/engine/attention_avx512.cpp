@@ -18,6 +18,9 @@ struct Avx512 {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
   static void store(float* p, Reg r) { _mm512_storeu_ps(p, r); }
+  static void store(std::uint16_t* p, Reg r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
   static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
@@ -36,7 +39,8 @@ struct Avx512 {
 
 const AttentionKernels& attention_avx512() {
   static constexpr AttentionKernels kernels{"avx512", GroupAttention<Avx512>::attend<std::uint16_t>,
-                                            GroupAttention<Avx512>::attend<float>, silu_mul<Avx512>};
+                                            GroupAttention<Avx512>::attend<float>, silu_mul<Avx512>,
+                                            to_f16<Avx512>};
   return kernels;
 }
 

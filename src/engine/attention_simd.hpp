@@ -4,7 +4,7 @@
 // an anonymous namespace so each instantiation stays in its own file.
 //
 // V provides: Reg, kLanes, kRegisters, zero(), set1(x), load(const float*), load(const uint16_t*)
-// (widening f16), store(float*, r), fmadd(a, b, c) (a b + c), fnmadd(a, b, c) (c - a b), mul, div,
+// (widening f16), store(float*, r), store(uint16_t*, r) (narrowing to f16, nearest even), fmadd(a, b, c) (a b + c), fnmadd(a, b, c) (c - a b), mul, div,
 // add, sub, max, min, round(r) (to the nearest integer) and pow2(n) (2^n for integral n in
 // [-127, 127]); the exponential and the reductions below are built on them.
 #include <algorithm>
@@ -170,6 +170,14 @@ void silu_mul(const float* gate, const float* up, std::int64_t n, float* out) {
     V::store(out + i, V::mul(V::div(g, V::add(V::set1(1.0f), e)), V::load(up + i)));
   }
   engine::silu_mul(gate + i, up + i, n - i, out + i);
+}
+
+// out[i] = x[i] as f16 (round to nearest even), whole vectors, the tail by the scalar to_f16.
+template <typename V>
+void to_f16(const float* x, std::int64_t n, std::uint16_t* out) {
+  std::int64_t i = 0;
+  for (; i + V::kLanes <= n; i += V::kLanes) V::store(out + i, V::load(x + i));
+  engine::to_f16(x + i, n - i, out + i);
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ void Forward::run_member(const Step& step, unsigned member) {
         if (!l.k_norm.empty()) rms_norm(kh, l.k_norm.data(), eps, s.head_dim, kh);
         rope_apply(kh, s.head_dim, cs, sn, adjacent_pairs);
       }
-      store_kv(*step.caches[static_cast<std::size_t>(tok.seq)], il, tok.pos, shape, k, v);
+      store_kv(attention_, *step.caches[static_cast<std::size_t>(tok.seq)], il, tok.pos, shape, k, v);
     }
     p.sync();
 

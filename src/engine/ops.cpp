@@ -5,6 +5,8 @@
 #include <iterator>
 #include <limits>
 
+#include "memwall/quant/half.hpp"
+
 namespace memwall::engine {
 
 // The sum of squares in 16 running sums the compiler vectorizes: one sum is a chain of n dependent
@@ -41,19 +43,32 @@ void rope_angles(std::span<const double> frequencies, std::int64_t pos, float* c
   }
 }
 
+// One loop per layout, each of which the compiler vectorizes (with the layout chosen inside the
+// loop it did not).
 void rope_apply(float* x, std::int64_t head_dim, const float* cos, const float* sin, bool pairs_adjacent) {
   const std::int64_t half = head_dim / 2;
+  if (pairs_adjacent) {
+    for (std::int64_t i = 0; i < half; ++i) {
+      const float a = x[2 * i], b = x[2 * i + 1];
+      x[2 * i] = a * cos[i] - b * sin[i];
+      x[2 * i + 1] = a * sin[i] + b * cos[i];
+    }
+    return;
+  }
+  float* second = x + half;
   for (std::int64_t i = 0; i < half; ++i) {
-    float& a = pairs_adjacent ? x[2 * i] : x[i];
-    float& b = pairs_adjacent ? x[2 * i + 1] : x[i + half];
-    const float a0 = a, b0 = b;
-    a = a0 * cos[i] - b0 * sin[i];
-    b = a0 * sin[i] + b0 * cos[i];
+    const float a = x[i], b = second[i];
+    x[i] = a * cos[i] - b * sin[i];
+    second[i] = a * sin[i] + b * cos[i];
   }
 }
 
 void silu_mul(const float* gate, const float* up, std::int64_t n, float* out) {
   for (std::int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void to_f16(const float* x, std::int64_t n, std::uint16_t* out) {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = quant::f32_to_f16(x[i]);
 }
 
 void softmax(float* x, std::int64_t n) {

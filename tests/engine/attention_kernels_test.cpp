@@ -1,4 +1,4 @@
-// The vector attention and SiLU of every instruction set this CPU runs, against the portable ones.
+// The vector attention, SiLU and f16 conversion of every instruction set this CPU runs, against the portable ones.
 #include "memwall/engine/attention.hpp"
 
 #include <gtest/gtest.h>
@@ -48,6 +48,24 @@ TEST(SiluMul, EveryIsaMatchesTheScalarOnOddLengthsAndLargeInputs) {
         k.silu_mul(in_place.data(), up.data(), n, in_place.data());
         EXPECT_EQ(in_place, got) << k.isa;
       }
+    }
+  }
+}
+
+TEST(ToF16, EveryIsaGivesTheScalarConversionsBits) {
+  std::mt19937 rng(9);
+  for (quant::KernelIsa isa : runnable_isas()) {
+    const AttentionKernels& k = attention_kernels(isa);
+    for (std::int64_t n : {1, 15, 16, 17, 64, 131}) {
+      std::vector<float> x = uniform(static_cast<std::size_t>(n), -70000.0f, 70000.0f, rng);
+      // Halfway cases, subnormals, the edges of the range and beyond it.
+      const float special[] = {0.0f, -0.0f, 1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 0x1p-20f, -0x1p-24f,
+                               0x1p-25f, 65504.0f, 65520.0f, -1e30f, INFINITY, -INFINITY};
+      for (std::size_t i = 0; i < std::size(special) && i < x.size(); ++i) x[i * x.size() / std::size(special)] = special[i];
+      std::vector<std::uint16_t> want(x.size()), got(x.size());
+      to_f16(x.data(), n, want.data());
+      k.to_f16(x.data(), n, got.data());
+      EXPECT_EQ(got, want) << k.isa << " n=" << n;
     }
   }
 }

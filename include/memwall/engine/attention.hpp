@@ -28,11 +28,16 @@ using AttendFn = void (*)(const float* q, std::int64_t gqa, std::int64_t head_di
 // exponential per value, on the same vector exp as attention's softmax.
 using SiluMulFn = void (*)(const float* gate, const float* up, std::int64_t n, float* out);
 
+// out[i] = x[i] as f16, rounded to the nearest even, for n values: a token's K and V on their way
+// into the cache (a NaN's payload may differ from quant::f32_to_f16's).
+using ToF16Fn = void (*)(const float* x, std::int64_t n, std::uint16_t* out);
+
 struct AttentionKernels {
   std::string_view isa;
   AttendFn<std::uint16_t> attend_f16;
   AttendFn<float> attend_f32;
   SiluMulFn silu_mul;
+  ToF16Fn to_f16;
 };
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa);
@@ -43,8 +48,9 @@ struct AttentionShape {
   std::int64_t head_dim;
 };
 
-// Writes one token's K and V (each n_head_kv x head_dim) at `pos` of `layer`.
-void store_kv(KvCache& cache, std::int64_t layer, std::int64_t pos, const AttentionShape& shape,
+// Writes one token's K and V (each n_head_kv x head_dim) at `pos` of `layer`; an f16 cache converts
+// them with kernels.to_f16.
+void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t pos, const AttentionShape& shape,
               const float* k, const float* v);
 
 // out (gqa x head_dim, the query heads of kv_head) = attention of those heads of one query token at

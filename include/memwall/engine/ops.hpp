@@ -22,6 +22,8 @@ void rope_apply(float* x, std::int64_t head_dim, const float* cos, const float* 
 
 // x[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g).
 void silu_mul(const float* gate, const float* up, std::int64_t n, float* out);
+// out[i] = x[i] as f16 (quant::f32_to_f16) for n values.
+void to_f16(const float* x, std::int64_t n, std::uint16_t* out);
 
 // In place: softmax over n values; returns nothing, the values sum to 1.
 void softmax(float* x, std::int64_t n);
