@@ -19,7 +19,9 @@ void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::in
                const AttentionShape& shape, const float* q, float* out, float* scores) {
   const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  std::vector<float> row(static_cast<std::size_t>(hd));
+  // One row buffer per thread, grown once: no allocation per call in the step.
+  thread_local std::vector<float> row;
+  row.resize(static_cast<std::size_t>(hd));
   const auto& q8 = *quant::reference_fns(quant::TensorType::Q8_0);
   for (std::int64_t pos = 0; pos < n_pos; ++pos) {
     q8.dequantize_row(cache.k_row_q8(layer, kv_head, pos), row.data(), hd);
