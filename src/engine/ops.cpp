@@ -10,8 +10,8 @@
 namespace memwall::engine {
 
 // The sum of squares in 16 running sums the compiler vectorizes: one sum is a chain of n dependent
-// additions, which took 3-5 us of a one-token step per norm of llama-3.2-1b's 2048 values while the
-// other thread waited (results/engine.md, *The single thread's work between matmuls*).
+// additions (2048 of them per norm of llama-3.2-1b, while the other thread waits; results/engine.md,
+// *The single thread's work between matmuls*).
 void rms_norm(const float* x, const float* weight, float eps, std::int64_t n, float* y) {
   constexpr std::int64_t kLanes = 16;
   double lane_sum[kLanes] = {};
