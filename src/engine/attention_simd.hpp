@@ -4,9 +4,10 @@
 // an anonymous namespace so each instantiation stays in its own file.
 //
 // V provides: Reg, kLanes, kRegisters, zero(), set1(x), load(const float*), load(const uint16_t*)
-// (widening f16), store(float*, r), store(uint16_t*, r) (narrowing to f16, nearest even), fmadd(a, b, c) (a b + c), fnmadd(a, b, c) (c - a b), mul, div,
-// add, sub, max, min, round(r) (to the nearest integer) and pow2(n) (2^n for integral n in
-// [-127, 127]); the exponential and the reductions below are built on them.
+// (widening f16), store(float*, r), store(uint16_t*, r) (narrowing to f16, nearest even),
+// fmadd(a, b, c) (a b + c), fnmadd(a, b, c) (c - a b), mul, div, add, sub, max, min, round(r) (to
+// the nearest integer) and pow2(n) (2^n for integral n in [-127, 127]); the exponential and the
+// reductions below are built on them.
 #include <algorithm>
 #include <cstdint>
 

@@ -1,4 +1,5 @@
-// The vector attention, SiLU and f16 conversion of every instruction set this CPU runs, against the portable ones.
+// The vector attention, SiLU and f16 conversion of every instruction set this CPU runs, against
+// the portable ones.
 #include "memwall/engine/attention.hpp"
 
 #include <gtest/gtest.h>
@@ -61,7 +62,9 @@ TEST(ToF16, EveryIsaGivesTheScalarConversionsBits) {
       // Halfway cases, subnormals, the edges of the range and beyond it.
       const float special[] = {0.0f, -0.0f, 1.0f + 0x1p-11f, 1.0f + 3 * 0x1p-11f, 0x1p-20f, -0x1p-24f,
                                0x1p-25f, 65504.0f, 65520.0f, -1e30f, INFINITY, -INFINITY};
-      for (std::size_t i = 0; i < std::size(special) && i < x.size(); ++i) x[i * x.size() / std::size(special)] = special[i];
+      for (std::size_t i = 0; i < std::size(special) && i < x.size(); ++i) {
+        x[i * x.size() / std::size(special)] = special[i];
+      }
       std::vector<std::uint16_t> want(x.size()), got(x.size());
       to_f16(x.data(), n, want.data());
       k.to_f16(x.data(), n, got.data());

@@ -50,8 +50,8 @@ struct AttentionShape {
 
 // Writes one token's K and V (each n_head_kv x head_dim) at `pos` of `layer`; an f16 cache converts
 // them with kernels.to_f16.
-void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t pos, const AttentionShape& shape,
-              const float* k, const float* v);
+void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t pos,
+              const AttentionShape& shape, const float* k, const float* v);
 
 // out (gqa x head_dim, the query heads of kv_head) = attention of those heads of one query token at
 // position `pos` (which sees positions 0..pos) over the cache. `scratch` holds (pos + 16) x gqa

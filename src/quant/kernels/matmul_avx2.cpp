@@ -265,10 +265,6 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
   }
 }
 
-}  // namespace
-
-namespace {
-
 // The horizontal max in registers (through memory it cost more than the rest of the loop).
 inline float hmax(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
