@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <stdexcept>
+#include <system_error>
 
 #include "memwall/util/files.hpp"
 
@@ -48,9 +50,41 @@ ProcessResult run_memwall(const std::vector<std::string>& args, const std::vecto
   return result;
 }
 
+namespace {
+
+// The directories make_temp_dir made, removed at exit by the process that made them (not by a
+// forked child that exits).
+class TempDirs {
+ public:
+  void add(const std::string& dir) {
+    const std::lock_guard lock(mutex_);
+    dirs_.push_back(dir);
+  }
+  ~TempDirs() {
+    if (getpid() != owner_) return;
+    for (const std::string& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+
+ private:
+  const pid_t owner_ = getpid();
+  std::mutex mutex_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& prefix) {
   std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  temp_dirs().add(pattern);
   return pattern;
 }
 

@@ -21,7 +21,8 @@ ProcessResult run_memwall(const std::vector<std::string>& args,
 ProcessResult run_memwall(const std::vector<std::string>& args, const std::vector<std::string>& env,
                           const std::function<void(pid_t)>& while_running);
 
-// A fresh empty directory under the system temp dir, removed by the caller if it cares.
+// A fresh empty directory under the system temp dir, removed with its contents when the test
+// process exits (a caller may remove it sooner).
 std::string make_temp_dir(const std::string& prefix);
 
 }  // namespace memwall::testing
