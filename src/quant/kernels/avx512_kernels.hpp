@@ -142,7 +142,7 @@ void matmul_q32(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0, std::int64_t apart) { q32_decode<Dot, T, ng()>(w, x, y, g0, apart); });
     return;
   }
-  if (x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes) {
+  if (streams_tokens(x)) {
     for_decode_groups(x, g, g_end, [&](auto ng, std::int64_t g0, std::int64_t apart) {
       narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { q32_tile<Dot, T, ng(), nt(), true>(w, x, y, ldy, g0, apart, 0); });
     });

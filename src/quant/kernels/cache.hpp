@@ -95,8 +95,8 @@ inline void prefetch_tile_block(const std::byte* block, std::size_t bytes, const
 // nothing ahead, groups side by side were 20-45% slower, so there it stays one group at a time.
 // AVX-512 Q4_K was the exception while it asked for a whole super-block at its start: 29.2-30.7 GB/s
 // one group at a time, 27.5-28.2 two (Q5_K 26.1-26.7 -> 27.7-29.0, Q6_K 25.4-26.3 -> 28.2-29.0);
-// asked for part by part, in turns of a sub-block (kquant_avx512.hpp), two are faster. Three or four groups did no better
-// for any type.
+// asked for part by part, in turns of a sub-block (kquant_avx512.hpp), two are faster. Three or
+// four groups did no better for any type.
 // The two groups side by side are the two halves of the call's range, group i of the first with
 // group i of the second: each half is one contiguous stream, so the prefetch that runs past a
 // group's end lands on the next group that stream reads. Pairs of neighbours (g, g + 1) did as
@@ -116,15 +116,18 @@ void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_e
 }
 
 // Up to this many tokens, where the CPU takes a decode distance, the AVX-512 kernels of quantized
-// weights (all but Q2_K and Q3_K) read the
-// weights as decode does (two groups side by side, each block asked for as it is read) and dot each
-// unpacked block with every token; more go group by group in tiles that ask kTilePrefetchBytes ahead
-// into L2. A step of 2-8 tokens is still bound by DRAM, or nearly: on the Intel host, matmul_bench
+// weights (all but Q2_K and Q3_K) read the weights as decode does (two groups side by side, each
+// block asked for as it is read) and dot each unpacked block with every token; more go group by
+// group in tiles that ask kTilePrefetchBytes ahead into L2. A step of 2-8 tokens is still bound by DRAM, or nearly: on the Intel host, matmul_bench
 // batch4/batch8 (one thread, from DRAM), GOPS tile -> stream: Q4_0 176 -> 192 and 206-228 -> 267-276,
 // Q8_0 105-108 -> 115-120 and 173-174 -> 186-205, Q4_K 141 -> 197 and 203-207 -> 245-248, Q6_K 97 ->
 // 148-151 and 157-160 -> 203-206. In cache (tokens8) the stream is 5-10% slower than the tile for Q5_K
 // and Q6_K: two groups of 8 tokens want more registers than there are.
 inline constexpr int kStreamTokens = 8;
+// Whether x's tokens are few enough to be read that way on this CPU.
+inline bool streams_tokens(const ActivationView& x) {
+  return x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes != 0;
+}
 
 // What a float tile asks for while it reads its groups (matmul_plain): nothing; the line
 // kColumnTilePrefetchBytes further on in its own groups (the first tile of a few tokens, which

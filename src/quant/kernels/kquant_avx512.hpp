@@ -297,7 +297,7 @@ void blocks_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int
 template <typename Kernel>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  if (x.n_tokens == 1 || (x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes)) {
+  if (x.n_tokens == 1 || streams_tokens(x)) {
     for_decode_groups<Kernel::kDecodeGroups>(x, row_begin / kRows, row_end / kRows, [&](auto ng, std::int64_t g, std::int64_t apart) {
       narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { blocks_k<Kernel, ng(), nt(), true>(w, x, y, ldy, g, apart, 0); });
     });

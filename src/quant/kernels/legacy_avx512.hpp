@@ -144,7 +144,7 @@ void tile32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64
 template <typename F>
 void matmul32(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  if (x.n_tokens > 1 && x.n_tokens <= kStreamTokens && x.decode_prefetch_bytes) {
+  if (x.n_tokens > 1 && streams_tokens(x)) {
     for_decode_groups(x, row_begin / R, row_end / R, [&](auto ng, std::int64_t g, std::int64_t apart) {
       narrow<kStreamTokens>(x.n_tokens, [&](auto nt) { tile32<F, ng(), nt(), true>(w, x, y, ldy, g, apart, 0); });
     });
