@@ -1,8 +1,8 @@
 // The engine's other hot paths, single-threaded: activation quantization (GB/s of f32 input),
-// attention over an f16 KV cache at a few context lengths (GB/s of K and V read), the feed-forward's
-// SiLU over one token of llama-3.2-1b (GB/s of f32 gate and up read), and whole decode
-// steps of the tiny presets (tokens/s; dominated by per-step overheads at that size, which is the
-// point: barriers, norms, routing).
+// attention over f16 and Q8_0 KV caches at a few context lengths, from cache and from DRAM (GB/s of
+// K and V read), the feed-forward's SiLU over one token of llama-3.2-1b (GB/s of f32 gate and up
+// read), and whole decode steps of the tiny presets (tokens/s; dominated by per-step overheads at
+// that size, which is the point: barriers, norms, routing).
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -37,23 +37,35 @@ void silu(benchmark::State& state, quant::KernelIsa isa) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * kFf * 8);
 }
 
-void attention(benchmark::State& state, quant::KernelIsa isa) {
+// One token's attention over every KV head of a layer, at the context in range(0). `from_dram`:
+// the cache has enough layers to pass 1 GiB and each iteration takes the next layer, so K and V come
+// from DRAM as at depth in a decode step, where the weights stream between one layer's attention and
+// the next; otherwise the one layer stays in cache.
+void attention(benchmark::State& state, quant::KernelIsa isa, KvType type, bool from_dram) {
   const model::ModelSpec spec = model::find_preset("llama-3.2-1b")->spec;  // 8 KV heads of 64, GQA 4
   const std::int64_t context = state.range(0);
-  KvCache cache = KvCache::create(spec, KvType::f16, context).value();
+  const std::uint64_t layer_bytes = KvCache::bytes_for(spec, type, context) / static_cast<std::uint64_t>(spec.n_layers);
+  model::ModelSpec shaped = spec;
+  shaped.n_layers = from_dram ? static_cast<std::int64_t>(((1ull << 30) + layer_bytes - 1) / layer_bytes) : 1;
+  KvCache cache = KvCache::create(shaped, type, context).value();
   const AttentionShape shape{spec.n_head, spec.n_head_kv, spec.head_dim};
   const AttentionKernels& kernels = attention_kernels(isa);
   std::vector<float> k(spec.kv_dim(), 0.1f), v(spec.kv_dim(), 0.2f), q(spec.q_dim(), 0.3f), out(spec.q_dim());
-  for (std::int64_t pos = 0; pos < context; ++pos) store_kv(kernels, cache, 0, pos, shape, k.data(), v.data());
+  for (std::int64_t layer = 0; layer < shaped.n_layers; ++layer) {
+    for (std::int64_t pos = 0; pos < context; ++pos) store_kv(kernels, cache, layer, pos, shape, k.data(), v.data());
+  }
   std::vector<float> scratch(static_cast<std::size_t>(4 * (context + 16)));
+  const std::size_t ahead = quant::decode_prefetch_bytes(kernel_cpu());  // as the engine asks
+  std::int64_t layer = 0;
   for (auto _ : state) {
     for (std::int64_t h = 0; h < spec.n_head_kv; ++h) {
-      attend(kernels, cache, 0, h, context - 1, shape, q.data() + h * 4 * spec.head_dim, out.data() + h * 4 * spec.head_dim,
-             scratch.data());
+      attend(kernels, cache, layer, h, context - 1, shape, q.data() + h * 4 * spec.head_dim,
+             out.data() + h * 4 * spec.head_dim, scratch.data(), ahead);
     }
+    layer = (layer + 1) % shaped.n_layers;
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * context * spec.kv_dim() * 2 * 2);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * layer_bytes));
 }
 
 void decode_step(benchmark::State& state, const char* preset) {
@@ -79,7 +91,13 @@ int register_all() {
     const std::string name(quant::isa_name(isa));
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_32").c_str(), quantize, isa, quant::ActivationKind::q8_32);
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_256").c_str(), quantize, isa, quant::ActivationKind::q8_256);
-    benchmark::RegisterBenchmark(("attention/" + name).c_str(), attention, isa)->Arg(256)->Arg(4096);
+    for (KvType type : {KvType::f16, KvType::q8_0}) {
+      const std::string kv(kv_type_name(type));
+      benchmark::RegisterBenchmark(("attention/" + name + "/" + kv).c_str(), attention, isa, type, false)
+          ->Arg(256)->Arg(4096);
+      benchmark::RegisterBenchmark(("attention_dram/" + name + "/" + kv).c_str(), attention, isa, type, true)
+          ->Arg(4096);
+    }
     benchmark::RegisterBenchmark(("silu_mul/" + name).c_str(), silu, isa);
   }
   for (const char* preset : {"tiny-llama", "tiny-moe"}) {

@@ -1,8 +1,6 @@
 #include "memwall/engine/attention.hpp"
 
-#include <cmath>
 #include <cstring>
-#include <vector>
 
 #include "attention_generic.hpp"
 #include "attention_isa.hpp"
@@ -12,32 +10,22 @@ namespace memwall::engine {
 namespace {
 
 constexpr AttentionKernels kGeneric{"generic", detail::attend_generic<std::uint16_t>, detail::attend_generic<float>,
-                                    silu_mul, to_f16};
+                                    detail::attend_generic_q8, silu_mul, to_f16};
 
-// Q8_0 caches: rows dequantized on the fly, position by position.
-void attend_q8(KvCache& cache, std::int64_t layer, std::int64_t kv_head, std::int64_t n_pos,
-               const AttentionShape& shape, const float* q, float* out, float* scores) {
-  const std::int64_t gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  // One row buffer per thread, grown once: no allocation per call in the step.
-  thread_local std::vector<float> row;
-  row.resize(static_cast<std::size_t>(hd));
+// One head's K and V at pos of a Q8_0 cache: V as a row of blocks; K block by block, each block's
+// scale and quants scattered into the position's lane of its block tile.
+void store_q8(KvCache& cache, std::int64_t layer, std::int64_t h, std::int64_t pos, std::int64_t hd, const float* k,
+              const float* v) {
   const auto& q8 = *quant::reference_fns(quant::TensorType::Q8_0);
-  for (std::int64_t pos = 0; pos < n_pos; ++pos) {
-    q8.dequantize_row(cache.k_row_q8(layer, kv_head, pos), row.data(), hd);
-    for (std::int64_t g = 0; g < gqa; ++g) {
-      float s = 0;
-      for (std::int64_t d = 0; d < hd; ++d) s += q[g * hd + d] * row[static_cast<std::size_t>(d)];
-      scores[g * n_pos + pos] = s * scale;
-    }
-  }
-  for (std::int64_t g = 0; g < gqa; ++g) softmax(scores + g * n_pos, n_pos);
-  std::memset(out, 0, static_cast<std::size_t>(gqa * hd) * sizeof(float));
-  for (std::int64_t pos = 0; pos < n_pos; ++pos) {
-    q8.dequantize_row(cache.v_row_q8(layer, kv_head, pos), row.data(), hd);
-    for (std::int64_t g = 0; g < gqa; ++g) {
-      for (std::int64_t d = 0; d < hd; ++d) out[g * hd + d] += scores[g * n_pos + pos] * row[static_cast<std::size_t>(d)];
-    }
+  q8.quantize_row(v, cache.v_row(layer, h, pos), hd);
+  std::byte* tile = cache.k_tile(layer, h, pos / kKvTile);
+  const std::int64_t lane = pos % kKvTile;
+  for (std::int64_t b = 0; b < hd / 32; ++b) {
+    quant::BlockQ8_0 block;
+    q8.quantize_row(k + b * 32, &block, 32);
+    std::byte* blk = tile + static_cast<std::size_t>(b) * kQ8BlockTileBytes;
+    std::memcpy(blk + 2 * lane, &block.d, 2);
+    for (std::int64_t j = 0; j < 32; ++j) std::memcpy(blk + kQ8ScaleBytes + j * kKvTile + lane, &block.qs[j], 1);
   }
 }
 
@@ -63,9 +51,7 @@ void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t laye
   const std::int64_t hd = shape.head_dim;
   for (std::int64_t h = 0; h < shape.n_head_kv; ++h) {
     if (cache.type() == KvType::q8_0) {
-      const auto& q8 = *quant::reference_fns(quant::TensorType::Q8_0);
-      q8.quantize_row(k + h * hd, cache.k_row_q8(layer, h, pos), hd);
-      q8.quantize_row(v + h * hd, cache.v_row_q8(layer, h, pos), hd);
+      store_q8(cache, layer, h, pos, hd, k + h * hd, v + h * hd);
       continue;
     }
     // K goes to column pos % 16 of its tile, V to its own row.
@@ -91,14 +77,16 @@ void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t laye
 }
 
 void attend(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t kv_head,
-            std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch) {
+            std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch,
+            std::size_t ahead_bytes) {
   const std::int64_t n_pos = pos + 1, gqa = shape.n_head / shape.n_head_kv, hd = shape.head_dim;
   switch (cache.type()) {
-    case KvType::q8_0: return attend_q8(cache, layer, kv_head, n_pos, shape, q, out, scratch);
+    case KvType::q8_0:
+      return kernels.attend_q8(q, gqa, hd, planes<std::byte>(cache, layer, kv_head), n_pos, out, scratch, ahead_bytes);
     case KvType::f32:
-      return kernels.attend_f32(q, gqa, hd, planes<float>(cache, layer, kv_head), n_pos, out, scratch);
+      return kernels.attend_f32(q, gqa, hd, planes<float>(cache, layer, kv_head), n_pos, out, scratch, ahead_bytes);
     case KvType::f16:
-      return kernels.attend_f16(q, gqa, hd, planes<std::uint16_t>(cache, layer, kv_head), n_pos, out, scratch);
+      return kernels.attend_f16(q, gqa, hd, planes<std::uint16_t>(cache, layer, kv_head), n_pos, out, scratch, ahead_bytes);
   }
 }
 

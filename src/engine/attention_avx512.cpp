@@ -17,6 +17,8 @@ struct Avx512 {
   static Reg load(const std::uint16_t* p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
+  static Reg load(const std::int8_t* p) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)))); }
+  static Reg set1_f16(std::uint16_t h) { return _mm512_cvtph_ps(_mm256_set1_epi16(static_cast<short>(h))); }
   static void store(float* p, Reg r) { _mm512_storeu_ps(p, r); }
   static void store(std::uint16_t* p, Reg r) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
@@ -39,7 +41,8 @@ struct Avx512 {
 
 const AttentionKernels& attention_avx512() {
   static constexpr AttentionKernels kernels{"avx512", GroupAttention<Avx512>::attend<std::uint16_t>,
-                                            GroupAttention<Avx512>::attend<float>, silu_mul<Avx512>,
+                                            GroupAttention<Avx512>::attend<float>,
+                                            GroupAttention<Avx512>::attend<std::byte>, silu_mul<Avx512>,
                                             to_f16<Avx512>};
   return kernels;
 }

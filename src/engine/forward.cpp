@@ -56,6 +56,7 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
       team_(team),
       kernels_(quant::kernels_for(isa)),
       attention_(attention_kernels(isa)),
+      ahead_bytes_(quant::decode_prefetch_bytes(kernel_cpu())),
       limits_(limits),
       buffers_(std::make_unique<Buffers>(team.size())) {
   const model::ModelSpec& s = model_->spec;
@@ -73,11 +74,10 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
   b.rope_cos.resize(rows * s.head_dim / 2);
   b.rope_sin.resize(rows * s.head_dim / 2);
   const std::int64_t widest = std::max({pad16(s.n_embd), pad16(s.q_dim()), ff});
-  const std::size_t ahead = quant::decode_prefetch_bytes(kernel_cpu());
-  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest, ahead);
+  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest, ahead_bytes_);
   const std::int64_t gqa = s.n_head / s.n_head_kv;
   b.scores.assign(team.size(), std::vector<float>(static_cast<std::size_t>(gqa * (limits.max_context + 16))));
-  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), ahead);
+  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), ahead_bytes_);
 }
 
 Forward::~Forward() = default;
@@ -180,7 +180,7 @@ void Forward::run_member(const Step& step, unsigned member) {
       const std::int64_t t = i / s.n_head_kv, h = i % s.n_head_kv, col = t * qd + h * gqa * s.head_dim;
       const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
       attend(attention_, *step.caches[static_cast<std::size_t>(tok.seq)], il, h, tok.pos, shape,
-             b.q.data() + col, b.attn.data() + col, b.scores[member].data());
+             b.q.data() + col, b.attn.data() + col, b.scores[member].data(), ahead_bytes_);
     }
     p.sync();
 

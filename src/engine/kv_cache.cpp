@@ -1,6 +1,7 @@
 #include "memwall/engine/kv_cache.hpp"
 
-#include <new>
+#include <cstring>
+#include <utility>
 
 namespace memwall::engine {
 namespace {
@@ -52,17 +53,18 @@ Result<KvCache> KvCache::create(const model::ModelSpec& spec, KvType type, std::
     return make_error("a Q8_0 KV cache needs a head dimension that is a multiple of 32, not {}", spec.head_dim);
   }
   KvCache cache(spec, type, capacity);
-  try {
-    cache.data_.resize(bytes_for(spec, type, capacity));
-  } catch (const std::bad_alloc&) {
-    return make_error("cannot allocate a KV cache of {} bytes", bytes_for(spec, type, capacity));
-  }
+  cache.bytes_ = bytes_for(spec, type, capacity);
+  Result<HugeBuffer> buffer = HugeBuffer::allocate(cache.bytes_);
+  if (!buffer.ok()) return make_error("cannot allocate a KV cache of {} bytes: {}", cache.bytes_, buffer.error().message);
+  cache.data_ = std::move(*buffer);
+  // Touched now, as a step would otherwise pay the page faults of every position it reaches.
+  std::memset(cache.data_.data(), 0, cache.bytes_);
   return cache;
 }
 
 std::byte* KvCache::plane(bool v, std::int64_t layer, std::int64_t kv_head) {
   const std::size_t index = (static_cast<std::size_t>(layer) * n_kv_heads_ + kv_head) * 2 + (v ? 1 : 0);
-  return data_.data() + index * plane_bytes_;
+  return static_cast<std::byte*>(data_.data()) + index * plane_bytes_;
 }
 
 std::byte* KvCache::k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile) {
@@ -70,14 +72,6 @@ std::byte* KvCache::k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_
 }
 
 std::byte* KvCache::v_row(std::int64_t layer, std::int64_t kv_head, std::int64_t pos) {
-  return plane(true, layer, kv_head) + static_cast<std::size_t>(pos) * row_bytes_;
-}
-
-std::byte* KvCache::k_row_q8(std::int64_t layer, std::int64_t kv_head, std::int64_t pos) {
-  return plane(false, layer, kv_head) + static_cast<std::size_t>(pos) * row_bytes_;
-}
-
-std::byte* KvCache::v_row_q8(std::int64_t layer, std::int64_t kv_head, std::int64_t pos) {
   return plane(true, layer, kv_head) + static_cast<std::size_t>(pos) * row_bytes_;
 }
 

@@ -1,5 +1,5 @@
-// The vector attention, SiLU and f16 conversion of every instruction set this CPU runs, against
-// the portable ones.
+// The vector attention (f16, f32 and Q8_0 caches), SiLU and f16 conversion of every instruction set
+// this CPU runs, against the portable ones.
 #include "memwall/engine/attention.hpp"
 
 #include <gtest/gtest.h>
@@ -12,10 +12,15 @@
 
 #include "memwall/engine/engine.hpp"
 #include "memwall/engine/ops.hpp"
+#include "memwall/quant/blocks.hpp"
 #include "memwall/quant/half.hpp"
+#include "memwall/quant/reference.hpp"
 
 namespace memwall::engine {
 namespace {
+
+// The kernels ask for K and V this far ahead; the tests' caches end within it, which must not matter.
+constexpr std::size_t kAhead = 1024;
 
 std::vector<float> uniform(std::size_t n, float lo, float hi, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(lo, hi);
@@ -119,8 +124,8 @@ void expect_attention_matches(AttendFn<T> (*pick)(const AttentionKernels&)) {
         const auto out_size = static_cast<std::size_t>(gqa * hd);
         std::vector<float> want(out_size), got(out_size);
         std::vector<float> scratch(static_cast<std::size_t>(gqa * (n_pos + kKvTile)));
-        pick(generic)(q.data(), gqa, hd, kv.view(), n_pos, want.data(), scratch.data());
-        pick(k)(q.data(), gqa, hd, kv.view(), n_pos, got.data(), scratch.data());
+        pick(generic)(q.data(), gqa, hd, kv.view(), n_pos, want.data(), scratch.data(), kAhead);
+        pick(k)(q.data(), gqa, hd, kv.view(), n_pos, got.data(), scratch.data(), kAhead);
         EXPECT_LT(worst_relative(got, want, 1e-3f), 1e-4f) << k.isa << " gqa=" << gqa << " n_pos=" << n_pos;
       }
     }
@@ -130,6 +135,66 @@ void expect_attention_matches(AttendFn<T> (*pick)(const AttentionKernels&)) {
 TEST(Attention, EveryIsaMatchesThePortableOneOnF16AndF32Caches) {
   expect_attention_matches<std::uint16_t>([](const AttentionKernels& k) { return k.attend_f16; });
   expect_attention_matches<float>([](const AttentionKernels& k) { return k.attend_f32; });
+}
+
+// A Q8_0 cache of one layer and one KV head holding n_pos random positions, and the same positions
+// as the f32 values its quants stand for (each row quantized and dequantized by the reference).
+struct Q8Case {
+  KvCache cache;
+  Planes<float> dequantized;
+};
+Q8Case random_q8_cache(std::int64_t n_pos, std::int64_t hd, std::mt19937& rng) {
+  model::ModelSpec spec;
+  spec.n_layers = 1;
+  spec.n_head = spec.n_head_kv = 1;
+  spec.head_dim = hd;
+  Q8Case c{KvCache::create(spec, KvType::q8_0, n_pos).value(), random_planes<float>(0, hd, rng)};
+  c.dequantized.k_tiles.assign(static_cast<std::size_t>(c.cache.capacity() * hd), 0.0f);
+  const auto& q8 = *quant::reference_fns(quant::TensorType::Q8_0);
+  const AttentionShape shape{1, 1, hd};
+  for (std::int64_t pos = 0; pos < n_pos; ++pos) {
+    const std::vector<float> k = uniform(static_cast<std::size_t>(hd), -1, 1, rng), v = uniform(static_cast<std::size_t>(hd), -1, 1, rng);
+    store_kv(attention_kernels(quant::KernelIsa::generic), c.cache, 0, pos, shape, k.data(), v.data());
+    std::vector<quant::BlockQ8_0> blocks(static_cast<std::size_t>(hd / 32));
+    std::vector<float> back(static_cast<std::size_t>(hd));
+    q8.quantize_row(k.data(), blocks.data(), hd);
+    q8.dequantize_row(blocks.data(), back.data(), hd);
+    for (std::int64_t d = 0; d < hd; ++d) {
+      c.dequantized.k_tiles[static_cast<std::size_t>((pos / kKvTile) * hd * kKvTile + d * kKvTile + pos % kKvTile)] = back[static_cast<std::size_t>(d)];
+    }
+    q8.quantize_row(v.data(), blocks.data(), hd);
+    q8.dequantize_row(blocks.data(), back.data(), hd);
+    c.dequantized.v_rows.insert(c.dequantized.v_rows.end(), back.begin(), back.end());
+  }
+  return c;
+}
+
+// The portable Q8_0 attention reads the cache store_kv writes as the values its quants stand for,
+// and every ISA's agrees with it.
+TEST(Attention, Q8CacheIsTheDequantizedValuesOnEveryIsa) {
+  std::mt19937 rng(13);
+  const AttentionKernels& generic = attention_kernels(quant::KernelIsa::generic);
+  for (std::int64_t hd : {32, 64, 128}) {
+    for (std::int64_t n_pos : {1, 17, 300}) {
+      Q8Case c = random_q8_cache(n_pos, hd, rng);
+      const KvPlanes<std::byte> planes{c.cache.k_tile(0, 0, 0), c.cache.v_row(0, 0, 0)};
+      for (std::int64_t gqa : {1, 3, 8}) {
+        const std::vector<float> q = uniform(static_cast<std::size_t>(gqa * hd), -2, 2, rng);
+        const auto out_size = static_cast<std::size_t>(gqa * hd);
+        std::vector<float> want(out_size), got(out_size);
+        std::vector<float> scratch(static_cast<std::size_t>(gqa * (n_pos + kKvTile)));
+        generic.attend_f32(q.data(), gqa, hd, c.dequantized.view(), n_pos, want.data(), scratch.data(), kAhead);
+        generic.attend_q8(q.data(), gqa, hd, planes, n_pos, got.data(), scratch.data(), kAhead);
+        EXPECT_LT(worst_relative(got, want, 1e-3f), 1e-4f) << "generic hd=" << hd << " gqa=" << gqa << " n_pos=" << n_pos;
+        for (quant::KernelIsa isa : runnable_isas()) {
+          const AttentionKernels& k = attention_kernels(isa);
+          std::vector<float> simd(out_size);
+          k.attend_q8(q.data(), gqa, hd, planes, n_pos, simd.data(), scratch.data(), kAhead);
+          EXPECT_LT(worst_relative(simd, got, 1e-3f), 1e-4f) << k.isa << " hd=" << hd << " gqa=" << gqa << " n_pos=" << n_pos;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

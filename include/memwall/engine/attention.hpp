@@ -11,7 +11,7 @@
 namespace memwall::engine {
 
 // One KV head's slice of a layer's cache: K as tiles of 16 positions (head_dim x 16 values each),
-// V as rows of head_dim values.
+// V as rows of head_dim values. T = std::byte: a Q8_0 cache's tiles and rows (kv_cache.hpp).
 template <typename T>
 struct KvPlanes {
   const T* k_tiles;
@@ -19,10 +19,12 @@ struct KvPlanes {
 };
 
 // out (gqa, head_dim) = softmax(q K^T / sqrt(head_dim)) V for the gqa query heads q (gqa, head_dim)
-// over positions 0..n_pos-1. scratch: gqa x (n_pos + 16) floats.
+// over positions 0..n_pos-1. scratch: gqa x (n_pos + 16) floats. The vector kernels ask for K and V
+// ahead_bytes ahead into L1 as they read them (none when 0; the engine passes
+// quant::decode_prefetch_bytes).
 template <typename T>
 using AttendFn = void (*)(const float* q, std::int64_t gqa, std::int64_t head_dim, KvPlanes<T> kv,
-                          std::int64_t n_pos, float* out, float* scratch);
+                          std::int64_t n_pos, float* out, float* scratch, std::size_t ahead_bytes);
 
 // out[i] = silu(gate[i]) * up[i] for n values (out may be gate): the feed-forward's one
 // exponential per value, on the same vector exp as attention's softmax.
@@ -36,6 +38,7 @@ struct AttentionKernels {
   std::string_view isa;
   AttendFn<std::uint16_t> attend_f16;
   AttendFn<float> attend_f32;
+  AttendFn<std::byte> attend_q8;  // head_dim a multiple of 32
   SiluMulFn silu_mul;
   ToF16Fn to_f16;
 };
@@ -55,8 +58,9 @@ void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t laye
 
 // out (gqa x head_dim, the query heads of kv_head) = attention of those heads of one query token at
 // position `pos` (which sees positions 0..pos) over the cache. `scratch` holds (pos + 16) x gqa
-// floats.
+// floats; ahead_bytes as AttendFn takes it.
 void attend(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t kv_head,
-            std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch);
+            std::int64_t pos, const AttentionShape& shape, const float* q, float* out, float* scratch,
+            std::size_t ahead_bytes);
 
 }  // namespace memwall::engine
