@@ -1,6 +1,5 @@
 #include "memwall/engine/kv_cache.hpp"
 
-#include <cstring>
 #include <utility>
 
 namespace memwall::engine {
@@ -57,8 +56,7 @@ Result<KvCache> KvCache::create(const model::ModelSpec& spec, KvType type, std::
   Result<HugeBuffer> buffer = HugeBuffer::allocate(cache.bytes_);
   if (!buffer.ok()) return make_error("cannot allocate a KV cache of {} bytes: {}", cache.bytes_, buffer.error().message);
   cache.data_ = std::move(*buffer);
-  // Touched now, as a step would otherwise pay the page faults of every position it reaches.
-  std::memset(cache.data_.data(), 0, cache.bytes_);
+  cache.data_.touch();
   return cache;
 }
 

@@ -33,6 +33,10 @@ Result<HugeBuffer> HugeBuffer::allocate(std::size_t bytes) {
   return buffer;
 }
 
+void HugeBuffer::touch() {
+  if (data_) std::memset(data_, 0, bytes_);
+}
+
 HugeBuffer::HugeBuffer(HugeBuffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),
       bytes_(std::exchange(other.bytes_, 0)),

@@ -17,6 +17,9 @@ class HugeBuffer {
   HugeBuffer& operator=(const HugeBuffer&) = delete;
   ~HugeBuffer();
 
+  // Writes zeros over every page now, so that no later write (a decode step's) pays a page fault.
+  void touch();
+
   void* data() const { return data_; }
   std::size_t bytes() const { return bytes_; }
   bool huge_pages_requested() const { return huge_pages_requested_; }
