@@ -5,7 +5,9 @@
 // factors 4^j through the dot products, which come out exact multiples of them; the shifts that
 // pair two sub-blocks' dots as the 16-bit words of one lane also divide the factors out exactly.
 // Scales (and Q2_K's mins) then apply with vpdpwssd, two sub-blocks per instruction, and the
-// super-block's integer sums convert to float once.
+// super-block's integer sums convert to float once. for_quads and dots are forced inline: out of
+// line, GCC passed each quad-set's 16 unpacked registers through memory (on the Intel host,
+// matmul_bench decode_l2, one thread: Q2_K 17.3 -> 32-33 GB/s, Q3_K 18.5 -> 30-32).
 #include "legacy_avx512.hpp"
 
 namespace memwall::quant::kernels {
@@ -13,7 +15,7 @@ namespace {
 
 // Calls fn(std::integral_constant<int, q>{}) for q = 0..3.
 template <typename Fn>
-void for_quads(Fn&& fn) {
+[[gnu::always_inline]] inline void for_quads(Fn&& fn) {
   fn(std::integral_constant<int, 0>{});
   fn(std::integral_constant<int, 1>{});
   fn(std::integral_constant<int, 2>{});
@@ -84,7 +86,7 @@ struct FormatK {
   }
 
   // Each sub-block's sum of q * a, exact, paired.
-  static WordPairs dots(const Quad& u, const Act& a) {
+  [[gnu::always_inline]] static WordPairs dots(const Quad& u, const Act& a) {
     const __m512i raw[4] = {Dot::template dot<kMaxLevel * kFieldScale[0], 4>(u.w, a.q),
                             Dot::template dot<kMaxLevel * kFieldScale[1], 4>(u.w + 4, a.q + 4),
                             Dot::template dot<kMaxLevel * kFieldScale[2], 4>(u.w + 8, a.q + 8),
@@ -169,38 +171,59 @@ struct FormatK {
   }
 };
 
-template <typename F, int NT>
-void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
-            std::int64_t g, std::int64_t t0) {
-  const std::byte* group = w.data + static_cast<std::size_t>(g) * w.group_bytes();
+// NG groups g, g + apart, ... against NT tokens, super-block by super-block; each quad-set is
+// unpacked once per group and dotted with every token. kStream: decode where the CPU takes a
+// decode distance, each quarter of a super-block asked for as its quad-set is read; otherwise 16
+// KiB ahead into L2 (cache.hpp). On the Intel host, matmul_bench decode_cores (two alternated
+// rounds, with the inlining above): Q2_K 23.5-23.8 -> 31.4-32.9 GB/s, Q3_K 25.1-25.7 -> 30.7-32.1
+// with two groups streamed against one group at a time into L2, which stays the way elsewhere.
+template <typename F, int NG, int NT, bool kStream>
+void tile_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t g,
+            std::int64_t apart, std::int64_t t0) {
+  const std::byte* group[NG];
+  group_starts(w, g, apart, group);
   const std::int64_t n_super = w.cols / kSuperBlockSize;
-  __m512 acc[NT];
+  constexpr std::size_t kQuarter = F::kBytes / 4;
+  __m512 acc[NG * NT];
   for (auto& a : acc) a = _mm512_setzero_ps();
   for (std::int64_t b = 0; b < n_super; ++b) {
-    const std::byte* sb = group + static_cast<std::size_t>(b) * F::kBytes;
-    prefetch_ahead(sb, F::kBytes);
-    typename F::Acc sums[NT];
+    const auto block = [&](int s) { return group[s] + static_cast<std::size_t>(b) * F::kBytes; };
+    if constexpr (!kStream) {
+      for (int s = 0; s < NG; ++s) prefetch_ahead(block(s), F::kBytes);
+    }
+    typename F::Acc sums[NG * NT];
     for_quads([&](auto q) __attribute__((always_inline)) {
-      const typename F::Quad u = F::template unpack<q()>(sb);
-      const typename F::Scales s = F::template scales<q()>(sb);
-      for (int t = 0; t < NT; ++t) {
-        const std::int64_t i = (t0 + t) * n_super + b;
-        F::accumulate(sums[t], F::dots(u, F::template activations<q()>(x.q + i * kSuperBlockSize)), s,
-                      F::template sums<q()>(x.sums16 + i * 16));
+      for (int s = 0; s < NG; ++s) {
+        if constexpr (kStream) prefetch_decode(block(s) + q() * kQuarter, kQuarter, x.decode_prefetch_bytes);
+        const typename F::Quad u = F::template unpack<q()>(block(s));
+        const typename F::Scales sc = F::template scales<q()>(block(s));
+        for (int t = 0; t < NT; ++t) {
+          const std::int64_t i = (t0 + t) * n_super + b;
+          F::accumulate(sums[s * NT + t], F::dots(u, F::template activations<q()>(x.q + i * kSuperBlockSize)), sc,
+                        F::template sums<q()>(x.sums16 + i * 16));
+        }
       }
     });
-    for (int t = 0; t < NT; ++t) acc[t] = F::finish(acc[t], sb, sums[t], x.d[(t0 + t) * n_super + b]);
+    for (int s = 0; s < NG; ++s) {
+      for (int t = 0; t < NT; ++t) {
+        acc[s * NT + t] = F::finish(acc[s * NT + t], block(s), sums[s * NT + t], x.d[(t0 + t) * n_super + b]);
+      }
+    }
   }
-  for (int t = 0; t < NT; ++t) _mm512_storeu_ps(y + (t0 + t) * ldy + g * R, acc[t]);
+  store_groups<NG, NT>(acc, y, ldy, g, apart, t0);
 }
 
 template <typename F>
 void matmul_k(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy,
               std::int64_t row_begin, std::int64_t row_end) {
-  // Decode one group at a time, asking 16 KiB ahead into L2 (cache.hpp).
+  if (x.n_tokens == 1 && x.decode_prefetch_bytes) {
+    return for_decode_groups(x, row_begin / R, row_end / R, [&](auto ng, std::int64_t g, std::int64_t apart) {
+      tile_k<F, ng(), 1, true>(w, x, y, ldy, g, apart, 0);
+    });
+  }
   drive<4, 1>(
-      x, row_begin, row_end, [&](auto, std::int64_t g, std::int64_t) { tile_k<F, 1>(w, x, y, ldy, g, 0); },
-      [&](auto nt, std::int64_t g, std::int64_t t) { tile_k<F, nt()>(w, x, y, ldy, g, t); });
+      x, row_begin, row_end, [&](auto, std::int64_t g, std::int64_t) { tile_k<F, 1, 1, false>(w, x, y, ldy, g, 0, 0); },
+      [&](auto nt, std::int64_t g, std::int64_t t) { tile_k<F, 1, nt(), false>(w, x, y, ldy, g, 0, t); });
 }
 
 }  // namespace
