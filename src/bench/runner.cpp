@@ -112,6 +112,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
   auto made = ctx.make_target();
   if (!made) return made.error();
   Target& target = **made;
+  target.prepare_depth(point.depth);  // before the clock: each request then copies it
   const std::int64_t total = point.warmup + point.requests;
   const bool open_loop = point.rate > 0;
   const std::int64_t t0 = ctx.clock.now_ns();

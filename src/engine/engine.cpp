@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "memwall/hw/memory.hpp"
 #include "memwall/hw/topology.hpp"
 
 namespace memwall::engine {
@@ -64,19 +65,41 @@ Result<SequenceId> Engine::add(const SequenceRequest& request) {
   return sequences_.back()->id;
 }
 
+void Engine::prepare_depth(std::int64_t depth) {
+  if (depth <= 0 || (depth_prefix_ && depth_prefix_positions_ >= depth)) return;
+  if (KvCache::bytes_for(model_->spec, options_.kv_type, depth) > hw::available_memory_bytes() / 4) return;
+  depth_prefix_.reset();
+  depth_prefix_positions_ = 0;
+  Result<KvCache> prefix = KvCache::create(model_->spec, options_.kv_type, depth);
+  if (!prefix.ok()) return;
+  compute_depth(*prefix, depth);
+  depth_prefix_ = std::move(prefix).value();
+  depth_prefix_positions_ = depth;
+}
+
 void Engine::fill_depth(Sequence& seq, std::int64_t depth) {
-  // Stand-in context: distinct tokens, processed in batches like any prompt, without logits.
-  KvCache* cache = &seq.cache;
-  while (seq.cached < depth) {
+  prepare_depth(depth);
+  if (depth_prefix_ && depth_prefix_positions_ >= depth) {
+    seq.cache.copy_prefix(*depth_prefix_, depth);
+  } else {
+    compute_depth(seq.cache, depth);
+  }
+  seq.cached = depth;
+}
+
+void Engine::compute_depth(KvCache& cache, std::int64_t depth) {
+  // Stand-in context: distinct tokens, processed in batches like any prompt, without logits. A
+  // token's results do not depend on the others in its batch, so a position holds the same
+  // whatever depth it was filled to.
+  KvCache* caches[] = {&cache};
+  for (std::int64_t done = 0; done < depth;) {
     batch_.clear();
-    const std::int64_t chunk = std::min(options_.max_batch_tokens, depth - seq.cached);
-    for (std::int64_t i = 0; i < chunk; ++i) {
-      const std::int64_t pos = seq.cached + i;
-      batch_.push_back({static_cast<std::int32_t>((3 + pos * 7919) % model_->spec.n_vocab),
-                        static_cast<std::int32_t>(pos), 0, false});
+    const std::int64_t chunk = std::min(options_.max_batch_tokens, depth - done);
+    for (std::int64_t pos = done; pos < done + chunk; ++pos) {
+      batch_.push_back({stand_in_token(pos, model_->spec.n_vocab), static_cast<std::int32_t>(pos), 0, false});
     }
-    forward_->run(batch_, std::span(&cache, 1), logits_.data());
-    seq.cached += chunk;
+    forward_->run(batch_, caches, logits_.data());
+    done += chunk;
   }
 }
 

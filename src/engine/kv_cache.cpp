@@ -1,5 +1,6 @@
 #include "memwall/engine/kv_cache.hpp"
 
+#include <cstring>
 #include <utility>
 
 namespace memwall::engine {
@@ -37,6 +38,7 @@ std::optional<KvType> kv_type_from_name(std::string_view name) {
 KvCache::KvCache(const model::ModelSpec& spec, KvType type, std::int64_t capacity)
     : type_(type),
       capacity_(round_to_tiles(capacity)),
+      n_layers_(spec.n_layers),
       n_kv_heads_(spec.n_head_kv),
       head_dim_(spec.head_dim),
       row_bytes_(row_bytes_for(type, spec.head_dim)),
@@ -60,9 +62,18 @@ Result<KvCache> KvCache::create(const model::ModelSpec& spec, KvType type, std::
   return cache;
 }
 
-std::byte* KvCache::plane(bool v, std::int64_t layer, std::int64_t kv_head) {
+std::byte* KvCache::plane(bool v, std::int64_t layer, std::int64_t kv_head) const {
   const std::size_t index = (static_cast<std::size_t>(layer) * n_kv_heads_ + kv_head) * 2 + (v ? 1 : 0);
   return static_cast<std::byte*>(data_.data()) + index * plane_bytes_;
+}
+
+void KvCache::copy_prefix(const KvCache& from, std::int64_t positions) {
+  const std::size_t bytes = static_cast<std::size_t>(round_to_tiles(positions)) * row_bytes_;
+  for (std::int64_t layer = 0; layer < n_layers_; ++layer) {
+    for (std::int64_t h = 0; h < n_kv_heads_; ++h) {
+      for (bool v : {false, true}) std::memcpy(plane(v, layer, h), from.plane(v, layer, h), bytes);
+    }
+  }
 }
 
 std::byte* KvCache::k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile) {

@@ -117,6 +117,25 @@ TEST(Engine, DepthFillsTheCacheBeforeTheSequenceStarts) {
   EXPECT_GE(e->kv_bytes(), KvCache::bytes_for(e->model().spec, KvType::f16, 105));
 }
 
+// A sequence at depth d generates what it generates with the d stand-in tokens put before its
+// prompt: the depth, computed once and then copied for every sequence as deep or less, holds what
+// a prompt of those tokens leaves in the cache.
+TEST(Engine, DepthIsTheStandInContextAsAPrompt) {
+  for (const char* preset : {"tiny-llama", "tiny-moe"}) {
+    const auto m = tiny(preset);
+    TickingClock clock;
+    auto e = *Engine::create(m, {}, clock);
+    e->prepare_depth(90);
+    for (const SequenceRequest& r : {SequenceRequest{{5, 6}, 6, 90}, SequenceRequest{{11}, 6, 37}}) {
+      const SequenceId id = *e->add(r);
+      SequenceRequest as_prompt{{}, r.n_generate, 0};
+      for (std::int64_t pos = 0; pos < r.depth; ++pos) as_prompt.prompt.push_back(stand_in_token(pos, m->spec.n_vocab));
+      as_prompt.prompt.insert(as_prompt.prompt.end(), r.prompt.begin(), r.prompt.end());
+      EXPECT_EQ(run_to_completion(*e)[id], alone(m, as_prompt)) << preset << " depth " << r.depth;
+    }
+  }
+}
+
 TEST(Engine, CancelRemovesASequence) {
   TickingClock clock;
   auto e = *Engine::create(tiny("tiny-llama"), {}, clock);

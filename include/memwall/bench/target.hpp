@@ -15,6 +15,8 @@ class Target {
   virtual engine::StepStats step(std::vector<engine::TokenEvent>& events) = 0;
   virtual bool idle() const = 0;
   virtual std::uint64_t kv_bytes() const = 0;
+  // Readies the context every sequence at `depth` starts from (engine::Engine::prepare_depth).
+  virtual void prepare_depth(std::int64_t /*depth*/) {}
 };
 
 class EngineTarget final : public Target {
@@ -24,6 +26,7 @@ class EngineTarget final : public Target {
   engine::StepStats step(std::vector<engine::TokenEvent>& events) override { return engine_->step(events); }
   bool idle() const override { return engine_->idle(); }
   std::uint64_t kv_bytes() const override { return engine_->kv_bytes(); }
+  void prepare_depth(std::int64_t depth) override { engine_->prepare_depth(depth); }
   engine::Engine& engine() { return *engine_; }
 
  private:

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "memwall/engine/forward.hpp"
@@ -58,9 +59,13 @@ class Engine {
   ~Engine();
 
   // Admits a sequence: allocates its cache and, for depth > 0, fills the first `depth` positions
-  // right away (untimed, outside any step). Errors: empty prompt, context above max_context, too
+  // right away (untimed, outside any step; copied from the kept depth where it is as deep). Errors: empty prompt, context above max_context, too
   // many sequences, no memory for the cache.
   Result<SequenceId> add(const SequenceRequest& request);
+  // Computes and keeps the stand-in context of `depth` positions, which every sequence at that depth
+  // or less then copies (memory permitting: at most a quarter of what is available; otherwise each
+  // sequence computes its own). A load at depth calls it before its clock starts.
+  void prepare_depth(std::int64_t depth);
   // One step; appends the tokens it produced to `events`. Does nothing when idle().
   StepStats step(std::vector<TokenEvent>& events);
   bool idle() const { return sequences_.empty(); }
@@ -88,6 +93,7 @@ class Engine {
   Engine(std::shared_ptr<const Model> model, const EngineOptions& options, const Clock& clock,
          std::unique_ptr<hw::ThreadTeam> team, quant::KernelIsa isa);
   void fill_depth(Sequence& seq, std::int64_t depth);
+  void compute_depth(KvCache& cache, std::int64_t depth);  // positions [0, depth) from scratch
   // This step's tokens: one per decoding sequence, then prompt chunks within the budget.
   void plan_batch();
 
@@ -99,12 +105,22 @@ class Engine {
   std::unique_ptr<Forward> forward_;
   std::deque<std::unique_ptr<Sequence>> sequences_;  // admission order: prefill goes first come, first served
   SequenceId next_id_ = 1;
+  // Every depth is filled with the same stand-in tokens, so the deepest filled so far is kept
+  // (prepare_depth) and a later sequence at that depth or less copies its first positions instead
+  // of computing them again: a serving load at depth fills once, not once per request.
+  std::optional<KvCache> depth_prefix_;
+  std::int64_t depth_prefix_positions_ = 0;
   // Per step, sized once.
   std::vector<BatchToken> batch_;
   std::vector<KvCache*> caches_;
   std::vector<Sequence*> batch_sequences_;
   std::vector<float> logits_;
 };
+
+// The token at position `pos` of the stand-in context a sequence's depth is filled with.
+inline std::int32_t stand_in_token(std::int64_t pos, std::int64_t n_vocab) {
+  return static_cast<std::int32_t>((3 + pos * 7919) % n_vocab);
+}
 
 // The kernel sets this CPU runs, best first; the engine uses the first unless told otherwise.
 std::vector<quant::KernelIsa> runnable_isas();

@@ -38,16 +38,22 @@ class KvCache {
   std::int64_t capacity() const { return capacity_; }
   std::uint64_t bytes() const { return bytes_; }
 
+  // Copies positions [0, positions) of every layer and head from `from`, a cache of the same model
+  // and type holding at least that many; K goes in whole tiles, so the last tile's later positions
+  // come too, to be overwritten before anything reads them.
+  void copy_prefix(const KvCache& from, std::int64_t positions);
+
   // K tile `tile` of (layer, kv_head), 16 positions; V row of one position.
   std::byte* k_tile(std::int64_t layer, std::int64_t kv_head, std::int64_t tile);
   std::byte* v_row(std::int64_t layer, std::int64_t kv_head, std::int64_t pos);
 
  private:
   KvCache(const model::ModelSpec& spec, KvType type, std::int64_t capacity);
-  std::byte* plane(bool v, std::int64_t layer, std::int64_t kv_head);
+  std::byte* plane(bool v, std::int64_t layer, std::int64_t kv_head) const;
 
   KvType type_;
   std::int64_t capacity_;
+  std::int64_t n_layers_;
   std::int64_t n_kv_heads_;
   std::int64_t head_dim_;
   std::size_t row_bytes_;    // one position of one head
