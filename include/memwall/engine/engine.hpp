@@ -59,8 +59,8 @@ class Engine {
   ~Engine();
 
   // Admits a sequence: allocates its cache and, for depth > 0, fills the first `depth` positions
-  // right away (untimed, outside any step; copied from the kept depth where it is as deep). Errors: empty prompt, context above max_context, too
-  // many sequences, no memory for the cache.
+  // right away (untimed, outside any step; copied from the kept depth where that is as deep).
+  // Errors: empty prompt, context above max_context, too many sequences, no memory for the cache.
   Result<SequenceId> add(const SequenceRequest& request);
   // Computes and keeps the stand-in context of `depth` positions, which every sequence at that depth
   // or less then copies (memory permitting: at most a quarter of what is available; otherwise each
