@@ -66,7 +66,8 @@ Result<SequenceId> Engine::add(const SequenceRequest& request) {
 }
 
 void Engine::prepare_depth(std::int64_t depth) {
-  if (depth <= 0 || (depth_prefix_ && depth_prefix_positions_ >= depth)) return;
+  // Deeper than a sequence may be, it would overrun the step's attention scratch.
+  if (depth <= 0 || depth > options_.max_context || (depth_prefix_ && depth_prefix_positions_ >= depth)) return;
   if (KvCache::bytes_for(model_->spec, options_.kv_type, depth) > hw::available_memory_bytes() / 4) return;
   depth_prefix_.reset();
   depth_prefix_positions_ = 0;

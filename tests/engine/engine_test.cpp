@@ -136,6 +136,24 @@ TEST(Engine, DepthIsTheStandInContextAsAPrompt) {
   }
 }
 
+// Readying a depth no sequence may reach does nothing, and the engine goes on as before.
+TEST(Engine, PreparingADepthAboveTheContextDoesNothing) {
+  const auto m = tiny("tiny-llama");
+  TickingClock clock;
+  EngineOptions options;
+  options.max_context = 64;
+  auto e = *Engine::create(m, options, clock);
+  e->prepare_depth(1000);
+  const SequenceRequest r{{5, 6}, 4, 20};
+  const SequenceId id = *e->add(r);
+  EXPECT_EQ(run_to_completion(*e)[id], [&] {
+    TickingClock other;
+    auto fresh = *Engine::create(m, options, other);
+    const SequenceId fresh_id = *fresh->add(r);
+    return run_to_completion(*fresh)[fresh_id];
+  }());
+}
+
 TEST(Engine, CancelRemovesASequence) {
   TickingClock clock;
   auto e = *Engine::create(tiny("tiny-llama"), {}, clock);

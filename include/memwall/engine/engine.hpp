@@ -64,7 +64,8 @@ class Engine {
   Result<SequenceId> add(const SequenceRequest& request);
   // Computes and keeps the stand-in context of `depth` positions, which every sequence at that depth
   // or less then copies (memory permitting: at most a quarter of what is available; otherwise each
-  // sequence computes its own). A load at depth calls it before its clock starts.
+  // sequence computes its own). A load at depth calls it before its clock starts. A depth above
+  // max_context does nothing: no sequence could start there.
   void prepare_depth(std::int64_t depth);
   // One step; appends the tokens it produced to `events`. Does nothing when idle().
   StepStats step(std::vector<TokenEvent>& events);
