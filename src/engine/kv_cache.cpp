@@ -40,7 +40,6 @@ KvCache::KvCache(const model::ModelSpec& spec, KvType type, std::int64_t capacit
       capacity_(round_to_tiles(capacity)),
       n_layers_(spec.n_layers),
       n_kv_heads_(spec.n_head_kv),
-      head_dim_(spec.head_dim),
       row_bytes_(row_bytes_for(type, spec.head_dim)),
       plane_bytes_(row_bytes_ * static_cast<std::size_t>(capacity_)) {}
 

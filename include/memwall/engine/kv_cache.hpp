@@ -55,7 +55,6 @@ class KvCache {
   std::int64_t capacity_;
   std::int64_t n_layers_;
   std::int64_t n_kv_heads_;
-  std::int64_t head_dim_;
   std::size_t row_bytes_;    // one position of one head
   std::size_t plane_bytes_;  // all positions of one head of one layer, K or V
   std::uint64_t bytes_ = 0;

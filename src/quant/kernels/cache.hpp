@@ -118,11 +118,12 @@ void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_e
 // Up to this many tokens, where the CPU takes a decode distance, the AVX-512 kernels of quantized
 // weights (all but Q2_K and Q3_K) read the weights as decode does (two groups side by side, each
 // block asked for as it is read) and dot each unpacked block with every token; more go group by
-// group in tiles that ask kTilePrefetchBytes ahead into L2. A step of 2-8 tokens is still bound by DRAM, or nearly: on the Intel host, matmul_bench
-// batch4/batch8 (one thread, from DRAM), GOPS tile -> stream: Q4_0 176 -> 192 and 206-228 -> 267-276,
-// Q8_0 105-108 -> 115-120 and 173-174 -> 186-205, Q4_K 141 -> 197 and 203-207 -> 245-248, Q6_K 97 ->
-// 148-151 and 157-160 -> 203-206. In cache (tokens8) the stream is 5-10% slower than the tile for Q5_K
-// and Q6_K: two groups of 8 tokens want more registers than there are.
+// group in tiles that ask kTilePrefetchBytes ahead into L2. A step of 2-8 tokens is still bound by
+// DRAM, or nearly: on the Intel host, matmul_bench batch4/batch8 (one thread, from DRAM), GOPS tile
+// -> stream: Q4_0 176 -> 192 and 206-228 -> 267-276, Q8_0 105-108 -> 115-120 and 173-174 ->
+// 186-205, Q4_K 141 -> 197 and 203-207 -> 245-248, Q6_K 97 -> 148-151 and 157-160 -> 203-206. In
+// cache (tokens8) the stream is 5-10% slower than the tile for Q5_K and Q6_K: two groups of 8
+// tokens want more registers than there are.
 inline constexpr int kStreamTokens = 8;
 // Whether x's tokens are few enough to be read that way on this CPU.
 inline bool streams_tokens(const ActivationView& x) {
