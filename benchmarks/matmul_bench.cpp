@@ -3,7 +3,7 @@
 // of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops). Then decode
 // on every physical core at once (`decode_cores`, rows split evenly, as a decode step's matmul
 // runs), beside the probe's read kernels on the same cores (`read/cores/ISA`): the wall they share.
-// Decode asks for its weights ahead as the engine does on this CPU (decode_prefetch_bytes);
+// Decode asks for its weights ahead as the engine does on this CPU and type (decode_prefetch_bytes);
 // `decode_cores_other` runs the other way (none where the CPU wants a prefetch, 1 KiB where not);
 // `decode_cores_short` runs on short rows, qwen2.5-0.5b's 896 columns (1024 for super-block types),
 // where every core's share starts and ends more streams.
@@ -147,12 +147,12 @@ int register_all() {
   const KernelCpu cpu = engine::kernel_cpu();
   KernelCpu intel = cpu;
   intel.intel = true;
-  const std::size_t ahead = decode_prefetch_bytes(cpu), other = ahead ? 0 : decode_prefetch_bytes(intel);
   for (KernelIsa isa : runnable_isas(cpu)) {
     for (std::uint32_t id = 0; id < 64; ++id) {
       const TypeInfo* info = find_type_info(id);
       if (!info || !packable(info->type)) continue;
       const TensorType type = info->type;
+      const std::size_t ahead = decode_prefetch_bytes(cpu, type), other = ahead ? 0 : decode_prefetch_bytes(intel, type);
       const std::string name = std::string(isa_name(isa)) + "/" + std::string(type_info(type).name);
       benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, dram_rows(type, 4096), 4096, 1, ahead)
           ->Unit(benchmark::kMillisecond);

@@ -203,8 +203,7 @@ nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape
   params.prompt = point.prompt;
   params.gen = point.gen;
   params.depth = point.depth;
-  params.kv_type = kv == engine::KvType::q8_0 ? quant::TensorType::Q8_0
-                   : kv == engine::KvType::f32 ? quant::TensorType::F32 : quant::TensorType::F16;
+  params.kv_type = engine::kv_tensor_type(kv);
   // The load bench runs and the engine's step limits, so that serving predictions time the same steps.
   params.requests = point.requests;
   params.warmup = point.warmup;

@@ -47,7 +47,8 @@ struct Forward::Step {
 quant::KernelCpu kernel_cpu() {
   const hw::CpuInfo cpu = hw::detect_cpu();
   const hw::IsaFeatures& f = cpu.isa;
-  return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod, cpu.vendor == "GenuineIntel"};
+  return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon,
+          f.dotprod,        cpu.vendor == "GenuineIntel", cpu.vendor == "AuthenticAMD" ? cpu.family : 0};
 }
 
 Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant::KernelIsa isa,
@@ -56,7 +57,7 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
       team_(team),
       kernels_(quant::kernels_for(isa)),
       attention_(attention_kernels(isa)),
-      ahead_bytes_(quant::decode_prefetch_bytes(kernel_cpu())),
+      cpu_(kernel_cpu()),
       limits_(limits),
       buffers_(std::make_unique<Buffers>(team.size())) {
   const model::ModelSpec& s = model_->spec;
@@ -74,10 +75,10 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
   b.rope_cos.resize(rows * s.head_dim / 2);
   b.rope_sin.resize(rows * s.head_dim / 2);
   const std::int64_t widest = std::max({pad16(s.n_embd), pad16(s.q_dim()), ff});
-  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest, ahead_bytes_);
+  b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest, cpu_);
   const std::int64_t gqa = s.n_head / s.n_head_kv;
   b.scores.assign(team.size(), std::vector<float>(static_cast<std::size_t>(gqa * (limits.max_context + 16))));
-  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), ahead_bytes_);
+  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), cpu_);
 }
 
 Forward::~Forward() = default;
@@ -179,8 +180,9 @@ void Forward::run_member(const Step& step, unsigned member) {
     for (std::int64_t i = items.begin; i < items.end; ++i) {
       const std::int64_t t = i / s.n_head_kv, h = i % s.n_head_kv, col = t * qd + h * gqa * s.head_dim;
       const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
-      attend(attention_, *step.caches[static_cast<std::size_t>(tok.seq)], il, h, tok.pos, shape,
-             b.q.data() + col, b.attn.data() + col, b.scores[member].data(), ahead_bytes_);
+      KvCache& cache = *step.caches[static_cast<std::size_t>(tok.seq)];
+      attend(attention_, cache, il, h, tok.pos, shape, b.q.data() + col, b.attn.data() + col,
+             b.scores[member].data(), quant::decode_prefetch_bytes(cpu_, kv_tensor_type(cache.type())));
     }
     p.sync();
 

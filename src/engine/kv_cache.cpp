@@ -28,6 +28,14 @@ std::string_view kv_type_name(KvType type) {
   return "unknown";
 }
 
+quant::TensorType kv_tensor_type(KvType type) {
+  switch (type) {
+    case KvType::q8_0: return quant::TensorType::Q8_0;
+    case KvType::f32: return quant::TensorType::F32;
+    default: return quant::TensorType::F16;
+  }
+}
+
 std::optional<KvType> kv_type_from_name(std::string_view name) {
   for (KvType t : {KvType::f16, KvType::q8_0, KvType::f32}) {
     if (kv_type_name(t) == name) return t;

@@ -9,7 +9,7 @@
 namespace memwall::engine::detail {
 
 MoeBuffers::MoeBuffers(const model::ModelSpec& s, std::int64_t max_tokens, unsigned members,
-                       std::size_t decode_prefetch_bytes) {
+                       const quant::KernelCpu& cpu) {
   const auto slots = static_cast<std::size_t>(max_tokens * s.n_expert_used);
   const std::int64_t ff = pad16(s.n_ff_expert), embd = pad16(s.n_embd);
   router.resize(static_cast<std::size_t>(max_tokens * pad16(s.n_expert)));
@@ -22,7 +22,7 @@ MoeBuffers::MoeBuffers(const model::ModelSpec& s, std::int64_t max_tokens, unsig
   gate.resize(slots * ff);
   up.resize(slots * ff);
   out.resize(slots * embd);
-  act = ActivationScratch(static_cast<std::int64_t>(slots), std::max(embd, ff), decode_prefetch_bytes);
+  act = ActivationScratch(static_cast<std::int64_t>(slots), std::max(embd, ff), cpu);
   jobs.resize(members);
   for (auto& j : jobs) j.reserve(2 * s.n_expert);
 }

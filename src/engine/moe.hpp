@@ -13,7 +13,7 @@ namespace memwall::engine::detail {
 
 struct MoeBuffers {
   MoeBuffers() = default;
-  MoeBuffers(const model::ModelSpec& spec, std::int64_t max_tokens, unsigned members, std::size_t decode_prefetch_bytes);
+  MoeBuffers(const model::ModelSpec& spec, std::int64_t max_tokens, unsigned members, const quant::KernelCpu& cpu);
 
   std::vector<float> router;                // (T, pad16(n_expert)) logits
   std::vector<std::int32_t> chosen;         // (T, k) expert of each slot

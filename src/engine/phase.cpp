@@ -4,8 +4,8 @@
 
 namespace memwall::engine::detail {
 
-ActivationScratch::ActivationScratch(std::int64_t max_rows, std::int64_t max_cols, std::size_t decode_prefetch_bytes)
-    : decode_prefetch_bytes_(decode_prefetch_bytes) {
+ActivationScratch::ActivationScratch(std::int64_t max_rows, std::int64_t max_cols, const quant::KernelCpu& cpu)
+    : cpu_(cpu) {
   using quant::ActivationKind;
   slots_[static_cast<int>(ActivationKind::f32)] =
       HugeBuffer::allocate(static_cast<std::size_t>(max_rows * max_cols) * sizeof(float)).value();
@@ -15,11 +15,14 @@ ActivationScratch::ActivationScratch(std::int64_t max_rows, std::int64_t max_col
   }
 }
 
-quant::ActivationView ActivationScratch::prepare(const quant::Kernels& kernels, quant::ActivationKind kind,
+quant::ActivationView ActivationScratch::prepare(const quant::Kernels& kernels, quant::TensorType type,
                                                  const float* x, std::int64_t n, std::int64_t cols,
                                                  std::int64_t ld, Range mine) {
-  quant::ActivationView view = fill(kernels, kind, x, n, cols, ld, mine);
-  view.decode_prefetch_bytes = decode_prefetch_bytes_;
+  return share(fill(kernels, quant::activation_kind(type), x, n, cols, ld, mine), type);
+}
+
+quant::ActivationView ActivationScratch::share(quant::ActivationView view, quant::TensorType type) const {
+  view.decode_prefetch_bytes = quant::decode_prefetch_bytes(cpu_, type);
   return view;
 }
 

@@ -33,14 +33,16 @@ struct MatmulJob {
 class ActivationScratch {
  public:
   ActivationScratch() = default;
-  // decode_prefetch_bytes goes into every view prepare returns (quant::decode_prefetch_bytes).
-  ActivationScratch(std::int64_t max_rows, std::int64_t max_cols, std::size_t decode_prefetch_bytes);
+  // cpu sets how far ahead each view's decode asks for its weights (quant::decode_prefetch_bytes).
+  ActivationScratch(std::int64_t max_rows, std::int64_t max_cols, const quant::KernelCpu& cpu);
 
   // Quantizes (or, for f32 with padded rows, copies) rows `mine` of x (n rows of `cols`, `ld`
-  // floats apart) into the slot of `kind`, and returns the view of all n rows: complete once every
-  // member has done its share and a barrier has passed.
-  quant::ActivationView prepare(const quant::Kernels& kernels, quant::ActivationKind kind, const float* x,
+  // floats apart) into the slot of the kind weights of `type` take, and returns the view of all n
+  // rows for them: complete once every member has done its share and a barrier has passed.
+  quant::ActivationView prepare(const quant::Kernels& kernels, quant::TensorType type, const float* x,
                                 std::int64_t n, std::int64_t cols, std::int64_t ld, Range mine);
+  // A view prepare returned, for weights of another type of the same activation kind.
+  quant::ActivationView share(quant::ActivationView view, quant::TensorType type) const;
 
  private:
   // prepare's view, without the decode prefetch distance.
@@ -48,7 +50,7 @@ class ActivationScratch {
                              std::int64_t cols, std::int64_t ld, Range mine);
 
   HugeBuffer slots_[3];  // by ActivationKind
-  std::size_t decode_prefetch_bytes_ = 0;
+  quant::KernelCpu cpu_;
 };
 
 // Rows [begin, begin + count) of a view.
@@ -126,7 +128,7 @@ struct Phase {
       const quant::ActivationKind kind = quant::activation_kind(types[i]);
       std::size_t same = 0;
       while (same < i && views[same].kind != kind) ++same;
-      views[i] = same < i ? views[same] : scratch.prepare(kernels, kind, x, n, cols, ld, my(n));
+      views[i] = same < i ? scratch.share(views[same], types[i]) : scratch.prepare(kernels, types[i], x, n, cols, ld, my(n));
     }
     return views;
   }

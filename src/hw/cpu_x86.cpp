@@ -82,10 +82,17 @@ IsaFeatures detect_features() {
   return f;
 }
 
+// CPUID leaf 1's family: the base family, plus the extended family when the base is 0xF.
+int family() {
+  const unsigned eax = cpuid(1).eax;
+  const unsigned base = (eax >> 8) & 0xFu;
+  return static_cast<int>(base == 0xFu ? base + ((eax >> 20) & 0xFFu) : base);
+}
+
 }  // namespace
 
 CpuInfo detect_cpu() {
-  return CpuInfo{"x86_64", vendor_string(), brand_string(), detect_features()};
+  return CpuInfo{"x86_64", vendor_string(), brand_string(), detect_features(), family()};
 }
 
 }  // namespace memwall::hw

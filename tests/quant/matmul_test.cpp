@@ -309,11 +309,22 @@ TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
   }
 }
 
-TEST(DecodePrefetch, OnIntelCoresOnly) {
-  KernelCpu cpu{true, true, true, false, false, false};
-  EXPECT_EQ(decode_prefetch_bytes(cpu), 0u);
-  cpu.intel = true;
-  EXPECT_EQ(decode_prefetch_bytes(cpu), 1024u);
+TEST(DecodePrefetch, OnIntelCoresAndForZen5sQ4KQ5KAndQ6K) {
+  const KernelCpu zen4{true, true, true, false, false, false, 0x19};
+  KernelCpu intel = zen4, zen5 = zen4;
+  intel.amd_family = 0;
+  intel.intel = true;
+  zen5.amd_family = 0x1A;
+  for (TensorType type : {TensorType::F16, TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q2_K}) {
+    EXPECT_EQ(decode_prefetch_bytes(zen4, type), 0u) << type_info(type).name;
+    EXPECT_EQ(decode_prefetch_bytes(intel, type), 1024u) << type_info(type).name;
+  }
+  for (TensorType type : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
+    EXPECT_EQ(decode_prefetch_bytes(zen5, type), 1024u) << type_info(type).name;
+  }
+  for (TensorType type : {TensorType::F16, TensorType::Q4_0, TensorType::Q8_0, TensorType::Q2_K, TensorType::Q3_K}) {
+    EXPECT_EQ(decode_prefetch_bytes(zen5, type), 0u) << type_info(type).name;
+  }
 }
 
 std::vector<KernelIsa> runnable() { return runnable_isas(this_cpu()); }

@@ -60,7 +60,7 @@ class Forward {
   hw::ThreadTeam& team_;
   const quant::Kernels& kernels_;
   const AttentionKernels& attention_;
-  std::size_t ahead_bytes_;  // how far ahead streams ask for their bytes (quant::decode_prefetch_bytes)
+  quant::KernelCpu cpu_;  // how far ahead streams ask for their bytes (quant::decode_prefetch_bytes)
   ForwardLimits limits_;
   std::vector<double> rope_frequencies_;
   std::unique_ptr<Buffers> buffers_;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "memwall/model/spec.hpp"
+#include "memwall/quant/types.hpp"
 #include "memwall/util/huge_buffer.hpp"
 #include "memwall/util/result.hpp"
 
@@ -22,6 +23,8 @@ enum class KvType { f16, q8_0, f32 };
 
 std::string_view kv_type_name(KvType type);
 std::optional<KvType> kv_type_from_name(std::string_view name);
+// The tensor type whose values a cache of `type` holds.
+quant::TensorType kv_tensor_type(KvType type);
 
 inline constexpr std::int64_t kKvTile = 16;
 // One block tile of a Q8_0 K tile: 16 f16 scales, then 32 dimensions x 16 positions of quants.

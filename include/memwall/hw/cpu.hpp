@@ -49,6 +49,8 @@ struct CpuInfo {
   std::string vendor;  // "AuthenticAMD", "GenuineIntel", "Apple", ...
   std::string model;   // brand string, trimmed
   IsaFeatures isa;
+  int family = 0;      // x86: CPUID's family with its extension (6: most Intel cores, 0x19: AMD Zen 3
+                       // and 4, 0x1A: Zen 5); 0 elsewhere
 };
 
 CpuInfo detect_cpu();

@@ -25,15 +25,18 @@ struct KernelCpu {
   bool neon = false;
   bool dotprod = false;
   bool intel = false;       // GenuineIntel: see decode_prefetch_bytes
+  int amd_family = 0;       // AuthenticAMD's CPUID family (0x19 Zen 3 and 4, 0x1A Zen 5), 0 on others
 };
 
 // The kernel sets this CPU can run, best first; the last is always generic.
 std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
 
-// ActivationView::decode_prefetch_bytes for this CPU. On Intel cores the hardware prefetcher alone
-// leaves a decode stream 15-30% short of the read bandwidth, and asking for each line 1 KiB ahead
-// closes most of that (cache.hpp); on AMD Zen 4 the same prefetch made decode slower, so it is 0.
-std::size_t decode_prefetch_bytes(const KernelCpu& cpu);
+// ActivationView::decode_prefetch_bytes for weights (or a KV cache) of `type` on this CPU. On Intel
+// cores the hardware prefetcher alone leaves a decode stream 15-30% short of the read bandwidth,
+// and asking for each line 1 KiB ahead closes most of that (cache.hpp). On AMD Zen 4 the same
+// prefetch made decode slower, so it is 0 there. Zen 5 is in between: Q4_K, Q5_K and Q6_K take it,
+// the other types do not (cache.hpp).
+std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type);
 
 // y[t * ldy + r] = sum_k W[r][k] x[t][k] for every token t < x.n_tokens and row r in
 // [row_begin, row_end), both multiples of kPackRows (row_end <= w.padded_rows(), ldy >= row_end).

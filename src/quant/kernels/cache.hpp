@@ -20,7 +20,16 @@
 // alternated rounds, Q4_0 24-26 -> 29-30 GB/s, Q8_0 27 -> 31-33, Q4_K 20-21 -> 26-28, Q6_K 22 -> 24.6-25.3,
 // F16 32-33 -> 33.3-33.6, against a read of 32-35; 512 B and 1.5-4 KiB ahead, or into L2, did no
 // better. Decode kernels therefore take the distance from the activations (decode_prefetch_bytes in
-// matmul.hpp chooses it per CPU) and prefetch_decode does nothing when it is 0.
+// matmul.hpp chooses it per CPU and weight type) and prefetch_decode does nothing when it is 0.
+//
+// AMD Zen 5 (a 2-core EPYC VM, 1 MiB of L2 per core, whose two cores read 50 or 90 GB/s as the host
+// places them) splits by type. Without a prefetch, one group at a time, AVX-512 Q4_K and Q5_K decode
+// stayed at 33-37 and 30-33 GB/s on two cores whatever the read (matmul_bench decode_cores, six
+// rounds), against 47-50 and 44-47 with it, two groups side by side; Q6_K 42-47 against 44-48.
+// Q2_K and Q3_K were faster without (44-47 against 38-44); Q4_0, Q8_0 and the float types nearly
+// even in matmul_bench but 4-10% slower end to end with it (tg128 of llama-3.2-1b Q4_0 and Q8_0,
+// three alternated rounds), so only Q4_K, Q5_K and Q6_K take it there: llama-3.2-1b Q4_K_M tg128
+// 46.5-48.0 -> 54.3-57.1 tok/s.
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>

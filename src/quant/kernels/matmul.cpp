@@ -43,7 +43,12 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu) {
   return isas;
 }
 
-std::size_t decode_prefetch_bytes(const KernelCpu& cpu) { return cpu.intel ? kernels::kDecodePrefetchBytes : 0; }
+std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type) {
+  constexpr int kZen5 = 0x1A;
+  const bool k_quant_45_or_6 = type == TensorType::Q4_K || type == TensorType::Q5_K || type == TensorType::Q6_K;
+  const bool wants = cpu.intel || (cpu.amd_family >= kZen5 && k_quant_45_or_6);
+  return wants ? kernels::kDecodePrefetchBytes : 0;
+}
 
 const Kernels& kernels_for(KernelIsa isa) {
   switch (isa) {
