@@ -16,9 +16,11 @@
 #   MEASURE    a prefix for every timed command, e.g. "/work/machine measure" on a shared host
 #   REQUESTS_PER_USER  measured requests per user and serving point (default 4, bench's
 #              default; at least 4 requests per point)
+#   DEPTH      positions already in the cache for the depth points (default 2048; 0: none)
 #
-# Each set runs, per model file, pp128 and tg64 (3 repetitions) and closed-loop serving at 1, 2, 4
-# and 8 users with 128-token prompts and 64 generated tokens, one bench command per user count,
+# Each set runs, per model file, pp128 and tg64 (3 repetitions), the same at depth DEPTH (2
+# repetitions; DEPTH=0 leaves them out), and closed-loop serving at 1, 2, 4 and 8 users with
+# 128-token prompts and 64 generated tokens, one bench command per user count,
 # each with --track-bandwidth (the calibration and the comparison use the read around each run). A
 # quick probe runs beside every bench command, in a scratch cache so that the cached probe the
 # predictions divide by stays the same; its read bandwidth is appended to OUT.probes.txt (this
@@ -33,6 +35,7 @@ MODELS=${MODELS:-"llama-3.2-1b qwen2.5-0.5b"}
 SCHEMES=${SCHEMES:-"Q4_0 Q8_0 Q4_K_M F16"}
 MEASURE=${MEASURE:-}
 REQUESTS_PER_USER=${REQUESTS_PER_USER:-4}
+DEPTH=${DEPTH:-2048}
 
 model_file() { echo "$MODEL_DIR/$1-$2.gguf"; }
 
@@ -61,6 +64,10 @@ measure() {  # $1: output JSON Lines
       f=$(model_file "$m" "$s")
       probe_mode "$1.probes.txt"
       $MEASURE "$MEMWALL" bench -m "$f" -p 128 -n 64 -r 3 --track-bandwidth --save "$1" -o md
+      if [ "$DEPTH" -gt 0 ]; then
+        probe_mode "$1.probes.txt"
+        $MEASURE "$MEMWALL" bench -m "$f" -p 128 -n 64 -d "$DEPTH" -r 2 --track-bandwidth --save "$1" -o md
+      fi
       for c in 1 2 4 8; do
         requests=$((c * REQUESTS_PER_USER)); [ "$requests" -ge 4 ] || requests=4
         probe_mode "$1.probes.txt"
@@ -81,5 +88,5 @@ case "${1:-}" in
     measure "$3"
     "$MEMWALL" fit --compare "$3"
     ;;
-  *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,28p' "$0" >&2; exit 2 ;;
 esac

@@ -165,14 +165,17 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
                fmt::format("{:.3f}", c.efficiency.compute_for(true, true))});
   eff.add_row({"compute, decode tokens, float weights", fmt::format("{:.3f}", d.compute_for(false, true)),
                fmt::format("{:.3f}", c.efficiency.compute_for(false, true))});
+  // 0: attention's FLOPs stay with its tokens' arithmetic (no points at a depth).
+  const auto attention = [](const fit::Efficiency& e) { return e.attention > 0 ? fmt::format("{:.3f}", e.attention) : "as its tokens"; };
+  eff.add_row({"attention, of float peak", attention(d), attention(c.efficiency)});
   eff.add_row({"overlap of memory and compute", fmt::format("{:.2f}", d.compute_overlap),
                fmt::format("{:.2f}", c.efficiency.compute_overlap)});
   out += eff.render(2);
   out += fmt::format("  fitted on {} tg points (rms error {:.1f}%), {} pp points (rms error {:.1f}%) and {} serving points "
-                     "(rms error {:.1f}%); skipped: {} of other machines, {} not ok, {} unusable\n",
+                     "(rms error {:.1f}%), {} of them at a depth; skipped: {} of other machines, {} not ok, {} unusable\n",
                      c.decode_points, 100 * c.decode_rms_rel_error, c.prefill_points, 100 * c.prefill_rms_rel_error,
-                     c.serving_points, 100 * c.serving_rms_rel_error, r.skipped_other_machine, r.skipped_not_ok,
-                     r.skipped_unusable);
+                     c.serving_points, 100 * c.serving_rms_rel_error, c.depth_points, r.skipped_other_machine,
+                     r.skipped_not_ok, r.skipped_unusable);
   TextTable points({"test", "model", "users", "prompt", "gen", "depth", "metric", "measured", "fitted", "error"});
   for (const fit::CalibrationRow& row : r.rows) {
     points.add_row({row.test, row.model, std::to_string(row.users), std::to_string(row.prompt), std::to_string(row.gen),

@@ -18,15 +18,17 @@ using nlohmann::json;
 // The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
 // overhead seconds per layer and step, then seconds per second of full-peak arithmetic (1 / compute
 // efficiency) of prompt tokens on quantized weights, on float weights, and of decode tokens on
-// each; last, the memory traffic of weights in super-block types (K-quants). An unknown the points
-// cannot show is merged into the one it falls back to.
-constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kSuperBlock = 6, kUnknowns = 7;
+// each; then the memory traffic of weights in super-block types (K-quants); last, seconds per second
+// of attention's arithmetic at the float peak. An unknown the points cannot show is merged into the
+// one it falls back to.
+constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kSuperBlock = 6, kAttention = 7,
+                      kUnknowns = 8;
 using Theta = std::array<double, kUnknowns>;
 // theta[0] at a bandwidth efficiency of exactly 1: the fit never streams faster than the read.
 constexpr double kFullRead = 1.0;
 // An arithmetic unknown at an efficiency of exactly 1: the fit never computes faster than the peak.
 constexpr double kFullPeak = 1.0;
-constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat};
+constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat, kAttention};
 
 // One measured time and the steps it is the weighted sum of, at full bandwidth and peak.
 struct Observation {
@@ -40,10 +42,23 @@ struct Observation {
   std::size_t compute_index = kPrompt;
   std::size_t decode_index = kDecode;
   std::size_t superblock_index = kSuperBlock;  // 0 when merged into the other weights' bandwidth
+  bool attention_apart = true;  // false: attention's FLOPs stay with its tokens' arithmetic
   double robust_weight = 1;  // Huber's, from its error under the last fit
 };
 
-double prompt_compute_s(const StepCost& c) { return c.compute_s - c.decode_compute_s; }
+// The step's arithmetic at full peak, as the coefficients of the prompt tokens', the decode tokens'
+// and attention's unknowns.
+struct Arithmetic {
+  double prompt_s, decode_s, attention_s;
+};
+Arithmetic arithmetic(const Observation& o, const StepCost& c) {
+  if (!o.attention_apart) return {c.prompt_compute_s(), c.decode_compute_s, 0};
+  return {c.prompt_compute_s() - c.prompt_attention_s(), c.decode_compute_s - c.decode_attention_s, c.attention_float_s};
+}
+double arithmetic_time(const Theta& t, const Observation& o, const StepCost& c) {
+  const Arithmetic a = arithmetic(o, c);
+  return t[o.compute_index] * a.prompt_s + t[o.decode_index] * a.decode_s + t[kAttention] * a.attention_s;
+}
 
 double memory_time(const Theta& t, const Observation& o, const StepCost& c) {
   return t[0] * (c.memory_s - c.superblock_memory_s) + t[o.superblock_index] * c.superblock_memory_s;
@@ -51,7 +66,7 @@ double memory_time(const Theta& t, const Observation& o, const StepCost& c) {
 
 double step_time(const Theta& t, double overlap, double layers, const Observation& o, const StepCost& c) {
   const double m = memory_time(t, o, c);
-  const double k = t[o.compute_index] * prompt_compute_s(c) + t[o.decode_index] * c.decode_compute_s;
+  const double k = arithmetic_time(t, o, c);
   return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * t[1];
 }
 
@@ -67,15 +82,16 @@ Theta features(const Observation& o, const Theta& t, double overlap) {
   Theta f{};
   for (std::size_t i = 0; i < o.costs.size(); ++i) {
     const StepCost& c = o.costs[i];
-    const double compute = t[o.compute_index] * prompt_compute_s(c) + t[o.decode_index] * c.decode_compute_s;
-    const bool memory_larger = memory_time(t, o, c) >= compute;
+    const bool memory_larger = memory_time(t, o, c) >= arithmetic_time(t, o, c);
     const double w_memory = o.weights[i] * (memory_larger ? 1 : 1 - overlap);
     const double w_compute = o.weights[i] * (memory_larger ? 1 - overlap : 1);
     f[0] += w_memory * (c.memory_s - c.superblock_memory_s);
     f[o.superblock_index] += w_memory * c.superblock_memory_s;
     f[1] += o.weights[i] * o.layers;
-    f[o.compute_index] += w_compute * prompt_compute_s(c);
-    f[o.decode_index] += w_compute * c.decode_compute_s;
+    const Arithmetic a = arithmetic(o, c);
+    f[o.compute_index] += w_compute * a.prompt_s;
+    f[o.decode_index] += w_compute * a.decode_s;
+    f[kAttention] += w_compute * a.attention_s;
   }
   return f;
 }
@@ -138,7 +154,7 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       const Theta before = trial;
       ok = solve(obs, overlap, free, trial);
       bool settled = true;
-      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat, kSuperBlock}) {
+      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat, kSuperBlock, kAttention}) {
         settled = settled && std::abs(trial[k] - before[k]) <= 1e-12 * std::abs(before[k]);
       }
       if (ok && settled) break;
@@ -150,7 +166,8 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       if (free[k] && trial[k] > 0 && trial[k] < kFullPeak) above_peak = k;
     }
     if (ok && trial[0] >= kFullRead && superblocks_at_most_read && above_peak == kUnknowns && trial[1] >= 0 &&
-        positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat))
+        positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat) &&
+        positive(kAttention))
       return trial;
     if (ok && free[0] && trial[0] < kFullRead) {
       free[0] = false;
@@ -173,7 +190,7 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       continue;
     }
     std::size_t drop = kUnknowns;
-    for (std::size_t k : {kDecodeFloat, kDecode, kPromptFloat}) {
+    for (std::size_t k : {kAttention, kDecodeFloat, kDecode, kPromptFloat}) {
       if (ok && !positive(k)) {
         drop = k;
         break;
@@ -229,7 +246,7 @@ Theta fit_robust(std::vector<Observation>& obs, double overlap, const Theta& def
 }
 
 Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad>& steps,
-                        const std::vector<double>& weights, double peak_flops) {
+                        const std::vector<double>& weights, double peak_flops, double float_peak_flops) {
   Observation o;
   o.row = {p.test, "", detail::model_label(p.model, p.scheme), p.params.users, p.params.prompt, p.params.gen,
            p.params.depth, 0, 0};
@@ -238,7 +255,7 @@ Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad
   o.decode_index = p.shape.quantized ? kDecode : kDecodeFloat;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (weights[i] == 0) continue;
-    o.costs.push_back(step_cost(p.shape, p.bandwidth.gbps * 1e9, peak_flops, steps[i]));
+    o.costs.push_back(step_cost(p.shape, p.bandwidth.gbps * 1e9, peak_flops, float_peak_flops, steps[i]));
     o.weights.push_back(weights[i]);
   }
   return o;
@@ -256,12 +273,12 @@ void add(std::vector<Observation>& out, Observation o, const std::string& metric
 
 // The observations one record gives: tg and pp one each, a serving point up to three.
 void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<Observation>& out) {
-  const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12;
+  const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12, float_peak = local.compute_tflops * 1e12;
   if (p.test == "pp") {
     const std::vector<StepLoad> steps = prefill_steps(p.shape, p.params);
     const double tok_s = detail::record_stat(r, "pp_tok_s", "median");
     const auto prompt = static_cast<double>(p.params.prompt);
-    add(out, observation(p, steps, std::vector<double>(steps.size(), 1.0), peak), "pp tok/s", prompt / tok_s, prompt);
+    add(out, observation(p, steps, std::vector<double>(steps.size(), 1.0), peak, float_peak), "pp tok/s", prompt / tok_s, prompt);
     return;
   }
   if (p.test == "tg") {
@@ -269,15 +286,15 @@ void observe(const Hardware& local, const json& r, const detail::RecordPoint& p,
     ServingLoad one{1, 1, p.params.gen + 1, p.params.depth, 1, 0, 512, 512, p.params.kv_type};
     const Schedule s = closed_loop_schedule(p.shape, one);
     const double tok_s = detail::record_stat(r, "tg_tok_s", "median");
-    add(out, observation(p, s.steps, serving_weights(s).tpot, peak), "tg tok/s", 1 / tok_s, 1);
+    add(out, observation(p, s.steps, serving_weights(s).tpot, peak, float_peak), "tg tok/s", 1 / tok_s, 1);
     return;
   }
   const Schedule s = closed_loop_schedule(p.shape, serving_load(p.params));
   const ServingWeights w = serving_weights(s);
   const double agg = detail::record_stat(r, "agg_tok_s", "median");
-  add(out, observation(p, s.steps, w.window, peak), "agg tok/s", w.window_tokens / agg, w.window_tokens);
-  if (w.has_tpot) add(out, observation(p, s.steps, w.tpot, peak), "TPOT ms (mean)", detail::record_stat(r, "tpot_ms", "mean") / 1e3, 0);
-  add(out, observation(p, s.steps, w.ttft, peak), "TTFT ms (mean)", detail::record_stat(r, "ttft_ms", "mean") / 1e3, 0);
+  add(out, observation(p, s.steps, w.window, peak, float_peak), "agg tok/s", w.window_tokens / agg, w.window_tokens);
+  if (w.has_tpot) add(out, observation(p, s.steps, w.tpot, peak, float_peak), "TPOT ms (mean)", detail::record_stat(r, "tpot_ms", "mean") / 1e3, 0);
+  add(out, observation(p, s.steps, w.ttft, peak, float_peak), "TTFT ms (mean)", detail::record_stat(r, "ttft_ms", "mean") / 1e3, 0);
 }
 
 int count(const std::vector<Observation>& obs, const std::string& test) {
@@ -291,13 +308,14 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   CalibrationReport report;
   detail::RecordSkips skips;
   std::vector<Observation> obs;
-  int serving_records = 0;
+  int serving_records = 0, depth_records = 0;
   for (const json* r : detail::usable_records(local, records, skips)) {
     const std::optional<detail::RecordPoint> p = detail::record_point(local, *r);
     const std::size_t before = obs.size();
     if (p) observe(local, *r, *p, obs);
     if (obs.size() == before) ++skips.unusable;
     if (p && p->test == "serve" && obs.size() > before) ++serving_records;
+    if (p && p->params.depth > 0 && obs.size() > before) ++depth_records;
     if (p && p->test != "pp" && p->bandwidth.around && obs.size() > before) ++report.calibration.tracked_points;
   }
   report.skipped_other_machine = skips.other_machine;
@@ -312,12 +330,13 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   const Theta defaults{1 / d.decode_bandwidth,       d.step_overhead_us_per_layer * 1e-6,
                        1 / d.compute_for(true),        1 / d.compute_for(false),
                        1 / d.compute_for(true, true), 1 / d.compute_for(false, true),
-                       1 / d.bandwidth_for_superblocks()};
+                       1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false))};
   // An efficiency is fitted only where points show it, and otherwise merges into the one it falls
   // back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
   // tokens' arithmetic a serving point of several users (a tg step carries one token, too little
   // arithmetic to tell); the K-quant weights' bandwidth a tg or serving point of a model that has
-  // some beside one of a model that has none or few (under a third of its bytes).
+  // some beside one of a model that has none or few (under a third of its bytes); attention's
+  // arithmetic a point at a depth.
   const auto has_superblocks = [&](const Observation& o, bool many) {
     return o.row.test != "pp" && !o.costs.empty() &&
            (o.costs[0].superblock_memory_s > o.costs[0].memory_s / 3) == many;
@@ -330,9 +349,11 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
       return o.decode_index == k && o.row.test == "serve" && o.row.users >= 2;
     });
   };
+  const bool depth_seen = std::any_of(obs.begin(), obs.end(), [](const Observation& o) { return o.row.depth > 0; });
   const std::array<bool, kUnknowns> free{true, true, count(obs, "pp") + serving_records > 0, seen(kPromptFloat),
-                                         seen(kDecode), seen(kDecodeFloat), superblocks_seen};
+                                         seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen};
   for (Observation& o : obs) {
+    o.attention_apart = free[kAttention];
     if (!free[kPromptFloat]) o.compute_index = kPrompt;
     if (!free[o.decode_index]) o.decode_index = o.compute_index;
     if (!free[kSuperBlock]) o.superblock_index = 0;
@@ -351,10 +372,12 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   c.fingerprint = local.fingerprint;
   const auto fitted = [&](std::size_t k) { return free[k] ? 1 / theta[k] : 0.0; };  // 0: falls back
   c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
-                  fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock)};
+                  fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock),
+                  fitted(kAttention)};
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
   c.serving_points = serving_records;
+  c.depth_points = depth_records;
   c.decode_rms_rel_error = rms(obs, theta, overlap, "tg");
   c.prefill_rms_rel_error = rms(obs, theta, overlap, "pp");
   c.serving_rms_rel_error = rms(obs, theta, overlap, "serve");

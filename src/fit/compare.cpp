@@ -13,10 +13,12 @@ namespace {
 
 using nlohmann::json;
 
+// As bench names its tests: "tg64", "pp128 @d2048", "c4 p128 n64".
 std::string point_label(const detail::RecordPoint& p) {
-  if (p.test == "tg") return fmt::format("tg{}", p.params.gen);
-  if (p.test == "pp") return fmt::format("pp{}", p.params.prompt);
-  return fmt::format("c{} p{} n{}", p.params.users, p.params.prompt, p.params.gen);
+  const std::string depth = p.params.depth > 0 ? fmt::format(" @d{}", p.params.depth) : "";
+  if (p.test == "tg") return fmt::format("tg{}{}", p.params.gen, depth);
+  if (p.test == "pp") return fmt::format("pp{}{}", p.params.prompt, depth);
+  return fmt::format("c{} p{} n{}{}", p.params.users, p.params.prompt, p.params.gen, depth);
 }
 
 void add_rows(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<ComparisonRow>& out) {

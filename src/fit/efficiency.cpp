@@ -76,8 +76,9 @@ constexpr int kCalibrationVersion = 3;
 std::string calibration_source(const Calibration& c) {
   const std::string tracked =
       c.tracked_points > 0 ? fmt::format(", {} against the read around the run", c.tracked_points) : "";
-  return fmt::format("calibrated on this machine from {} ({} tg, {} pp, {} serving points{}, {})", c.results_file,
-                     c.decode_points, c.prefill_points, c.serving_points, tracked, c.timestamp_utc);
+  const std::string depth = c.depth_points > 0 ? fmt::format(", {} at depth", c.depth_points) : "";
+  return fmt::format("calibrated on this machine from {} ({} tg, {} pp, {} serving points{}{}, {})", c.results_file,
+                     c.decode_points, c.prefill_points, c.serving_points, tracked, depth, c.timestamp_utc);
 }
 
 std::string_view device_class_name(DeviceClass c) { return defaults(c).name; }
@@ -115,10 +116,12 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"compute_decode_efficiency", c.efficiency.compute_decode},
           {"compute_decode_float_efficiency", c.efficiency.compute_decode_float},
           {"superblock_bandwidth_efficiency", c.efficiency.superblock_bandwidth},
+          {"attention_efficiency", c.efficiency.attention},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
           {"tracked_points", c.tracked_points},
+          {"depth_points", c.depth_points},
           {"decode_rms_rel_error", c.decode_rms_rel_error},
           {"prefill_rms_rel_error", c.prefill_rms_rel_error},
           {"serving_rms_rel_error", c.serving_rms_rel_error},
@@ -142,10 +145,12 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     c.efficiency.compute_decode = j.value("compute_decode_efficiency", 0.0);
     c.efficiency.compute_decode_float = j.value("compute_decode_float_efficiency", 0.0);
     c.efficiency.superblock_bandwidth = j.value("superblock_bandwidth_efficiency", 0.0);  // 0: falls back
+    c.efficiency.attention = j.value("attention_efficiency", 0.0);                         // 0: falls back
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);
     c.tracked_points = j.value("tracked_points", 0);  // absent from files written before tracking
+    c.depth_points = j.value("depth_points", 0);
     j.at("decode_rms_rel_error").get_to(c.decode_rms_rel_error);
     j.at("prefill_rms_rel_error").get_to(c.prefill_rms_rel_error);
     j.at("serving_rms_rel_error").get_to(c.serving_rms_rel_error);

@@ -14,6 +14,7 @@ namespace {
 struct Peaks {
   double bytes_per_s = 0;
   double flops_per_s = 0;
+  double float_flops_per_s = 0;  // attention's
   double tflops = 0;
   const char* unit = "TFLOPS";
 };
@@ -24,6 +25,7 @@ Peaks peaks_for(const Hardware& hw, const ModelShape& shape) {
   p.tflops = compute_peak_tflops(hw, shape.quantized);
   if (p.tflops != hw.compute_tflops) p.unit = "int8 TOPS";
   p.flops_per_s = p.tflops * 1e12;
+  p.float_flops_per_s = hw.compute_tflops * 1e12;
   return p;
 }
 
@@ -32,7 +34,7 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
   std::vector<double> out;
   out.reserve(loads.size());
   for (const StepLoad& l : loads) {
-    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, l)));
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, peaks.float_flops_per_s, l)));
   }
   return out;
 }
@@ -40,12 +42,14 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
 std::string basis_text(const Hardware& hw, const ModelShape& shape, const Peaks& peaks, const PointParams& point,
                        const Prediction& p) {
   const Efficiency& e = hw.efficiency;
+  const std::string attention =
+      e.attention > 0 ? fmt::format(", attention {:.4g} TFLOPS x {:.3f}", hw.compute_tflops, e.attention) : "";
   return fmt::format(
-      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f} (decode tokens x {:.2f}), overlap {:.2f}; "
+      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f} (decode tokens x {:.2f}){}, overlap {:.2f}; "
       "decode context {:.0f}, {} user{}; {}-bound; efficiencies: {}",
       hw.bandwidth_gbps, hw.bandwidth_basis, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
-      peaks.unit, e.compute_for(shape.quantized), e.compute_for(shape.quantized, true), e.compute_overlap, p.decode_context, point.users, point.users == 1 ? "" : "s",
-      p.compute_bound ? "compute" : "bandwidth", e.source);
+      peaks.unit, e.compute_for(shape.quantized), e.compute_for(shape.quantized, true), attention, e.compute_overlap,
+      p.decode_context, point.users, point.users == 1 ? "" : "s", p.compute_bound ? "compute" : "bandwidth", e.source);
 }
 
 }  // namespace
@@ -94,7 +98,7 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
   const double attention_flops = users * shape.attention_flops(p.decode_context);
   const StepLoad decode{users, users, users * shape.kv_bytes(point.kv_type, p.decode_context), attention_flops, users,
                         attention_flops};
-  const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, decode);
+  const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, peaks.float_flops_per_s, decode);
   p.compute_bound = compute_seconds(hw.efficiency, shape.quantized, cost) > memory_seconds(hw.efficiency, cost);
   const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost);
   p.step_ms = step_s * 1e3;

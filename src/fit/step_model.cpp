@@ -22,19 +22,25 @@ double prompt_attention_flops(const ModelShape& shape, double context, double to
 
 }  // namespace
 
-StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, const StepLoad& load) {
+StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, double float_flops_per_s,
+                   const StepLoad& load) {
   const double weights = shape.weight_bytes_per_step(load.tokens);
   const double layer_params = shape.matmul_params - shape.output_params;
   const double flops = 2.0 * layer_params * load.tokens + 2.0 * shape.output_params * load.logit_tokens +
                        load.attention_flops;
   const double decode_flops = 2.0 * shape.matmul_params * load.decode_tokens + load.decode_attention_flops;
-  return {(weights + load.kv_bytes) / bytes_per_s, flops / flops_per_s, decode_flops / flops_per_s,
-          weights * shape.superblock_share / bytes_per_s};
+  return {(weights + load.kv_bytes) / bytes_per_s,        flops / flops_per_s,
+          decode_flops / flops_per_s,                       weights * shape.superblock_share / bytes_per_s,
+          load.attention_flops / flops_per_s,               load.decode_attention_flops / flops_per_s,
+          load.attention_flops / float_flops_per_s};
 }
 
 double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost) {
-  return (cost.compute_s - cost.decode_compute_s) / e.compute_for(quantized_weights) +
-         cost.decode_compute_s / e.compute_for(quantized_weights, true);
+  const bool apart = e.attention > 0;
+  const double prompt = cost.prompt_compute_s() - (apart ? cost.prompt_attention_s() : 0);
+  const double decode = cost.decode_compute_s - (apart ? cost.decode_attention_s : 0);
+  return prompt / e.compute_for(quantized_weights) + decode / e.compute_for(quantized_weights, true) +
+         (apart ? cost.attention_float_s / e.attention : 0);
 }
 
 double memory_seconds(const Efficiency& e, const StepCost& cost) {

@@ -56,7 +56,8 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
   std::vector<double> out;
   for (const StepLoad& l : steps) {
     out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized,
-                               step_cost(shape, hw.bandwidth_gbps * 1e9, compute_peak_tflops(hw, shape.quantized) * 1e12, l)));
+                               step_cost(shape, hw.bandwidth_gbps * 1e9, compute_peak_tflops(hw, shape.quantized) * 1e12,
+                                         hw.compute_tflops * 1e12, l)));
   }
   return out;
 }
@@ -89,8 +90,8 @@ class FitCalibration : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::make_temp_dir("fit-calibration");
     truth_ = test_machine();
-    // Float weights and decode tokens each with an efficiency of their own.
-    truth_.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5};
+    // Float weights, decode tokens and attention each with an efficiency of their own.
+    truth_.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.0, 0.15};
     std::ofstream out(dir_ / "results.jsonl");
     for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
       for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q8_0, model::Scheme::Q4_0}) {
@@ -141,7 +142,9 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
   EXPECT_NEAR(c.efficiency.compute_for(false), 0.6, 1e-6);        // F16 records: fitted on their own
   EXPECT_NEAR(c.efficiency.compute_for(true, true), 0.7, 1e-6);   // decode tokens of 4 users
   EXPECT_NEAR(c.efficiency.compute_for(false, true), 0.5, 1e-6);
+  EXPECT_NEAR(c.efficiency.attention, 0.15, 1e-6);                // the tg records at depth 2048
   EXPECT_EQ(c.decode_points, 12);
+  EXPECT_EQ(c.depth_points, 6);
   EXPECT_EQ(c.prefill_points, 12);
   EXPECT_EQ(c.serving_points, 12);
   EXPECT_LT(c.decode_rms_rel_error, 1e-6);
@@ -156,17 +159,21 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
 // them stand beside records of one that is not; without such records it falls back (0).
 TEST(FitCalibrationSuperBlocks, KQuantWeightsGetTheirOwnBandwidthEfficiency) {
   Hardware truth = test_machine();
-  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65};
+  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65, 0.15};
   std::vector<json> lines;
-  for (model::Scheme scheme : {model::Scheme::Q8_0, model::Scheme::Q4_K_M}) {
-    const ModelShape shape = shape_from_preset(model::find_preset("llama-3.2-1b")->spec, scheme);
+  // Two sizes of model: with attention fitted too, the depth points of one size alone cannot tell
+  // the bandwidth from the overhead per step.
+  const std::pair<const char*, model::Scheme> files[] = {
+      {"llama-3.2-1b", model::Scheme::Q8_0}, {"llama-3.2-1b", model::Scheme::Q4_K_M}, {"qwen2.5-0.5b", model::Scheme::Q8_0}};
+  for (const auto& [preset, scheme] : files) {
+    const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
     EXPECT_EQ(shape.superblock_share > 0.9, scheme == model::Scheme::Q4_K_M) << shape.superblock_share;
     for (std::int64_t depth : {0, 2048}) {
       const json stats{{"tg_tok_s", stat(tg_tok_s(truth, shape, 64, depth))}};
-      lines.push_back(record(truth.fingerprint, "ok", "llama-3.2-1b", scheme, "tg", 0, 64, depth, stats));
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, depth, stats));
     }
     for (std::int64_t users : {1, 4}) {
-      lines.push_back(record(truth.fingerprint, "ok", "llama-3.2-1b", scheme, "serve", 128, 32, 0,
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
                              serving_stats(truth, shape, users), users));
     }
   }
@@ -174,6 +181,7 @@ TEST(FitCalibrationSuperBlocks, KQuantWeightsGetTheirOwnBandwidthEfficiency) {
   ASSERT_TRUE(both.ok()) << both.error().message;
   EXPECT_NEAR(both->calibration.efficiency.decode_bandwidth, 0.8, 1e-6);
   EXPECT_NEAR(both->calibration.efficiency.superblock_bandwidth, 0.65, 1e-6);
+  EXPECT_NEAR(both->calibration.efficiency.attention, 0.15, 1e-6);
   EXPECT_NEAR(both->calibration.efficiency.step_overhead_us_per_layer, 30.0, 1e-3);
 
   lines.erase(std::remove_if(lines.begin(), lines.end(), [](const json& j) { return j["point"]["scheme"] == "Q4_K_M"; }),
@@ -258,6 +266,33 @@ TEST_F(FitCalibration, DecodeTokensFallBackToThePromptsEfficiencyWithoutSeveralU
   EXPECT_DOUBLE_EQ(e.compute_for(false, true), e.compute_for(false));
 }
 
+// Without a point at a depth, attention's FLOPs stay with its tokens' arithmetic (0), and the
+// predictions at depth are what they were before attention had an efficiency of its own.
+TEST_F(FitCalibration, AttentionFallsBackToItsTokensArithmeticWithoutPointsAtDepth) {
+  std::vector<json> shallow;
+  for (const json& j : lines_) {
+    if (j["point"]["depth"] == 0) shallow.push_back(j);
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), shallow, "shallow");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_DOUBLE_EQ(report->calibration.efficiency.attention, 0.0);
+  EXPECT_EQ(report->calibration.depth_points, 0);
+
+  // With it, a deep decode step costs its attention at the float peak and that efficiency.
+  Hardware hw = test_machine();
+  hw.efficiency = report->calibration.efficiency;
+  const ModelShape shape = shape_from_preset(model::find_preset("llama-3.2-1b")->spec, model::Scheme::Q4_0);
+  const PointParams deep{1, 0, 64, 8192, quant::TensorType::F16};
+  const double merged_ms = predict_point(hw, shape, deep).step_ms;
+  hw.efficiency.attention = 0.01;
+  const double apart_ms = predict_point(hw, shape, deep).step_ms;
+  const double attention_ms = 1e3 * shape.attention_flops(8192 + 32) / (hw.compute_tflops * 1e12 * 0.01);
+  EXPECT_GT(apart_ms, merged_ms);
+  EXPECT_GT(apart_ms, attention_ms);
+  EXPECT_NE(predict_point(hw, shape, deep).basis.find("attention 1 TFLOPS x 0.010"), std::string::npos)
+      << predict_point(hw, shape, deep).basis;
+}
+
 TEST(FitCalibrationFile, WrittenBeforeDecodeEfficienciesItLoadsWithThemFallingBack) {
   Calibration c;
   c.fingerprint = "0123456789abcdef";
@@ -295,6 +330,8 @@ TEST_F(FitCalibration, ComparisonPutsThePredictionBesideEachMeasurement) {
   ASSERT_FALSE(c.summary.empty());
   EXPECT_EQ(c.summary.front().metric, "tg tok/s");
   EXPECT_EQ(c.summary.front().within_10, 12);
+  // A point at a depth says so, as bench names it.
+  EXPECT_EQ(std::count_if(c.rows.begin(), c.rows.end(), [](const ComparisonRow& r) { return r.point == "tg64 @d2048"; }), 6);
 }
 
 // Records that streamed faster than the read around them: the fit holds the bandwidth efficiency at

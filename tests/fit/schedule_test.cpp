@@ -122,8 +122,10 @@ TEST(FitStepModel, ScheduledDecodeTokensCarryTheirShareOfTheArithmetic) {
   for (const StepLoad& l : sched.steps) {
     EXPECT_LE(l.decode_tokens, l.logit_tokens);
     EXPECT_LE(l.decode_attention_flops, l.attention_flops);
-    const StepCost c = step_cost(s, 1e9, 1e12, l);
+    const StepCost c = step_cost(s, 1e9, 1e12, 0.25e12, l);
     EXPECT_NEAR(c.decode_compute_s, (2.0 * s.matmul_params * l.decode_tokens + l.decode_attention_flops) / 1e12, 1e-15);
+    EXPECT_NEAR(c.decode_attention_s, l.decode_attention_flops / 1e12, 1e-15);
+    EXPECT_NEAR(c.attention_float_s, l.attention_flops / 0.25e12, 1e-15);
   }
   EXPECT_EQ(sched.steps.back().decode_tokens, 4);  // the last step: every user's last token
   EXPECT_EQ(sched.steps.front().decode_tokens, 0);  // the first: the four prompts
@@ -134,7 +136,7 @@ TEST(FitStepModel, OnlyTokensThatWantLogitsMultiplyTheOutputMatrix) {
   StepLoad chunk{128, 1, 0, 0};
   StepLoad all{128, 128, 0, 0};
   const double peak = 1e12;
-  const double saved = step_cost(s, 1e9, peak, all).compute_s - step_cost(s, 1e9, peak, chunk).compute_s;
+  const double saved = step_cost(s, 1e9, peak, peak, all).compute_s - step_cost(s, 1e9, peak, peak, chunk).compute_s;
   EXPECT_NEAR(saved, 127 * 2.0 * 128256 * 2048 / peak, 1e-12);
 }
 

@@ -40,6 +40,11 @@ struct Efficiency {
   // Weights in super-block types (the K-quants) stream at their own fraction of the bandwidth where
   // a calibration shows it (a CPU's K-quant kernels unpack more per byte); 0 = decode_bandwidth.
   double superblock_bandwidth = 0;
+  // Attention's arithmetic (the FLOPs of the scores and of the weighted sum of V) runs on float
+  // vectors whatever the weights are: where a calibration has points at depth, it gets a fraction of
+  // the float peak (Hardware::compute_tflops) of its own; 0 = the arithmetic of its step's tokens,
+  // at the weights' peak and efficiency.
+  double attention = 0;
 
   double bandwidth_for_superblocks() const { return superblock_bandwidth > 0 ? superblock_bandwidth : decode_bandwidth; }
 
@@ -62,6 +67,7 @@ struct Calibration {
   int prefill_points = 0;   // pp records
   int serving_points = 0;   // closed-loop serving records (-c)
   int tracked_points = 0;   // tg and serving records fitted against the read around their run
+  int depth_points = 0;     // records at a depth (-d): they give attention its own efficiency
   double decode_rms_rel_error = 0;   // of the fitted model on the points it was fitted on
   double prefill_rms_rel_error = 0;
   double serving_rms_rel_error = 0;  // over their aggregate, TPOT and TTFT

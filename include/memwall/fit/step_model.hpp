@@ -9,6 +9,9 @@
 //   step    = max(memory / e_bw, C) + (1 - overlap) x min(memory / e_bw, C) + layers x overhead
 //   C       = compute of the prompt tokens / e_c + compute of the decode tokens / e_cd
 //
+// where the efficiencies give attention its own (Efficiency::attention), its FLOPs leave C's two
+// terms and come back as attention FLOPs / (float peak x e_att).
+//
 // With overlap 1 memory and arithmetic hide behind each other (GPUs); with 0 they add up, as on a
 // CPU whose cores both stream the weights and do the dot products — which is why a step of 8
 // decode tokens on the built-in engine costs 1.5-2.5x a step of one instead of about the same.
@@ -33,10 +36,18 @@ struct StepCost {
   double compute_s = 0;         // all of the step's arithmetic
   double decode_compute_s = 0;  // of compute_s, the decode tokens' part
   double superblock_memory_s = 0;  // of memory_s, the weights in super-block types
+  double attention_s = 0;          // of compute_s, the attention FLOPs
+  double decode_attention_s = 0;   // of decode_compute_s, the decode tokens' attention FLOPs
+  double attention_float_s = 0;    // the attention FLOPs at the float peak instead
+
+  double prompt_compute_s() const { return compute_s - decode_compute_s; }
+  double prompt_attention_s() const { return attention_s - decode_attention_s; }
 };
 
-// Peaks in bytes/s and FLOP/s (the peak that applies to the model's weights).
-StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, const StepLoad& load);
+// Peaks in bytes/s and FLOP/s: the one that applies to the model's weights, and the float one
+// (hardware compute_tflops) attention's own efficiency refers to.
+StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per_s, double float_flops_per_s,
+                   const StepLoad& load);
 
 // The step's arithmetic under the compute efficiencies, and its wall time under all of them, for
 // a model of quantized or float weights.
