@@ -152,7 +152,8 @@ int register_all() {
       const TypeInfo* info = find_type_info(id);
       if (!info || !packable(info->type)) continue;
       const TensorType type = info->type;
-      const std::size_t ahead = decode_prefetch_bytes(cpu, type), other = ahead ? 0 : decode_prefetch_bytes(intel, type);
+      const std::size_t ahead = decode_prefetch_bytes(cpu, type);
+      const std::size_t other = ahead ? 0 : decode_prefetch_bytes(intel, type);
       const std::string name = std::string(isa_name(isa)) + "/" + std::string(type_info(type).name);
       benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, dram_rows(type, 4096), 4096, 1, ahead)
           ->Unit(benchmark::kMillisecond);

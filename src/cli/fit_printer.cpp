@@ -166,7 +166,9 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   eff.add_row({"compute, decode tokens, float weights", fmt::format("{:.3f}", d.compute_for(false, true)),
                fmt::format("{:.3f}", c.efficiency.compute_for(false, true))});
   // 0: attention's FLOPs stay with its tokens' arithmetic (no points at a depth).
-  const auto attention = [](const fit::Efficiency& e) { return e.attention > 0 ? fmt::format("{:.3f}", e.attention) : "as its tokens"; };
+  const auto attention = [](const fit::Efficiency& e) {
+    return e.attention > 0 ? fmt::format("{:.3f}", e.attention) : std::string("as its tokens");
+  };
   eff.add_row({"attention, of float peak", attention(d), attention(c.efficiency)});
   eff.add_row({"overlap of memory and compute", fmt::format("{:.2f}", d.compute_overlap),
                fmt::format("{:.2f}", c.efficiency.compute_overlap)});

@@ -128,7 +128,8 @@ struct Phase {
       const quant::ActivationKind kind = quant::activation_kind(types[i]);
       std::size_t same = 0;
       while (same < i && views[same].kind != kind) ++same;
-      views[i] = same < i ? scratch.share(views[same], types[i]) : scratch.prepare(kernels, types[i], x, n, cols, ld, my(n));
+      views[i] = same < i ? scratch.share(views[same], types[i])
+                          : scratch.prepare(kernels, types[i], x, n, cols, ld, my(n));
     }
     return views;
   }

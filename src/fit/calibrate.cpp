@@ -53,7 +53,8 @@ struct Arithmetic {
 };
 Arithmetic arithmetic(const Observation& o, const StepCost& c) {
   if (!o.attention_apart) return {c.prompt_compute_s(), c.decode_compute_s, 0};
-  return {c.prompt_compute_s() - c.prompt_attention_s(), c.decode_compute_s - c.decode_attention_s, c.attention_float_s};
+  return {c.prompt_compute_s() - c.prompt_attention_s(), c.decode_compute_s - c.decode_attention_s,
+          c.attention_float_s};
 }
 double arithmetic_time(const Theta& t, const Observation& o, const StepCost& c) {
   const Arithmetic a = arithmetic(o, c);
@@ -274,11 +275,14 @@ void add(std::vector<Observation>& out, Observation o, const std::string& metric
 // The observations one record gives: tg and pp one each, a serving point up to three.
 void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<Observation>& out) {
   const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12, float_peak = local.compute_tflops * 1e12;
+  const auto of = [&](const std::vector<StepLoad>& steps, const std::vector<double>& weights) {
+    return observation(p, steps, weights, peak, float_peak);
+  };
   if (p.test == "pp") {
     const std::vector<StepLoad> steps = prefill_steps(p.shape, p.params);
     const double tok_s = detail::record_stat(r, "pp_tok_s", "median");
     const auto prompt = static_cast<double>(p.params.prompt);
-    add(out, observation(p, steps, std::vector<double>(steps.size(), 1.0), peak, float_peak), "pp tok/s", prompt / tok_s, prompt);
+    add(out, of(steps, std::vector<double>(steps.size(), 1.0)), "pp tok/s", prompt / tok_s, prompt);
     return;
   }
   if (p.test == "tg") {
@@ -286,15 +290,15 @@ void observe(const Hardware& local, const json& r, const detail::RecordPoint& p,
     ServingLoad one{1, 1, p.params.gen + 1, p.params.depth, 1, 0, 512, 512, p.params.kv_type};
     const Schedule s = closed_loop_schedule(p.shape, one);
     const double tok_s = detail::record_stat(r, "tg_tok_s", "median");
-    add(out, observation(p, s.steps, serving_weights(s).tpot, peak, float_peak), "tg tok/s", 1 / tok_s, 1);
+    add(out, of(s.steps, serving_weights(s).tpot), "tg tok/s", 1 / tok_s, 1);
     return;
   }
   const Schedule s = closed_loop_schedule(p.shape, serving_load(p.params));
   const ServingWeights w = serving_weights(s);
   const double agg = detail::record_stat(r, "agg_tok_s", "median");
-  add(out, observation(p, s.steps, w.window, peak, float_peak), "agg tok/s", w.window_tokens / agg, w.window_tokens);
-  if (w.has_tpot) add(out, observation(p, s.steps, w.tpot, peak, float_peak), "TPOT ms (mean)", detail::record_stat(r, "tpot_ms", "mean") / 1e3, 0);
-  add(out, observation(p, s.steps, w.ttft, peak, float_peak), "TTFT ms (mean)", detail::record_stat(r, "ttft_ms", "mean") / 1e3, 0);
+  add(out, of(s.steps, w.window), "agg tok/s", w.window_tokens / agg, w.window_tokens);
+  if (w.has_tpot) add(out, of(s.steps, w.tpot), "TPOT ms (mean)", detail::record_stat(r, "tpot_ms", "mean") / 1e3, 0);
+  add(out, of(s.steps, w.ttft), "TTFT ms (mean)", detail::record_stat(r, "ttft_ms", "mean") / 1e3, 0);
 }
 
 int count(const std::vector<Observation>& obs, const std::string& test) {

@@ -34,7 +34,8 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
   std::vector<double> out;
   out.reserve(loads.size());
   for (const StepLoad& l : loads) {
-    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, peaks.float_flops_per_s, l)));
+    const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, peaks.float_flops_per_s, l);
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost));
   }
   return out;
 }
