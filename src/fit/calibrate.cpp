@@ -46,18 +46,8 @@ struct Observation {
   double robust_weight = 1;  // Huber's, from its error under the last fit
 };
 
-// The step's arithmetic at full peak, as the coefficients of the prompt tokens', the decode tokens'
-// and attention's unknowns.
-struct Arithmetic {
-  double prompt_s, decode_s, attention_s;
-};
-Arithmetic arithmetic(const Observation& o, const StepCost& c) {
-  if (!o.attention_apart) return {c.prompt_compute_s(), c.decode_compute_s, 0};
-  return {c.prompt_compute_s() - c.prompt_attention_s(), c.decode_compute_s - c.decode_attention_s,
-          c.attention_float_s};
-}
 double arithmetic_time(const Theta& t, const Observation& o, const StepCost& c) {
-  const Arithmetic a = arithmetic(o, c);
+  const ArithmeticParts a = arithmetic_parts(c, o.attention_apart);
   return t[o.compute_index] * a.prompt_s + t[o.decode_index] * a.decode_s + t[kAttention] * a.attention_s;
 }
 
@@ -89,7 +79,7 @@ Theta features(const Observation& o, const Theta& t, double overlap) {
     f[0] += w_memory * (c.memory_s - c.superblock_memory_s);
     f[o.superblock_index] += w_memory * c.superblock_memory_s;
     f[1] += o.weights[i] * o.layers;
-    const Arithmetic a = arithmetic(o, c);
+    const ArithmeticParts a = arithmetic_parts(c, o.attention_apart);
     f[o.compute_index] += w_compute * a.prompt_s;
     f[o.decode_index] += w_compute * a.decode_s;
     f[kAttention] += w_compute * a.attention_s;

@@ -35,12 +35,17 @@ StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per
           load.attention_flops / float_flops_per_s};
 }
 
+ArithmeticParts arithmetic_parts(const StepCost& c, bool apart) {
+  const double prompt = c.compute_s - c.decode_compute_s;
+  if (!apart) return {prompt, c.decode_compute_s, 0};
+  return {prompt - (c.attention_s - c.decode_attention_s), c.decode_compute_s - c.decode_attention_s,
+          c.attention_float_s};
+}
+
 double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost) {
-  const bool apart = e.attention > 0;
-  const double prompt = cost.prompt_compute_s() - (apart ? cost.prompt_attention_s() : 0);
-  const double decode = cost.decode_compute_s - (apart ? cost.decode_attention_s : 0);
-  return prompt / e.compute_for(quantized_weights) + decode / e.compute_for(quantized_weights, true) +
-         (apart ? cost.attention_float_s / e.attention : 0);
+  const ArithmeticParts a = arithmetic_parts(cost, e.attention > 0);
+  return a.prompt_s / e.compute_for(quantized_weights) + a.decode_s / e.compute_for(quantized_weights, true) +
+         (a.attention_s > 0 ? a.attention_s / e.attention : 0);
 }
 
 double memory_seconds(const Efficiency& e, const StepCost& cost) {

@@ -39,10 +39,15 @@ struct StepCost {
   double attention_s = 0;          // of compute_s, the attention FLOPs
   double decode_attention_s = 0;   // of decode_compute_s, the decode tokens' attention FLOPs
   double attention_float_s = 0;    // the attention FLOPs at the float peak instead
-
-  double prompt_compute_s() const { return compute_s - decode_compute_s; }
-  double prompt_attention_s() const { return attention_s - decode_attention_s; }
 };
+
+// A step's arithmetic at full peak in the parts the compute efficiencies divide: the prompt
+// tokens', the decode tokens', and, when attention has an efficiency of its own (`apart`), its
+// FLOPs at the float peak, taken out of the other two; otherwise attention_s is 0.
+struct ArithmeticParts {
+  double prompt_s, decode_s, attention_s;
+};
+ArithmeticParts arithmetic_parts(const StepCost& cost, bool apart);
 
 // Peaks in bytes/s and FLOP/s: the one that applies to the model's weights, and the float one
 // (hardware compute_tflops) attention's own efficiency refers to.
