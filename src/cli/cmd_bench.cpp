@@ -281,7 +281,7 @@ int run_endpoint_bench(const BenchCliOptions& o, bench::SweepSpec spec, report::
 // repetition of a few seconds.
 constexpr double kReadSampleSeconds = 0.25;
 
-// The probe's read kernel, on the cores a point runs on, over a buffer the size the probe reads.
+// The probe's read kernel, on the cores a point runs on, over a buffer the size a full probe reads.
 Result<std::unique_ptr<hw::ReadSampler>> make_read_sampler(const hw::ProbeResult& probe, unsigned threads) {
   const hw::Candidates tables = hw::runnable_bandwidth_kernels(probe.cpu.isa);
   const hw::BandwidthPoint* probed = probe.bandwidth.find("read", probe.all_cores());
@@ -289,7 +289,7 @@ Result<std::unique_ptr<hw::ReadSampler>> make_read_sampler(const hw::ProbeResult
   for (const hw::BandwidthKernels* k : tables) {
     if (probed && k->isa == probed->isa) kernels = k;
   }
-  const std::uint64_t bytes = hw::bandwidth_array_bytes(probe.topology, hw::available_memory_bytes(), 256ull << 20);
+  const std::uint64_t bytes = hw::bandwidth_array_bytes(probe.topology, hw::available_memory_bytes(), hw::kFullProbeArrayFloorBytes);
   return hw::ReadSampler::create(threads, bytes, *kernels);
 }
 

@@ -24,7 +24,7 @@ struct ProbePlan {
   double peak_ms;
 };
 
-constexpr ProbePlan kFullPlan{256 * kMiB, 10, 4, true, 4'000'000, 3, 5, 80};
+constexpr ProbePlan kFullPlan{kFullProbeArrayFloorBytes, 10, 4, true, 4'000'000, 3, 5, 80};
 constexpr ProbePlan kQuickPlan{64 * kMiB, 3, 0, false, 400'000, 1, 2, 15};
 
 void report(const ProbeOptions& options, std::string_view stage) {
@@ -87,11 +87,11 @@ void add_environment_warnings(ProbeResult& r, double other_load) {
   if (const BandwidthPoint* read = r.bandwidth.find("read", r.all_cores())) {
     if (std::optional<std::string> unsteady = unsteady_read_warning(*read)) r.warnings.push_back(*unsteady);
   }
-  if (r.bandwidth.array_bytes < 4 * r.topology.last_level_cache_total_bytes()) {
+  if (r.bandwidth.array_bytes < kArrayCacheMultiple * r.topology.last_level_cache_total_bytes()) {
     r.warnings.push_back(fmt::format(
-        "bandwidth arrays ({}) are smaller than 4x the last-level cache for lack of free memory: "
+        "bandwidth arrays ({}) are smaller than {}x the last-level cache for lack of free memory: "
         "part of the traffic may hit the cache",
-        format_bytes(r.bandwidth.array_bytes)));
+        format_bytes(r.bandwidth.array_bytes), kArrayCacheMultiple));
   }
 }
 
@@ -115,7 +115,7 @@ double ProbeResult::read_gbps() const {
 
 std::uint64_t bandwidth_array_bytes(const Topology& topology, std::uint64_t available_bytes,
                                     std::uint64_t floor_bytes) {
-  const std::uint64_t wanted = std::max(4 * topology.last_level_cache_total_bytes(), floor_bytes);
+  const std::uint64_t wanted = std::max(kArrayCacheMultiple * topology.last_level_cache_total_bytes(), floor_bytes);
   const std::uint64_t ceiling = std::max<std::uint64_t>(available_bytes / 6, 16 * kMiB);
   return std::min(wanted, ceiling) / (2 * kMiB) * (2 * kMiB);
 }

@@ -60,11 +60,11 @@ TEST(Bandwidth, ScalingCountsEndAtAllCores) {
   EXPECT_EQ(scaling_thread_counts(8), (std::vector<unsigned>{1, 2, 4, 8}));
 }
 
-TEST(Bandwidth, ArraysAreAtLeastFourTimesTheLastLevelCacheWhenMemoryAllows) {
+TEST(Bandwidth, ArraysAreAtLeastThirtyTwoTimesTheLastLevelCacheWhenMemoryAllows) {
   Topology t;
   t.caches.push_back({3, 32 * kMiB, {{0, 1}, {2, 3}}});  // 64 MiB in total
-  EXPECT_EQ(bandwidth_array_bytes(t, 64 * kGiB, 0), 256 * kMiB);
-  EXPECT_EQ(bandwidth_array_bytes(t, 64 * kGiB, 512 * kMiB), 512 * kMiB);
+  EXPECT_EQ(bandwidth_array_bytes(t, 64 * kGiB, 0), 2 * kGiB);
+  EXPECT_EQ(bandwidth_array_bytes(t, 64 * kGiB, 4 * kGiB), 4 * kGiB);
   EXPECT_EQ(bandwidth_array_bytes(t, 600 * kMiB, 0), 100 * kMiB) << "capped at a sixth of free";
 }
 

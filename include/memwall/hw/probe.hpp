@@ -20,9 +20,11 @@ namespace memwall::hw {
 // What the machine has and what its memory and cores measurably do. Plain data: printers and the
 // JSON record live elsewhere. Every later roofline and fit number divides by read_gbps().
 struct ProbeResult {
-  // 2: read is the faster of the plain and the prefetched read (bandwidth_kernels.hpp); a cached
-  // version-1 record, whose read was the plain one alone, is measured again.
-  static constexpr int kSchemaVersion = 2;
+  // 2: read is the faster of the plain and the prefetched read (bandwidth_kernels.hpp). 3: arrays
+  // of at least kArrayCacheMultiple x the last-level cache, and 1 GiB in a full probe (they were 4x
+  // and 256 MiB, which some caches partly held). A cached record of an older version is measured
+  // again.
+  static constexpr int kSchemaVersion = 3;
 
   // Provenance.
   std::string memwall_version;
@@ -71,8 +73,15 @@ Result<std::string> local_fingerprint();
 inline constexpr double kUnsteadyReadRatio = 1.2;
 std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read);
 
-// Array size for bandwidth: at least 4x the total last-level cache (and at least `floor_bytes`),
-// at most a sixth of available memory (three arrays must fit with room to spare).
+// Array size for bandwidth: at least kArrayCacheMultiple x the total last-level cache (and at least
+// `floor_bytes`), at most a sixth of available memory (three arrays must fit with room to spare).
+// 4x was not enough: a last-level cache keeps part of a stream several times its size. On an AMD
+// Zen 5 VM (32 MiB of L3), the read on two cores over 64 MiB, 128 MiB, 256 MiB, 512 MiB, 1 GiB and
+// 2-4 GiB: 134-173, 114-117, 94-98, 87-88, 84-85 and 84-86 GB/s; on an Intel Xeon VM 58 over 64
+// MiB, 44-45 over 256 MiB, 36.5-39 over 768 MiB to 2 GiB. A model's weights stream from DRAM.
+inline constexpr std::uint64_t kArrayCacheMultiple = 32;
+// The least a full probe's arrays take (a quick probe's floor is smaller).
+inline constexpr std::uint64_t kFullProbeArrayFloorBytes = std::uint64_t{1} << 30;
 std::uint64_t bandwidth_array_bytes(const Topology& topology, std::uint64_t available_bytes,
                                     std::uint64_t floor_bytes);
 
