@@ -309,7 +309,7 @@ TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
   }
 }
 
-TEST(DecodePrefetch, OnIntelCoresAndForZen5sQ4KQ5KAndQ6K) {
+TEST(DecodePrefetch, OnIntelCoresAndFurtherOnZen5ForItsFourAndFiveBitTypes) {
   const KernelCpu zen4{true, true, true, false, false, false, 0x19};
   KernelCpu intel = zen4, zen5 = zen4;
   intel.amd_family = 0;
@@ -319,10 +319,11 @@ TEST(DecodePrefetch, OnIntelCoresAndForZen5sQ4KQ5KAndQ6K) {
     EXPECT_EQ(decode_prefetch_bytes(zen4, type), 0u) << type_info(type).name;
     EXPECT_EQ(decode_prefetch_bytes(intel, type), 1024u) << type_info(type).name;
   }
-  for (TensorType type : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
-    EXPECT_EQ(decode_prefetch_bytes(zen5, type), 1024u) << type_info(type).name;
+  for (TensorType type : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q3_K,
+                          TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
+    EXPECT_EQ(decode_prefetch_bytes(zen5, type), 4096u) << type_info(type).name;
   }
-  for (TensorType type : {TensorType::F16, TensorType::Q4_0, TensorType::Q8_0, TensorType::Q2_K, TensorType::Q3_K}) {
+  for (TensorType type : {TensorType::F16, TensorType::BF16, TensorType::F32, TensorType::Q8_0, TensorType::Q2_K}) {
     EXPECT_EQ(decode_prefetch_bytes(zen5, type), 0u) << type_info(type).name;
   }
 }

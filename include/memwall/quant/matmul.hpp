@@ -34,8 +34,8 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
 // ActivationView::decode_prefetch_bytes for weights (or a KV cache) of `type` on this CPU. On Intel
 // cores the hardware prefetcher alone leaves a decode stream 15-30% short of the read bandwidth,
 // and asking for each line 1 KiB ahead closes most of that (cache.hpp). On AMD Zen 4 the same
-// prefetch made decode slower, so it is 0 there. Zen 5 is in between: Q4_K, Q5_K and Q6_K take it,
-// the other types do not (cache.hpp).
+// prefetch made decode slower, so it is 0 there. On Zen 5 the 4- and 5-bit types, Q3_K and Q6_K
+// ask 4 KiB ahead; Q2_K, Q8_0 and the float types nothing (cache.hpp).
 std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type);
 
 // y[t * ldy + r] = sum_k W[r][k] x[t][k] for every token t < x.n_tokens and row r in

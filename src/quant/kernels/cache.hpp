@@ -22,14 +22,17 @@
 // better. Decode kernels therefore take the distance from the activations (decode_prefetch_bytes in
 // matmul.hpp chooses it per CPU and weight type) and prefetch_decode does nothing when it is 0.
 //
-// AMD Zen 5 (a 2-core EPYC VM, 1 MiB of L2 per core, whose two cores read 50 or 90 GB/s as the host
-// places them) splits by type. Without a prefetch, one group at a time, AVX-512 Q4_K and Q5_K decode
-// stayed at 33-37 and 30-33 GB/s on two cores whatever the read (matmul_bench decode_cores, six
-// rounds), against 47-50 and 44-47 with it, two groups side by side; Q6_K 42-47 against 44-48.
-// Q2_K and Q3_K were faster without (44-47 against 38-44); Q4_0, Q8_0 and the float types nearly
-// even in matmul_bench but 4-10% slower end to end with it (tg128 of llama-3.2-1b Q4_0 and Q8_0,
-// three alternated rounds), so only Q4_K, Q5_K and Q6_K take it there: llama-3.2-1b Q4_K_M tg128
-// 46.5-48.0 -> 54.3-57.1 tok/s.
+// AMD Zen 5 (a 2-core EPYC VM, 1 MiB of L2 per core, whose two cores read 52 or 85 GB/s from DRAM
+// as the host places them) wants more, and not for every type. AVX-512 decode on two cores over 1
+// GiB, the distances taking turns round by round with the read measured between rounds (a
+// driver outside the project; 16-25 rounds), as % of that read in the fast mode, nothing / 1 KiB /
+// 4 KiB ahead: Q4_K 46 / 74 / 88, Q5_K 40 / 66 / 89, Q6_K 78 / 76 / 92, Q4_0 83 / 83 / 94, Q4_1
+// 85 / 82 / 96, Q5_0 76 / 82 / 94, Q3_K 91 / 75 / 94; in the slow mode all within 3 points of
+// each other but Q4_K (69 without). 8 KiB was no better. Q8_0 (89 / 93 / 92, 2 KiB 94) and F16
+// (87 / 88 / 82) gained little and nothing end to end (tg128, alternated), and Q2_K lost in the slow
+// mode, so those stay at 0. End to end (tg128, alternated, % of the read around each run), in the
+// fast mode: llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB, Q4_0 74-77% -> 81-83% and
+// qwen2.5-0.5b Q4_0 80% -> 84-85% from nothing; in the slow mode Q4_K_M even, qwen Q4_0 95% -> 92%.
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -40,6 +43,7 @@ namespace memwall::quant::kernels {
 
 inline constexpr std::size_t kTilePrefetchBytes = 16384;
 inline constexpr std::size_t kDecodePrefetchBytes = 1024;
+inline constexpr std::size_t kZen5DecodePrefetchBytes = 4096;
 // Float weights are column-major (packed.hpp): a batched step's tile reads one line of each group
 // per 1-2 columns and asks for the line this far on, into L1. The Intel host, one thread,
 // matmul_bench avx512vnni/F16/batch8: 99-104 GOPS 16 KiB ahead into L2, 106-109 at 4 KiB, 107-111 at 2
@@ -50,6 +54,14 @@ inline constexpr std::size_t kColumnTilePrefetchBytes = 2048;
 // line was 4-9% slower end to end (llama-3.2-1b F16 tg128, two threads, 11.2-11.6 against
 // 12.3-12.7 tok/s; at 8 users of qwen2.5-0.5b F16 166-177 against 184-187), four no faster.
 inline constexpr std::size_t kColumnStepBytes = 128;
+// Float decode reads four groups side by side on every CPU (for_parts_side_by_side): a group's 16
+// lanes are each one chain of multiply-adds, a link every 4 cycles, so one group at a time computed
+// 16 weights per 4 cycles. On the Zen 5 host, matmul_bench decode_l2 (one thread, in cache) F16
+// 35 -> 69 (two groups) -> 110 GB/s (four), AVX2 F16 35 -> 110, BF16 35 -> 80; tg128 in the fast
+// mode (a read of 95-100 GB/s), alternated: qwen2.5-0.5b F16 63.6-63.9 -> 71.0-72.6 tok/s,
+// llama-3.2-1b F16 25.5 -> 28.2, and even (91% of the read) in the slow mode. The chains are the
+// same, so the bits are too.
+inline constexpr int kFloatDecodeGroups = 4;
 
 // Columns 0 .. cols of column-major float weights (packed.hpp), column_bytes each: ask() at the start
 // of every whole step of step_bytes, then column(k) for each of its columns; the last columns, fewer
@@ -114,14 +126,21 @@ inline void prefetch_tile_block(const std::byte* block, std::size_t bytes, const
 // 33 on 4096, Q8_0 29.2-30.3 against 34.
 // fn(std::integral_constant<int, NG>, g, apart) decodes groups g, g + apart, ..., g + (NG - 1) apart;
 // kGroups = 1 keeps one at a time.
-template <int kGroups = 2, typename Fn>
-void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_end, Fn&& fn) {
-  if (kGroups == 2 && x.decode_prefetch_bytes) {
-    const std::int64_t half = (g_end - g) / 2;
-    for (std::int64_t i = 0; i < half; ++i) fn(std::integral_constant<int, 2>{}, g + i, half);
-    g += 2 * half;
+// for_parts_side_by_side<N> splits groups g .. g_end into N equal parts read side by side (the
+// rest one at a time); for_decode_groups is it with N = 2 where the CPU wants a prefetch, else 1.
+template <int kParts, typename Fn>
+void for_parts_side_by_side(std::int64_t g, std::int64_t g_end, Fn&& fn) {
+  if constexpr (kParts > 1) {
+    const std::int64_t part = (g_end - g) / kParts;
+    for (std::int64_t i = 0; i < part; ++i) fn(std::integral_constant<int, kParts>{}, g + i, part);
+    g += kParts * part;
   }
   for (; g < g_end; ++g) fn(std::integral_constant<int, 1>{}, g, std::int64_t{0});
+}
+template <int kGroups = 2, typename Fn>
+void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_end, Fn&& fn) {
+  if (kGroups == 2 && x.decode_prefetch_bytes) return for_parts_side_by_side<2>(g, g_end, fn);
+  for_parts_side_by_side<1>(g, g_end, fn);
 }
 
 // Up to this many tokens, where the CPU takes a decode distance, the AVX-512 kernels of quantized

@@ -45,9 +45,19 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu) {
 
 std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type) {
   constexpr int kZen5 = 0x1A;
-  const bool k_quant_45_or_6 = type == TensorType::Q4_K || type == TensorType::Q5_K || type == TensorType::Q6_K;
-  const bool wants = cpu.intel || (cpu.amd_family >= kZen5 && k_quant_45_or_6);
-  return wants ? kernels::kDecodePrefetchBytes : 0;
+  if (cpu.intel) return kernels::kDecodePrefetchBytes;
+  if (cpu.amd_family < kZen5) return 0;
+  switch (type) {
+    case TensorType::Q4_0:
+    case TensorType::Q4_1:
+    case TensorType::Q5_0:
+    case TensorType::Q5_1:
+    case TensorType::Q3_K:
+    case TensorType::Q4_K:
+    case TensorType::Q5_K:
+    case TensorType::Q6_K: return kernels::kZen5DecodePrefetchBytes;
+    default: return 0;
+  }
 }
 
 const Kernels& kernels_for(KernelIsa isa) {

@@ -245,7 +245,7 @@ void matmul_plain(const PackedMatrix& w, const ActivationView& x, float* y, std:
                   std::int64_t row_begin, std::int64_t row_end) {
   const std::int64_t g_begin = row_begin / kPackRows, g_end = row_end / kPackRows;
   if (x.n_tokens == 1) {
-    for_decode_groups(x, g_begin, g_end, [&](auto ng, std::int64_t g, std::int64_t apart) {
+    for_parts_side_by_side<kFloatDecodeGroups>(g_begin, g_end, [&](auto ng, std::int64_t g, std::int64_t apart) {
       plain_decode<T, ng()>(w, x, y, g, apart);
     });
     return;
