@@ -3,7 +3,8 @@
 // of 8 and 64 tokens on an L2-sized matrix, reported as GOPS (a multiply-add is 2 ops). Then decode
 // on every physical core at once (`decode_cores`, rows split evenly, as a decode step's matmul
 // runs), beside the probe's read kernels on the same cores (`read/cores/ISA`): the wall they share.
-// Decode asks for its weights ahead as the engine does on this CPU and type (decode_prefetch_bytes);
+// Decode asks for its weights ahead, and reads one group of rows at a time or two side by side, as
+// the engine does on this CPU and type (decode_prefetch_bytes, decode_side_by_side);
 // `decode_cores_other` runs the other way (none where the CPU wants a prefetch, 1 KiB where not);
 // `decode_cores_short` runs on short rows, qwen2.5-0.5b's 896 columns (1024 for super-block types),
 // where every core's share starts and ends more streams.
@@ -84,6 +85,7 @@ struct Activations {
     auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
     ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
     view.decode_prefetch_bytes = decode_prefetch_bytes;
+    view.decode_side_by_side = decode_side_by_side(engine::kernel_cpu());
     return view;
   }
 };

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "memwall/hw/cpu.hpp"
@@ -254,7 +255,7 @@ TEST_P(MatmulTest, FloatPromptsComputeWhatDecodeDoes) {
   }
 }
 
-// Asking for the weights ahead, and with it decoding two groups side by side (cache.hpp), changes no
+// Asking for the weights ahead, one group at a time or two side by side (cache.hpp), changes no
 // result, whatever group a call starts at; asking past the end of the matrix (the last groups of a
 // call) is harmless. 77 rows are five groups: two pairs two groups apart and one alone, or one
 // alone and two pairs.
@@ -270,17 +271,22 @@ TEST_P(MatmulTest, DecodePrefetchChangesNoResult) {
     std::vector<float> plain(static_cast<std::size_t>(rows)), ahead(static_cast<std::size_t>(rows));
     k.matmul(type)(w.matrix, view, plain.data(), rows, 0, rows);
     view.decode_prefetch_bytes = 1024;
-    k.matmul(type)(w.matrix, view, ahead.data(), rows, 0, rows);
-    EXPECT_EQ(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)), 0) << type_info(type).name;
-    std::fill(ahead.begin(), ahead.end(), 0.0f);
-    k.matmul(type)(w.matrix, view, ahead.data(), rows, 0, 16);
-    k.matmul(type)(w.matrix, view, ahead.data(), rows, 16, rows);
-    EXPECT_EQ(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)), 0) << type_info(type).name << " split";
+    for (bool side_by_side : {false, true}) {
+      view.decode_side_by_side = side_by_side;
+      const std::string what = std::string(type_info(type).name) + (side_by_side ? " side by side" : " one at a time");
+      std::fill(ahead.begin(), ahead.end(), 0.0f);
+      k.matmul(type)(w.matrix, view, ahead.data(), rows, 0, rows);
+      EXPECT_EQ(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)), 0) << what;
+      std::fill(ahead.begin(), ahead.end(), 0.0f);
+      k.matmul(type)(w.matrix, view, ahead.data(), rows, 0, 16);
+      k.matmul(type)(w.matrix, view, ahead.data(), rows, 16, rows);
+      EXPECT_EQ(std::memcmp(plain.data(), ahead.data(), plain.size() * sizeof(float)), 0) << what << " split";
+    }
   }
 }
 
 // Where the CPU takes a decode distance, steps of up to 8 tokens read the weights as decode does
-// (two groups side by side, cache.hpp's kStreamTokens), and 9 go in tiles: every token of every
+// (here two groups side by side, cache.hpp's kStreamTokens), and 9 go in tiles: every token of every
 // such call computes exactly what it computes alone, without the distance. 77 rows are five groups.
 TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
   const Kernels& k = kernels_for(GetParam());
@@ -294,6 +300,7 @@ TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
       Aligned scratch(scratch_bytes(kind, n, kCols));
       ActivationView view = quantize_activations(k, kind, tokens, n, kCols, scratch.data());
       view.decode_prefetch_bytes = ahead;
+      view.decode_side_by_side = ahead != 0;
       std::vector<float> y(static_cast<std::size_t>(n * rows));
       k.matmul(type)(w.matrix, view, y.data(), rows, 0, rows);
       return y;

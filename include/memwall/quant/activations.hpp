@@ -30,6 +30,9 @@ struct ActivationView {
   // leaves the stream to the hardware prefetcher. Set per CPU (decode_prefetch_bytes, matmul.hpp);
   // it changes only the speed, never a result.
   std::size_t decode_prefetch_bytes = 0;
+  // Whether a decode kernel that asks ahead reads two row groups side by side (for_decode_groups in
+  // the kernels' cache.hpp) or one at a time. Set per CPU (decode_side_by_side, matmul.hpp).
+  bool decode_side_by_side = false;
 };
 
 // Where n_tokens x cols quantized activations live in caller-owned, 64-byte aligned scratch:

@@ -107,7 +107,8 @@ inline void prefetch_tile_block(const std::byte* block, std::size_t bytes, const
   }
 }
 
-// Decode reads the groups of rows two at a time where the CPU wants a prefetch, block by block:
+// On Intel cores (x.decode_side_by_side; one at a time on AMD: decode_side_by_side in matmul.hpp)
+// decode reads the groups of rows two at a time where it asks ahead, block by block:
 // two streams in two places. Each stream the L2 prefetcher follows keeps only so many lines in
 // flight, too few for 240 ns to DRAM once the arithmetic slows the reader down. On the Intel core,
 // matmul_bench decode_cores, two alternated rounds: Q4_0 27.6-28.3 -> 33.4-34.3 GB/s, Q8_0 30.2-30.3
@@ -127,7 +128,8 @@ inline void prefetch_tile_block(const std::byte* block, std::size_t bytes, const
 // fn(std::integral_constant<int, NG>, g, apart) decodes groups g, g + apart, ..., g + (NG - 1) apart;
 // kGroups = 1 keeps one at a time.
 // for_parts_side_by_side<N> splits groups g .. g_end into N equal parts read side by side (the
-// rest one at a time); for_decode_groups is it with N = 2 where the CPU wants a prefetch, else 1.
+// rest one at a time); for_decode_groups is it with N = 2 where the view asks ahead and side by
+// side, else 1.
 template <int kParts, typename Fn>
 void for_parts_side_by_side(std::int64_t g, std::int64_t g_end, Fn&& fn) {
   if constexpr (kParts > 1) {
@@ -139,13 +141,13 @@ void for_parts_side_by_side(std::int64_t g, std::int64_t g_end, Fn&& fn) {
 }
 template <int kGroups = 2, typename Fn>
 void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_end, Fn&& fn) {
-  if (kGroups == 2 && x.decode_prefetch_bytes) return for_parts_side_by_side<2>(g, g_end, fn);
+  if (kGroups == 2 && x.decode_prefetch_bytes && x.decode_side_by_side) return for_parts_side_by_side<2>(g, g_end, fn);
   for_parts_side_by_side<1>(g, g_end, fn);
 }
 
 // Up to this many tokens, where the CPU takes a decode distance, the AVX-512 kernels of quantized
-// weights (all but Q2_K and Q3_K) read the weights as decode does (two groups side by side, each
-// block asked for as it is read) and dot each unpacked block with every token; more go group by
+// weights (all but Q2_K and Q3_K) read the weights as decode does (each block asked for as it is
+// read, two groups side by side on Intel) and dot each unpacked block with every token; more go group by
 // group in tiles that ask kTilePrefetchBytes ahead into L2. A step of 2-8 tokens is still bound by
 // DRAM, or nearly: on the Intel host, matmul_bench batch4/batch8 (one thread, from DRAM), GOPS tile
 // -> stream: Q4_0 176 -> 192 and 206-228 -> 267-276, Q8_0 105-108 -> 115-120 and 173-174 ->

@@ -60,6 +60,8 @@ std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type) {
   }
 }
 
+bool decode_side_by_side(const KernelCpu& cpu) { return cpu.intel; }
+
 const Kernels& kernels_for(KernelIsa isa) {
   switch (isa) {
 #if defined(__x86_64__)
