@@ -316,7 +316,7 @@ TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
   }
 }
 
-TEST(DecodePrefetch, OnIntelCoresAndFurtherOnZen5ForItsFourAndFiveBitTypes) {
+TEST(DecodePrefetch, OnIntelCoresSideBySideAndFurtherOnZen5ForItsFourAndFiveBitTypes) {
   const KernelCpu zen4{true, true, true, false, false, false, 0x19};
   KernelCpu intel = zen4, zen5 = zen4;
   intel.amd_family = 0;
@@ -333,6 +333,9 @@ TEST(DecodePrefetch, OnIntelCoresAndFurtherOnZen5ForItsFourAndFiveBitTypes) {
   for (TensorType type : {TensorType::F16, TensorType::BF16, TensorType::F32, TensorType::Q8_0, TensorType::Q2_K}) {
     EXPECT_EQ(decode_prefetch_bytes(zen5, type), 0u) << type_info(type).name;
   }
+  EXPECT_TRUE(decode_side_by_side(intel));
+  EXPECT_FALSE(decode_side_by_side(zen5));
+  EXPECT_FALSE(decode_side_by_side(zen4));
 }
 
 std::vector<KernelIsa> runnable() { return runnable_isas(this_cpu()); }

@@ -24,15 +24,16 @@
 //
 // AMD Zen 5 (a 2-core EPYC VM, 1 MiB of L2 per core, whose two cores read 52 or 85 GB/s from DRAM
 // as the host places them) wants more, and not for every type. AVX-512 decode on two cores over 1
-// GiB, the distances taking turns round by round with the read measured between rounds (a
-// driver outside the project; 16-25 rounds), as % of that read in the fast mode, nothing / 1 KiB /
-// 4 KiB ahead: Q4_K 46 / 74 / 88, Q5_K 40 / 66 / 89, Q6_K 78 / 76 / 92, Q4_0 83 / 83 / 94, Q4_1
+// GiB, two groups side by side, the distances taking turns round by round with the read measured
+// between rounds (results/data/decode-pair.cpp; 16-25 rounds), % of it in the fast mode, nothing /
+// 1 KiB / 4 KiB ahead: Q4_K 46 / 74 / 88, Q5_K 40 / 66 / 89, Q6_K 78 / 76 / 92, Q4_0 83 / 83 / 94, Q4_1
 // 85 / 82 / 96, Q5_0 76 / 82 / 94, Q3_K 91 / 75 / 94; in the slow mode all within 3 points of
 // each other but Q4_K (69 without). 8 KiB was no better. Q8_0 (89 / 93 / 92, 2 KiB 94) and F16
 // (87 / 88 / 82) gained little and nothing end to end (tg128, alternated), and Q2_K lost in the slow
-// mode, so those stay at 0. End to end (tg128, alternated, % of the read around each run), in the
-// fast mode: llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB, Q4_0 74-77% -> 81-83% and
-// qwen2.5-0.5b Q4_0 80% -> 84-85% from nothing; in the slow mode Q4_K_M even, qwen Q4_0 95% -> 92%.
+// mode, so those stay at 0. End to end (tg128, alternated, % of the read around each run, two
+// groups side by side), in the fast mode: llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB,
+// Q4_0 74-77% -> 81-83% and qwen2.5-0.5b Q4_0 80% -> 84-85% from nothing; in the slow mode Q4_K_M
+// even, qwen Q4_0 95% -> 92%.
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -58,7 +59,7 @@ inline constexpr std::size_t kColumnStepBytes = 128;
 // lanes are each one chain of multiply-adds, a link every 4 cycles, so one group at a time computed
 // 16 weights per 4 cycles. On the Zen 5 host, matmul_bench decode_l2 (one thread, in cache) F16
 // 35 -> 69 (two groups) -> 110 GB/s (four), AVX2 F16 35 -> 110, BF16 35 -> 80; tg128 in the fast
-// mode (a read of 95-100 GB/s), alternated: qwen2.5-0.5b F16 63.6-63.9 -> 71.0-72.6 tok/s,
+// mode (a read of 95-100 GB/s over 256 MiB), alternated: qwen2.5-0.5b F16 63.6-63.9 -> 71.0-72.6 tok/s,
 // llama-3.2-1b F16 25.5 -> 28.2, and even (91% of the read) in the slow mode. The chains are the
 // same, so the bits are too.
 inline constexpr int kFloatDecodeGroups = 4;
@@ -141,14 +142,16 @@ void for_parts_side_by_side(std::int64_t g, std::int64_t g_end, Fn&& fn) {
 }
 template <int kGroups = 2, typename Fn>
 void for_decode_groups(const ActivationView& x, std::int64_t g, std::int64_t g_end, Fn&& fn) {
-  if (kGroups == 2 && x.decode_prefetch_bytes && x.decode_side_by_side) return for_parts_side_by_side<2>(g, g_end, fn);
+  if (kGroups == 2 && x.decode_prefetch_bytes && x.decode_side_by_side) {
+    return for_parts_side_by_side<2>(g, g_end, fn);
+  }
   for_parts_side_by_side<1>(g, g_end, fn);
 }
 
 // Up to this many tokens, where the CPU takes a decode distance, the AVX-512 kernels of quantized
 // weights (all but Q2_K and Q3_K) read the weights as decode does (each block asked for as it is
-// read, two groups side by side on Intel) and dot each unpacked block with every token; more go group by
-// group in tiles that ask kTilePrefetchBytes ahead into L2. A step of 2-8 tokens is still bound by
+// read, two groups side by side on Intel) and dot each unpacked block with every token; more go
+// group by group in tiles that ask kTilePrefetchBytes ahead into L2. A step of 2-8 tokens is still bound by
 // DRAM, or nearly: on the Intel host, matmul_bench batch4/batch8 (one thread, from DRAM), GOPS tile
 // -> stream: Q4_0 176 -> 192 and 206-228 -> 267-276, Q8_0 105-108 -> 115-120 and 173-174 ->
 // 186-205, Q4_K 141 -> 197 and 203-207 -> 245-248, Q6_K 97 -> 148-151 and 157-160 -> 203-206. In
