@@ -76,16 +76,17 @@ struct Activations {
   std::vector<float> x;
   std::vector<std::byte> scratch;
   std::size_t decode_prefetch_bytes;
+  bool side_by_side;  // as the engine reads on this CPU
   Activations(TensorType type, std::int64_t n_tokens_, std::int64_t cols_, std::size_t decode_prefetch_bytes_)
       : kind(activation_kind(type)), n_tokens(n_tokens_), cols(cols_),
         x(static_cast<std::size_t>(n_tokens * cols), 0.5f),
         scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64),
-        decode_prefetch_bytes(decode_prefetch_bytes_) {}
+        decode_prefetch_bytes(decode_prefetch_bytes_), side_by_side(decode_side_by_side(engine::kernel_cpu())) {}
   ActivationView quantize(const Kernels& k) {
     auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
     ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
     view.decode_prefetch_bytes = decode_prefetch_bytes;
-    view.decode_side_by_side = decode_side_by_side(engine::kernel_cpu());
+    view.decode_side_by_side = side_by_side;
     return view;
   }
 };
