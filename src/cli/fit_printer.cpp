@@ -1,5 +1,7 @@
 #include "fit_printer.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "memwall/util/text_table.hpp"
@@ -136,13 +138,23 @@ std::string format_comparison(const fit::Comparison& c) {
   TextTable table({"model", "point", "metric", "read GB/s", "measured", "predicted", "error"});
   for (const fit::ComparisonRow& row : c.rows) {
     table.add_row({row.model, row.point, row.metric,
-                   fmt::format("{:.1f} {}", row.read_gbps, row.read_around ? "around" : "probe"), num(row.measured),
+                   fmt::format("{:.1f} {}", row.read_gbps, row.read_moved ? "moved" : row.read_around ? "around" : "probe"),
+                   num(row.measured),
                    num(row.predicted), fmt::format("{:+.1f}%", 100 * row.error())});
   }
   std::string out = table.render(0) + '\n';
   for (const fit::ComparisonSummary& s : c.summary) {
-    out += fmt::format("{}: {} points, median |error| {:.1f}%, max {:.1f}%, within 10%: {}, within 20%: {}\n", s.metric,
+    out += fmt::format("{}: {} points, median |error| {:.1f}%, max {:.1f}%, within 10%: {}, within 20%: {}", s.metric,
                        s.points, 100 * s.median_abs_error, 100 * s.max_abs_error, s.within_10, s.within_20);
+    if (s.steady_points < s.points) {
+      out += fmt::format("; the {} whose read held still around the run: within 10%: {}, within 20%: {}", s.steady_points,
+                         s.steady_within_10, s.steady_within_20);
+    }
+    out += '\n';
+  }
+  if (std::any_of(c.rows.begin(), c.rows.end(), [](const fit::ComparisonRow& r) { return r.read_moved; })) {
+    out += fmt::format("moved: the reads around the run differ by more than {:.0f}%; the machine's bandwidth changed while it ran\n",
+                       100 * (fit::RecordBandwidth::kMovedSpread - 1));
   }
   if (c.skipped > 0) out += fmt::format("{} records skipped (other machines, failed, servers, open loop, unknown models)\n", c.skipped);
   return out;
@@ -174,10 +186,11 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
                fmt::format("{:.2f}", c.efficiency.compute_overlap)});
   out += eff.render(2);
   out += fmt::format("  fitted on {} tg points (rms error {:.1f}%), {} pp points (rms error {:.1f}%) and {} serving points "
-                     "(rms error {:.1f}%), {} of them at a depth; skipped: {} of other machines, {} not ok, {} unusable\n",
+                     "(rms error {:.1f}%), {} of them at a depth; skipped: {} of other machines, {} not ok, {} unusable, "
+                     "{} whose read moved more than {:.0f}% around the run\n",
                      c.decode_points, 100 * c.decode_rms_rel_error, c.prefill_points, 100 * c.prefill_rms_rel_error,
                      c.serving_points, 100 * c.serving_rms_rel_error, c.depth_points, r.skipped_other_machine,
-                     r.skipped_not_ok, r.skipped_unusable);
+                     r.skipped_not_ok, r.skipped_unusable, r.skipped_read_moved, 100 * (fit::RecordBandwidth::kMovedSpread - 1));
   TextTable points({"test", "model", "users", "prompt", "gen", "depth", "metric", "measured", "fitted", "error"});
   for (const fit::CalibrationRow& row : r.rows) {
     points.add_row({row.test, row.model, std::to_string(row.users), std::to_string(row.prompt), std::to_string(row.gen),

@@ -125,7 +125,9 @@ namespace memwall::fit {
 
 RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& record) {
   const double around = detail::number_at(record, "/roofline/read_gbs_around/median");
-  if (around > 0) return {around, true};
+  const double low = detail::number_at(record, "/roofline/read_gbs_around/min");
+  const double high = detail::number_at(record, "/roofline/read_gbs_around/max");
+  if (around > 0) return {around, true, low > 0 && high > low ? high / low : 1.0};
   const double read_gbs = detail::number_at(record, "/roofline/read_gbs");
   return {read_gbs > 0 ? read_gbs : local.bandwidth_gbps, false};
 }

@@ -305,6 +305,11 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   int serving_records = 0, depth_records = 0;
   for (const json* r : detail::usable_records(local, records, skips)) {
     const std::optional<detail::RecordPoint> p = detail::record_point(local, *r);
+    // A run the machine's bandwidth moved under has no one bandwidth to fit it against.
+    if (p && p->bandwidth.moved()) {
+      ++report.skipped_read_moved;
+      continue;
+    }
     const std::size_t before = obs.size();
     if (p) observe(local, *r, *p, obs);
     if (obs.size() == before) ++skips.unusable;
@@ -317,8 +322,8 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   report.skipped_unusable = skips.unusable;
   if (count(obs, "tg") + serving_records == 0) {
     return make_error("{}: no usable tg or serving point of this machine ({}) among {} records ({} of other machines, "
-                      "{} not ok, {} unusable)", source_name, local.fingerprint, records.size(), skips.other_machine,
-                      skips.not_ok, skips.unusable);
+                      "{} not ok, {} unusable, {} whose read moved around the run)", source_name, local.fingerprint,
+                      records.size(), skips.other_machine, skips.not_ok, skips.unusable, report.skipped_read_moved);
   }
   const Efficiency d = default_efficiency(local.device_class);
   const Theta defaults{1 / d.decode_bandwidth,       d.step_overhead_us_per_layer * 1e-6,

@@ -26,7 +26,9 @@ void add_rows(const Hardware& local, const json& r, const detail::RecordPoint& p
   const std::string model = detail::model_label(p.model, p.scheme), point = point_label(p);
   const auto row = [&](const char* metric, const char* stat, const char* field, double predicted) {
     const double measured = detail::record_stat(r, stat, field);
-    if (measured > 0 && predicted > 0) out.push_back({model, point, metric, measured, predicted, p.bandwidth.gbps, p.bandwidth.around});
+    if (measured > 0 && predicted > 0) {
+      out.push_back({model, point, metric, measured, predicted, p.bandwidth.gbps, p.bandwidth.around, p.bandwidth.moved()});
+    }
   };
   if (p.test == "tg") return row("tg tok/s", "tg_tok_s", "median", pred.tg_tok_s);
   if (p.test == "pp") return row("pp tok/s", "pp_tok_s", "median", pred.pp_tok_s);
@@ -42,18 +44,26 @@ std::vector<ComparisonSummary> summarize(const std::vector<ComparisonRow>& rows)
       out.push_back({row.metric});
     }
   }
+  const auto within = [](const std::vector<double>& errors, double bound) {
+    return static_cast<int>(std::count_if(errors.begin(), errors.end(), [&](double e) { return e <= bound; }));
+  };
   for (ComparisonSummary& s : out) {
-    std::vector<double> errors;
+    std::vector<double> errors, steady;
     for (const ComparisonRow& row : rows) {
-      if (row.metric == s.metric) errors.push_back(std::abs(row.error()));
+      if (row.metric != s.metric) continue;
+      errors.push_back(std::abs(row.error()));
+      if (!row.read_moved) steady.push_back(errors.back());
     }
     std::sort(errors.begin(), errors.end());
     const std::size_t n = errors.size();
     s.points = static_cast<int>(n);
     s.median_abs_error = n % 2 ? errors[n / 2] : (errors[n / 2 - 1] + errors[n / 2]) / 2;
     s.max_abs_error = errors.back();
-    s.within_10 = static_cast<int>(std::count_if(errors.begin(), errors.end(), [](double e) { return e <= 0.10; }));
-    s.within_20 = static_cast<int>(std::count_if(errors.begin(), errors.end(), [](double e) { return e <= 0.20; }));
+    s.within_10 = within(errors, 0.10);
+    s.within_20 = within(errors, 0.20);
+    s.steady_points = static_cast<int>(steady.size());
+    s.steady_within_10 = within(steady, 0.10);
+    s.steady_within_20 = within(steady, 0.20);
   }
   return out;
 }
@@ -81,11 +91,13 @@ json comparison_to_json(const Comparison& c) {
   for (const ComparisonRow& r : c.rows) {
     rows.push_back({{"model", r.model}, {"point", r.point}, {"metric", r.metric}, {"measured", r.measured},
                     {"predicted", r.predicted}, {"error", r.error()}, {"read_gbps", r.read_gbps},
-                    {"read_basis", r.read_around ? "around" : "probe"}});
+                    {"read_basis", r.read_around ? "around" : "probe"}, {"read_moved", r.read_moved}});
   }
   for (const ComparisonSummary& s : c.summary) {
     summary.push_back({{"metric", s.metric}, {"points", s.points}, {"median_abs_error", s.median_abs_error},
-                       {"max_abs_error", s.max_abs_error}, {"within_10", s.within_10}, {"within_20", s.within_20}});
+                       {"max_abs_error", s.max_abs_error}, {"within_10", s.within_10}, {"within_20", s.within_20},
+                       {"steady_points", s.steady_points}, {"steady_within_10", s.steady_within_10},
+                       {"steady_within_20", s.steady_within_20}});
   }
   return {{"rows", rows}, {"summary", summary}, {"skipped", c.skipped}};
 }

@@ -146,8 +146,14 @@ TEST_F(BenchCli, TrackingWithACalibrationOfTheProbeAloneIsAWarning) {
   auto r = run_memwall(saving, env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   {
-    std::ofstream out(plain);
-    for (nlohmann::json rec : read_lines(save)) {
+    // The reads around a run on a busy machine may differ by more than the calibration takes
+    // (fit's kMovedSpread); held at their median, the records stay usable whatever they were.
+    const std::vector<nlohmann::json> records = read_lines(save);
+    std::ofstream out(plain), steady(save);
+    for (nlohmann::json rec : records) {
+      nlohmann::json& around = rec["roofline"]["read_gbs_around"];
+      around["min"] = around["max"] = around["median"];
+      steady << rec.dump() << '\n';
       rec["roofline"].erase("read_gbs_around");
       out << rec.dump() << '\n';
     }

@@ -427,6 +427,51 @@ TEST_F(FitCalibration, TheReadAroundARunIsTheBandwidthItIsPredictedAt) {
   EXPECT_FALSE(basis_mismatch(mixed, around).has_value());
 }
 
+// A tracked run whose reads around it differ by more than 20% ran while the machine's bandwidth
+// moved: the calibration skips it and counts it, and the comparison marks its rows and counts the
+// others apart.
+TEST_F(FitCalibration, ARunTheBandwidthMovedUnderIsSkippedByTheFitAndMarkedInTheComparison) {
+  std::vector<json> tracked = lines_;
+  for (json& j : tracked) {
+    json around = stat(50.0);  // the bandwidth the records were made at
+    around["min"] = 49.0;
+    around["max"] = 51.0;
+    if (j["point"]["test"] == "tg" && j["point"]["depth"] == 0) {
+      around = {{"n", 3}, {"median", 90.0}, {"mean", 77.0}, {"min", 50.0}, {"max", 91.0}};
+    }
+    j["roofline"]["read_gbs_around"] = around;
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), tracked, "moved");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->skipped_read_moved, 6);  // the usable tg64 at depth 0: two presets, three schemes
+  EXPECT_EQ(report->calibration.decode_points, 6);
+  EXPECT_NEAR(report->calibration.efficiency.decode_bandwidth, 0.8, 1e-6);
+
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = truth_.efficiency;
+  const Comparison c = compare_records(calibrated, tracked);
+  int moved = 0;
+  for (const ComparisonRow& row : c.rows) {
+    const bool tg0 = row.metric == "tg tok/s" && row.point == "tg64";
+    EXPECT_EQ(row.read_moved, tg0) << row.model << " " << row.point;
+    moved += row.read_moved;
+    if (tg0) {
+      EXPECT_GT(row.error(), 0.5);  // predicted at the 90 GB/s median it did not run at
+    }
+  }
+  EXPECT_EQ(moved, 6);
+  ASSERT_EQ(c.summary.front().metric, "tg tok/s");
+  const ComparisonSummary& tg = c.summary.front();
+  EXPECT_EQ(tg.points, 12);
+  EXPECT_EQ(tg.within_10, 6);
+  EXPECT_EQ(tg.steady_points, 6);
+  EXPECT_EQ(tg.steady_within_10, 6);
+  EXPECT_EQ(tg.steady_within_20, 6);
+  const json j = comparison_to_json(c);
+  EXPECT_EQ(j["summary"][0]["steady_points"], 6);
+  EXPECT_EQ(std::count_if(j["rows"].begin(), j["rows"].end(), [](const json& r) { return r["read_moved"] == true; }), 6);
+}
+
 // A record without a budget ran before it was a dimension, with 512 prompt tokens per step.
 TEST_F(FitCalibration, ARecordsPrefillBudgetIsTheOneItsPredictionSchedules) {
   Hardware calibrated = test_machine();

@@ -21,6 +21,12 @@ namespace memwall::fit {
 struct RecordBandwidth {
   double gbps = 0;
   bool around = false;  // read around the run
+  double spread = 1;    // the largest read around the run over the smallest; 1 when not tracked
+  // The machine's bandwidth moved during the run, so no one read is the one it ran at: on the Zen 5
+  // host of results/fit.md the reads switch between about 30, 52 and 86 GB/s, while within one
+  // mode they stay within a few percent.
+  bool moved() const { return spread > kMovedSpread; }
+  static constexpr double kMovedSpread = 1.2;
 };
 RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& record);
 // `local` at that bandwidth, its basis saying so when it was read around the run.
@@ -34,6 +40,7 @@ struct ComparisonRow {
   double predicted = 0;
   double read_gbps = 0;      // the bandwidth the prediction used
   bool read_around = false;  // read around the run (bench --track-bandwidth), else the probe's
+  bool read_moved = false;   // those reads differ by more than RecordBandwidth::kMovedSpread
   double error() const { return predicted / measured - 1; }
 };
 
@@ -44,6 +51,10 @@ struct ComparisonSummary {
   double max_abs_error = 0;
   int within_10 = 0;
   int within_20 = 0;
+  // The same counts over the rows whose read held still around the run (not read_moved).
+  int steady_points = 0;
+  int steady_within_10 = 0;
+  int steady_within_20 = 0;
 };
 
 struct Comparison {
