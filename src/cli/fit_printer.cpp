@@ -184,6 +184,11 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   eff.add_row({"attention, of float peak", attention(d), attention(c.efficiency)});
   eff.add_row({"overlap of memory and compute", fmt::format("{:.2f}", d.compute_overlap),
                fmt::format("{:.2f}", c.efficiency.compute_overlap)});
+  // 0: the steps stream at a share of any read.
+  const auto ceiling = [](const fit::Efficiency& e) {
+    return e.read_ceiling_gbps > 0 ? fmt::format("{:.1f}", e.read_ceiling_gbps) : std::string("none");
+  };
+  eff.add_row({"read ceiling, GB/s (a faster read streams no faster)", ceiling(d), ceiling(c.efficiency)});
   out += eff.render(2);
   out += fmt::format("  fitted on {} tg points (rms error {:.1f}%), {} pp points (rms error {:.1f}%) and {} serving points "
                      "(rms error {:.1f}%), {} of them at a depth; skipped: {} of other machines, {} not ok, {} unusable, "

@@ -29,6 +29,12 @@ constexpr double kFullRead = 1.0;
 // An arithmetic unknown at an efficiency of exactly 1: the fit never computes faster than the peak.
 constexpr double kFullPeak = 1.0;
 constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat, kAttention};
+// Read ceilings tried 5% apart, and one kept only where it lowers the loss by a tenth: on the Zen 5
+// host of results/fit.md (reads of 48-53 and 81-88 GB/s around its runs) one of 65-75 GB/s
+// predicted the next set's decode within 10% on 11-14 of 16 tg and 22-26 of 32 per-user points,
+// against 10 and 21 without.
+constexpr double kCeilingStep = 1.05;
+constexpr double kCeilingGain = 0.10;
 
 // One measured time and the steps it is the weighted sum of, at full bandwidth and peak.
 struct Observation {
@@ -236,7 +242,7 @@ Theta fit_robust(std::vector<Observation>& obs, double overlap, const Theta& def
   return t;
 }
 
-Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad>& steps,
+Observation observation(const detail::RecordPoint& p, double bytes_per_s, const std::vector<StepLoad>& steps,
                         const std::vector<double>& weights, double peak_flops, double float_peak_flops) {
   Observation o;
   o.row = {p.test, "", detail::model_label(p.model, p.scheme), p.params.users, p.params.prompt, p.params.gen,
@@ -246,7 +252,7 @@ Observation observation(const detail::RecordPoint& p, const std::vector<StepLoad
   o.decode_index = p.shape.quantized ? kDecode : kDecodeFloat;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (weights[i] == 0) continue;
-    o.costs.push_back(step_cost(p.shape, p.bandwidth.gbps * 1e9, peak_flops, float_peak_flops, steps[i]));
+    o.costs.push_back(step_cost(p.shape, bytes_per_s, peak_flops, float_peak_flops, steps[i]));
     o.weights.push_back(weights[i]);
   }
   return o;
@@ -262,11 +268,16 @@ void add(std::vector<Observation>& out, Observation o, const std::string& metric
   out.push_back(std::move(o));
 }
 
-// The observations one record gives: tg and pp one each, a serving point up to three.
-void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<Observation>& out) {
+// The observations one record gives: tg and pp one each, a serving point up to three; its read
+// taken as no more than read_ceiling_gbps (0: none).
+void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, double read_ceiling_gbps,
+             std::vector<Observation>& out) {
   const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12, float_peak = local.compute_tflops * 1e12;
+  Efficiency ceiling;
+  ceiling.read_ceiling_gbps = read_ceiling_gbps;
+  const double bytes_per_s = ceiling.bandwidth_at(p.bandwidth.gbps) * 1e9;
   const auto of = [&](const std::vector<StepLoad>& steps, const std::vector<double>& weights) {
-    return observation(p, steps, weights, peak, float_peak);
+    return observation(p, bytes_per_s, steps, weights, peak, float_peak);
   };
   if (p.test == "pp") {
     const std::vector<StepLoad> steps = prefill_steps(p.shape, p.params);
@@ -302,6 +313,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   CalibrationReport report;
   detail::RecordSkips skips;
   std::vector<Observation> obs;
+  std::vector<std::pair<const json*, detail::RecordPoint>> used;  // the records obs came from
   int serving_records = 0, depth_records = 0;
   for (const json* r : detail::usable_records(local, records, skips)) {
     const std::optional<detail::RecordPoint> p = detail::record_point(local, *r);
@@ -311,8 +323,9 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
       continue;
     }
     const std::size_t before = obs.size();
-    if (p) observe(local, *r, *p, obs);
+    if (p) observe(local, *r, *p, 0, obs);
     if (obs.size() == before) ++skips.unusable;
+    if (obs.size() > before) used.emplace_back(r, *p);
     if (p && p->test == "serve" && obs.size() > before) ++serving_records;
     if (p && p->params.depth > 0 && obs.size() > before) ++depth_records;
     if (p && p->test != "pp" && p->bandwidth.around && obs.size() > before) ++report.calibration.tracked_points;
@@ -351,28 +364,59 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   const bool depth_seen = std::any_of(obs.begin(), obs.end(), [](const Observation& o) { return o.row.depth > 0; });
   const std::array<bool, kUnknowns> free{true, true, count(obs, "pp") + serving_records > 0, seen(kPromptFloat),
                                          seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen};
-  for (Observation& o : obs) {
-    o.attention_apart = free[kAttention];
-    if (!free[kPromptFloat]) o.compute_index = kPrompt;
-    if (!free[o.decode_index]) o.decode_index = o.compute_index;
-    if (!free[kSuperBlock]) o.superblock_index = 0;
-  }
+  const auto merge_unseen = [&](std::vector<Observation>& all) {
+    for (Observation& o : all) {
+      o.attention_apart = free[kAttention];
+      if (!free[kPromptFloat]) o.compute_index = kPrompt;
+      if (!free[o.decode_index]) o.decode_index = o.compute_index;
+      if (!free[kSuperBlock]) o.superblock_index = 0;
+    }
+  };
   // The overlap only shows when steps carry several tokens: serving points.
   std::vector<double> overlaps{d.compute_overlap};
   if (serving_records > 0) overlaps = {0, 0.25, 0.5, 0.75, 1};
-  double best_loss = INFINITY, overlap = d.compute_overlap;
-  Theta theta = defaults;
-  for (double ov : overlaps) {
-    const Theta t = fit_robust(obs, ov, defaults, free);
-    if (const double loss = huber_loss(obs, t, ov); loss < best_loss) best_loss = loss, theta = t, overlap = ov;
+  struct Fit {
+    double loss = INFINITY;
+    Theta theta{};
+    double overlap = 0;
+    double ceiling = 0;
+    std::vector<Observation> obs;
+  };
+  const auto fit_at = [&](double ceiling) {
+    Fit f{INFINITY, defaults, d.compute_overlap, ceiling, {}};
+    for (const auto& [r, p] : used) observe(local, *r, p, ceiling, f.obs);
+    merge_unseen(f.obs);
+    for (double ov : overlaps) {
+      const Theta t = fit_robust(f.obs, ov, defaults, free);
+      if (const double loss = huber_loss(f.obs, t, ov); loss < f.loss) f.loss = loss, f.theta = t, f.overlap = ov;
+    }
+    return f;
+  };
+  Fit best = fit_at(0);
+  // A read ceiling, where tracked points were read at bandwidths far apart: candidates kCeilingStep
+  // apart between the lowest and the highest read, the best kept if it fits kCeilingGain better.
+  double low = INFINITY, high = 0;
+  for (const auto& [r, p] : used) {
+    if (p.test == "pp" || !p.bandwidth.around) continue;
+    low = std::min(low, p.bandwidth.gbps);
+    high = std::max(high, p.bandwidth.gbps);
   }
+  Fit capped;
+  for (double ceiling = low * kCeilingStep; high > low * RecordBandwidth::kMovedSpread && ceiling < high;
+       ceiling *= kCeilingStep) {
+    if (Fit f = fit_at(ceiling); f.loss < capped.loss) capped = std::move(f);
+  }
+  if (capped.loss < (1 - kCeilingGain) * best.loss) best = std::move(capped);
+  obs = std::move(best.obs);
+  const Theta& theta = best.theta;
+  const double overlap = best.overlap;
 
   Calibration& c = report.calibration;
   c.fingerprint = local.fingerprint;
   const auto fitted = [&](std::size_t k) { return free[k] ? 1 / theta[k] : 0.0; };  // 0: falls back
   c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
                   fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock),
-                  fitted(kAttention)};
+                  fitted(kAttention), best.ceiling};
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
   c.serving_points = serving_records;

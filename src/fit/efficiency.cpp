@@ -117,6 +117,7 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"compute_decode_float_efficiency", c.efficiency.compute_decode_float},
           {"superblock_bandwidth_efficiency", c.efficiency.superblock_bandwidth},
           {"attention_efficiency", c.efficiency.attention},
+          {"read_ceiling_gbps", c.efficiency.read_ceiling_gbps},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
@@ -146,6 +147,7 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     c.efficiency.compute_decode_float = j.value("compute_decode_float_efficiency", 0.0);
     c.efficiency.superblock_bandwidth = j.value("superblock_bandwidth_efficiency", 0.0);  // 0: falls back
     c.efficiency.attention = j.value("attention_efficiency", 0.0);                         // 0: falls back
+    c.efficiency.read_ceiling_gbps = j.value("read_ceiling_gbps", 0.0);                    // 0: none
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);

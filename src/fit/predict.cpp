@@ -21,7 +21,7 @@ struct Peaks {
 
 Peaks peaks_for(const Hardware& hw, const ModelShape& shape) {
   Peaks p;
-  p.bytes_per_s = hw.bandwidth_gbps * 1e9;
+  p.bytes_per_s = hw.efficiency.bandwidth_at(hw.bandwidth_gbps) * 1e9;
   p.tflops = compute_peak_tflops(hw, shape.quantized);
   if (p.tflops != hw.compute_tflops) p.unit = "int8 TOPS";
   p.flops_per_s = p.tflops * 1e12;
@@ -45,10 +45,13 @@ std::string basis_text(const Hardware& hw, const ModelShape& shape, const Peaks&
   const Efficiency& e = hw.efficiency;
   const std::string attention =
       e.attention > 0 ? fmt::format(", attention {:.4g} TFLOPS x {:.3f}", hw.compute_tflops, e.attention) : "";
+  const std::string ceiling = e.bandwidth_at(hw.bandwidth_gbps) < hw.bandwidth_gbps
+                                  ? fmt::format(", streamed as {:.4g} (this machine's ceiling)", e.read_ceiling_gbps)
+                                  : "";
   return fmt::format(
-      "{:.4g} GB/s ({}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f} (decode tokens x {:.2f}){}, overlap {:.2f}; "
+      "{:.4g} GB/s ({}{}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f} (decode tokens x {:.2f}){}, overlap {:.2f}; "
       "decode context {:.0f}, {} user{}; {}-bound; efficiencies: {}",
-      hw.bandwidth_gbps, hw.bandwidth_basis, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
+      hw.bandwidth_gbps, hw.bandwidth_basis, ceiling, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
       peaks.unit, e.compute_for(shape.quantized), e.compute_for(shape.quantized, true), attention, e.compute_overlap,
       p.decode_context, point.users, point.users == 1 ? "" : "s", p.compute_bound ? "compute" : "bandwidth", e.source);
 }

@@ -56,7 +56,8 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
   std::vector<double> out;
   for (const StepLoad& l : steps) {
     out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized,
-                               step_cost(shape, hw.bandwidth_gbps * 1e9, compute_peak_tflops(hw, shape.quantized) * 1e12,
+                               step_cost(shape, hw.efficiency.bandwidth_at(hw.bandwidth_gbps) * 1e9,
+                                         compute_peak_tflops(hw, shape.quantized) * 1e12,
                                          hw.compute_tflops * 1e12, l)));
   }
   return out;
@@ -470,6 +471,65 @@ TEST_F(FitCalibration, ARunTheBandwidthMovedUnderIsSkippedByTheFitAndMarkedInThe
   const json j = comparison_to_json(c);
   EXPECT_EQ(j["summary"][0]["steady_points"], 6);
   EXPECT_EQ(std::count_if(j["rows"].begin(), j["rows"].end(), [](const json& r) { return r["read_moved"] == true; }), 6);
+}
+
+// Runs read around at 50 and at 100 GB/s, made on a machine whose steps stream no faster than at a
+// read of 70: the calibration finds that ceiling (within its 5% steps) and predicts with it; runs
+// all read at one bandwidth show none.
+TEST(FitCalibrationCeiling, RunsReadFarApartShowTheReadAboveWhichStepsStreamNoFaster) {
+  Hardware truth = test_machine();
+  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5};
+  truth.efficiency.read_ceiling_gbps = 70;
+  const auto tracked = [](json line, double read_gbps) {
+    line["roofline"]["read_gbs_around"] = {{"n", 2}, {"median", read_gbps}, {"min", read_gbps}, {"max", read_gbps}};
+    return line;
+  };
+  std::vector<json> apart, steady;
+  for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
+    for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q4_0}) {
+      const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
+      const Prediction pp = predict_point(truth, shape, {1, 512, 0, 0, quant::TensorType::F16});
+      apart.push_back(record(truth.fingerprint, "ok", preset, scheme, "pp", 512, 0, 0, {{"pp_tok_s", stat(pp.pp_tok_s)}}));
+      steady.push_back(apart.back());
+      for (double read : {50.0, 100.0}) {
+        Hardware at = truth;
+        at.bandwidth_gbps = read;
+        json tg = record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, 0, {{"tg_tok_s", stat(tg_tok_s(at, shape, 64, 0))}});
+        apart.push_back(tracked(tg, read));
+        if (read == 50) steady.push_back(tracked(tg, read));
+        for (std::int64_t users : {1, 4}) {
+          json serve = tracked(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
+                                      serving_stats(at, shape, users), users), read);
+          apart.push_back(serve);
+          if (read == 50) steady.push_back(serve);
+        }
+      }
+    }
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), apart, "apart");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const Efficiency& e = report->calibration.efficiency;
+  EXPECT_NEAR(e.read_ceiling_gbps, 70.0, 0.05 * 70);
+  EXPECT_NEAR(e.decode_bandwidth, 0.8, 0.05);
+  EXPECT_EQ(calibration_from_json(calibration_to_json(report->calibration))->efficiency.read_ceiling_gbps,
+            e.read_ceiling_gbps);
+
+  const Result<CalibrationReport> one_read = calibrate(test_machine(), steady, "steady");
+  ASSERT_TRUE(one_read.ok()) << one_read.error().message;
+  EXPECT_EQ(one_read->calibration.efficiency.read_ceiling_gbps, 0.0);
+  EXPECT_NEAR(one_read->calibration.efficiency.decode_bandwidth, 0.8, 1e-6);
+
+  // Above the ceiling a faster read predicts the same speed, and the basis says why; below it, faster.
+  const ModelShape shape = shape_from_preset(model::find_preset("llama-3.2-1b")->spec, model::Scheme::Q4_0);
+  const auto tg_at = [&](double read) {
+    Hardware at = truth;
+    at.bandwidth_gbps = read;
+    return predict_point(at, shape, {1, 0, 64, 0, quant::TensorType::F16});
+  };
+  EXPECT_GT(tg_at(70).tg_tok_s, 1.2 * tg_at(50).tg_tok_s);
+  EXPECT_DOUBLE_EQ(tg_at(100).tg_tok_s, tg_at(70).tg_tok_s);
+  EXPECT_NE(tg_at(100).basis.find("streamed as 70 (this machine's ceiling)"), std::string::npos) << tg_at(100).basis;
+  EXPECT_EQ(tg_at(50).basis.find("ceiling"), std::string::npos) << tg_at(50).basis;
 }
 
 // A record without a budget ran before it was a dimension, with 512 prompt tokens per step.

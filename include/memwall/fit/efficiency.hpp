@@ -45,7 +45,15 @@ struct Efficiency {
   // the float peak (Hardware::compute_tflops) of its own; 0 = the arithmetic of its step's tokens,
   // at the weights' peak and efficiency.
   double attention = 0;
+  // A read above which this machine's steps stream no faster, where a calibration's points, read
+  // at bandwidths far apart, show one (a host whose memory sometimes gives its few cores more than
+  // their kernels can take); 0 = none: the steps stream at a share of any read.
+  double read_ceiling_gbps = 0;
 
+  // The bandwidth a step streams at a share of, for a machine whose read is read_gbps.
+  double bandwidth_at(double read_gbps) const {
+    return read_ceiling_gbps > 0 && read_ceiling_gbps < read_gbps ? read_ceiling_gbps : read_gbps;
+  }
   double bandwidth_for_superblocks() const { return superblock_bandwidth > 0 ? superblock_bandwidth : decode_bandwidth; }
 
   double compute_for(bool quantized_weights, bool decode_tokens = false) const {
