@@ -81,7 +81,8 @@ struct Activations {
       : kind(activation_kind(type)), n_tokens(n_tokens_), cols(cols_),
         x(static_cast<std::size_t>(n_tokens * cols), 0.5f),
         scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64),
-        decode_prefetch_bytes(decode_prefetch_bytes_), side_by_side(decode_side_by_side(engine::kernel_cpu())) {}
+        decode_prefetch_bytes(decode_prefetch_bytes_),
+        side_by_side(decode_side_by_side(engine::kernel_cpu(), n_tokens_)) {}
   ActivationView quantize(const Kernels& k) {
     auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
     ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);

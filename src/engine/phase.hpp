@@ -206,17 +206,23 @@ struct Phase {
     }
   }
 
-  // Groups an owner takes at a time: about kStepBytes of weights, fewer as the tokens grow, whose
-  // arithmetic a large last step would leave to one member; at least 4, and 12 for 2-16 tokens,
-  // whose float tiles take 3 groups (4 groups of F16 took llama-3.2-1b at 8 users from 88-90 to
-  // 82-83 tok/s; results/engine.md).
+  // Groups an owner takes at a time: for one token about kDecodeStepBytes of weights, each call one
+  // long stream (or two side by side, quant::decode_side_by_side); for more, about kStepBytes,
+  // fewer as the tokens grow, whose arithmetic a large last step would leave to one member; at
+  // least 4, and 12 for 2-16 tokens, whose float tiles take 3 groups (4 groups of F16 took
+  // llama-3.2-1b at 8 users from 88-90 to 82-83 tok/s; results/engine.md).
   static std::int64_t step_groups(const quant::PackedMatrix& w, std::int64_t n_tokens) {
-    const std::int64_t bytes = std::max<std::int64_t>(32 << 10, kStepBytes / std::max<std::int64_t>(n_tokens, 1));
+    const std::int64_t bytes = n_tokens <= 1 ? kDecodeStepBytes : std::max<std::int64_t>(32 << 10, kStepBytes / n_tokens);
     const std::int64_t least = n_tokens > 1 && n_tokens <= 16 ? 12 : 4;
     return std::max<std::int64_t>(least, bytes / static_cast<std::int64_t>(w.group_bytes()) / 4 * 4);
   }
 
   static constexpr std::int64_t kStepBytes = 128 << 10;
+  // On the Zen 5 host, tg128 alternated, fast mode, % of the read around each run: 128 KiB steps
+  // against 1 MiB with two groups side by side, llama-3.2-1b Q4_K_M 82% -> 84-88%, Q4_0 87-88% ->
+  // 90%, F16 83-85% -> 86%, qwen2.5-0.5b Q4_0 89% -> 92%; slow mode qwen2.5-0.5b F16 88-91% -> 95%
+  // (results/engine.md, *Zen 5: one-token steps of 1 MiB*).
+  static constexpr std::int64_t kDecodeStepBytes = 1 << 20;
   // How much of its share a member asks for while it waits: what its L2 holds beside the stream
   // it is reading.
   static constexpr std::size_t kWarmBytes = 512 << 10;

@@ -333,9 +333,12 @@ TEST(DecodePrefetch, OnIntelCoresSideBySideAndFurtherOnZen5ForItsFourAndFiveBitT
   for (TensorType type : {TensorType::F16, TensorType::BF16, TensorType::F32, TensorType::Q8_0, TensorType::Q2_K}) {
     EXPECT_EQ(decode_prefetch_bytes(zen5, type), 0u) << type_info(type).name;
   }
-  EXPECT_TRUE(decode_side_by_side(intel));
-  EXPECT_FALSE(decode_side_by_side(zen5));
-  EXPECT_FALSE(decode_side_by_side(zen4));
+  for (std::int64_t tokens : {1, 2, 8}) EXPECT_TRUE(decode_side_by_side(intel, tokens)) << tokens;
+  for (const KernelCpu& amd : {zen4, zen5}) {
+    EXPECT_TRUE(decode_side_by_side(amd, 1));
+    EXPECT_FALSE(decode_side_by_side(amd, 2));
+    EXPECT_FALSE(decode_side_by_side(amd, 8));
+  }
 }
 
 std::vector<KernelIsa> runnable() { return runnable_isas(this_cpu()); }

@@ -37,13 +37,16 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
 // prefetch made decode slower, so it is 0 there. On Zen 5 the 4- and 5-bit types, Q3_K and Q6_K
 // ask 4 KiB ahead; Q2_K, Q8_0 and the float types nothing (cache.hpp).
 std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type);
-// ActivationView::decode_side_by_side on this CPU: on Intel cores (cache.hpp), not on AMD's. The
-// engine calls a kernel on a step of 4 or more groups (about 128 KiB) at a time, and two groups
-// side by side are the two halves of each step: every step starts two streams cold, and the
-// bytes asked for ahead past a half's end are the other half's. On Zen 5, tg128 alternated, one
-// group at a time: llama-3.2-1b Q4_0 90-91% -> 96-98% of the read around it, Q4_K_M 79% -> 84-87%
-// (fast mode), qwen2.5-0.5b Q4_K_M 92% -> 97%.
-bool decode_side_by_side(const KernelCpu& cpu);
+// ActivationView::decode_side_by_side for n_tokens tokens on this CPU: always on Intel cores
+// (cache.hpp); on AMD's for one token only. Two groups side by side are the two halves of the
+// rows a kernel call gets: every call starts two streams cold, and the bytes asked for ahead past
+// the first half's end are the second's. The engine hands a kernel about 1 MiB of weights at a
+// time in a one-token step but 128 KiB or less in a batched one (engine/phase.hpp). On Zen 5, with
+// 128 KiB steps, one group at a time won (tg128 alternated: llama-3.2-1b Q4_0 90-91% -> 96-98% of
+// the read around it, Q4_K_M 79% -> 84-87% in the fast mode; and 8 sequences of llama-3.2-1b
+// Q4_K_M 331-337 tok/s one at a time, 300-301 side by side); with 1 MiB steps two side by side win:
+// results/engine.md, *Zen 5: one-token steps of 1 MiB*.
+bool decode_side_by_side(const KernelCpu& cpu, std::int64_t n_tokens);
 
 // y[t * ldy + r] = sum_k W[r][k] x[t][k] for every token t < x.n_tokens and row r in
 // [row_begin, row_end), both multiples of kPackRows (row_end <= w.padded_rows(), ldy >= row_end).

@@ -108,8 +108,8 @@ inline void prefetch_tile_block(const std::byte* block, std::size_t bytes, const
   }
 }
 
-// On Intel cores (x.decode_side_by_side; one at a time on AMD: decode_side_by_side in matmul.hpp)
-// decode reads the groups of rows two at a time where it asks ahead, block by block:
+// On Intel cores, and on AMD's for one token (x.decode_side_by_side; decode_side_by_side in
+// matmul.hpp), decode reads the groups of rows two at a time where it asks ahead, block by block:
 // two streams in two places. Each stream the L2 prefetcher follows keeps only so many lines in
 // flight, too few for 240 ns to DRAM once the arithmetic slows the reader down. On the Intel core,
 // matmul_bench decode_cores, two alternated rounds: Q4_0 27.6-28.3 -> 33.4-34.3 GB/s, Q8_0 30.2-30.3

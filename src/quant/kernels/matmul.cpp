@@ -60,7 +60,7 @@ std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type) {
   }
 }
 
-bool decode_side_by_side(const KernelCpu& cpu) { return cpu.intel; }
+bool decode_side_by_side(const KernelCpu& cpu, std::int64_t n_tokens) { return cpu.intel || n_tokens == 1; }
 
 const Kernels& kernels_for(KernelIsa isa) {
   switch (isa) {
