@@ -31,7 +31,7 @@ constexpr double kFullPeak = 1.0;
 constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat, kAttention};
 // Read ceilings tried 5% apart, and one kept only where it lowers the loss by a tenth: on the Zen 5
 // host of results/fit.md (reads of 48-53 and 81-88 GB/s around its runs) one of 65-75 GB/s
-// predicted the next set's decode within 10% on 11-14 of 16 tg and 22-26 of 32 per-user points,
+// predicted the next set's decode within 10% on 12-14 of 16 tg and 25-26 of 32 per-user points,
 // against 10 and 21 without.
 constexpr double kCeilingStep = 1.05;
 constexpr double kCeilingGain = 0.10;
