@@ -273,9 +273,7 @@ void add(std::vector<Observation>& out, Observation o, const std::string& metric
 void observe(const Hardware& local, const json& r, const detail::RecordPoint& p, double read_ceiling_gbps,
              std::vector<Observation>& out) {
   const double peak = compute_peak_tflops(local, p.shape.quantized) * 1e12, float_peak = local.compute_tflops * 1e12;
-  Efficiency ceiling;
-  ceiling.read_ceiling_gbps = read_ceiling_gbps;
-  const double bytes_per_s = ceiling.bandwidth_at(p.bandwidth.gbps) * 1e9;
+  const double bytes_per_s = read_below_ceiling(p.bandwidth.gbps, read_ceiling_gbps) * 1e9;
   const auto of = [&](const std::vector<StepLoad>& steps, const std::vector<double>& weights) {
     return observation(p, bytes_per_s, steps, weights, peak, float_peak);
   };
@@ -382,9 +380,9 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     double ceiling = 0;
     std::vector<Observation> obs;
   };
-  const auto fit_at = [&](double ceiling) {
-    Fit f{INFINITY, defaults, d.compute_overlap, ceiling, {}};
-    for (const auto& [r, p] : used) observe(local, *r, p, ceiling, f.obs);
+  // The fit of observations made with reads above `ceiling` taken as it (0: none).
+  const auto fit_on = [&](std::vector<Observation> observations, double ceiling) {
+    Fit f{INFINITY, defaults, d.compute_overlap, ceiling, std::move(observations)};
     merge_unseen(f.obs);
     for (double ov : overlaps) {
       const Theta t = fit_robust(f.obs, ov, defaults, free);
@@ -392,7 +390,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     }
     return f;
   };
-  Fit best = fit_at(0);
+  Fit best = fit_on(std::move(obs), 0);
   // A read ceiling, where tracked points were read at bandwidths far apart: candidates kCeilingStep
   // apart between the lowest and the highest read, the best kept if it fits kCeilingGain better.
   double low = INFINITY, high = 0;
@@ -404,7 +402,9 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   Fit capped;
   for (double ceiling = low * kCeilingStep; high > low * RecordBandwidth::kMovedSpread && ceiling < high;
        ceiling *= kCeilingStep) {
-    if (Fit f = fit_at(ceiling); f.loss < capped.loss) capped = std::move(f);
+    std::vector<Observation> at;
+    for (const auto& [r, p] : used) observe(local, *r, p, ceiling, at);
+    if (Fit f = fit_on(std::move(at), ceiling); f.loss < capped.loss) capped = std::move(f);
   }
   if (capped.loss < (1 - kCeilingGain) * best.loss) best = std::move(capped);
   obs = std::move(best.obs);

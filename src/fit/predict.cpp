@@ -45,7 +45,7 @@ std::string basis_text(const Hardware& hw, const ModelShape& shape, const Peaks&
   const Efficiency& e = hw.efficiency;
   const std::string attention =
       e.attention > 0 ? fmt::format(", attention {:.4g} TFLOPS x {:.3f}", hw.compute_tflops, e.attention) : "";
-  const std::string ceiling = e.bandwidth_at(hw.bandwidth_gbps) < hw.bandwidth_gbps
+  const std::string ceiling = peaks.bytes_per_s < hw.bandwidth_gbps * 1e9
                                   ? fmt::format(", streamed as {:.4g} (this machine's ceiling)", e.read_ceiling_gbps)
                                   : "";
   return fmt::format(

@@ -18,6 +18,11 @@ std::string_view device_class_name(DeviceClass c);  // "apple-gpu", ...
 std::optional<DeviceClass> device_class_from_name(std::string_view name);
 std::string device_class_names();  // "apple-gpu, nvidia-consumer, ..." for error messages
 
+// A read of read_gbps as a machine whose steps stream no faster than at ceiling_gbps (0: none) uses it.
+inline double read_below_ceiling(double read_gbps, double ceiling_gbps) {
+  return ceiling_gbps > 0 && ceiling_gbps < read_gbps ? ceiling_gbps : read_gbps;
+}
+
 // The constants of the step model (fit/step_model.hpp).
 struct Efficiency {
   double decode_bandwidth = 0;             // fraction of the bandwidth a step streams weights and KV at
@@ -51,9 +56,7 @@ struct Efficiency {
   double read_ceiling_gbps = 0;
 
   // The bandwidth a step streams at a share of, for a machine whose read is read_gbps.
-  double bandwidth_at(double read_gbps) const {
-    return read_ceiling_gbps > 0 && read_ceiling_gbps < read_gbps ? read_ceiling_gbps : read_gbps;
-  }
+  double bandwidth_at(double read_gbps) const { return read_below_ceiling(read_gbps, read_ceiling_gbps); }
   double bandwidth_for_superblocks() const { return superblock_bandwidth > 0 ? superblock_bandwidth : decode_bandwidth; }
 
   double compute_for(bool quantized_weights, bool decode_tokens = false) const {
