@@ -55,7 +55,7 @@ void attention(benchmark::State& state, quant::KernelIsa isa, KvType type, bool 
     for (std::int64_t pos = 0; pos < context; ++pos) store_kv(kernels, cache, layer, pos, shape, k.data(), v.data());
   }
   std::vector<float> scratch(static_cast<std::size_t>(4 * (context + 16)));
-  const std::size_t ahead = quant::decode_prefetch_bytes(kernel_cpu(), kv_tensor_type(type));  // as the engine asks
+  const std::size_t ahead = quant::decode_prefetch_bytes(kernel_cpu(), kv_tensor_type(type), 1);  // as the engine asks
   std::int64_t layer = 0;
   for (auto _ : state) {
     for (std::int64_t h = 0; h < spec.n_head_kv; ++h) {

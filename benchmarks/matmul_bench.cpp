@@ -82,7 +82,7 @@ struct Activations {
         x(static_cast<std::size_t>(n_tokens * cols), 0.5f),
         scratch(activation_buffers(kind, n_tokens, cols, nullptr).total_bytes + 64),
         decode_prefetch_bytes(decode_prefetch_bytes_),
-        side_by_side(decode_side_by_side(engine::kernel_cpu(), n_tokens_)) {}
+        side_by_side(decode_side_by_side(engine::kernel_cpu(), type, n_tokens_)) {}
   ActivationView quantize(const Kernels& k) {
     auto* aligned = reinterpret_cast<std::byte*>((reinterpret_cast<std::uintptr_t>(scratch.data()) + 63) / 64 * 64);
     ActivationView view = quantize_activations(k, kind, x.data(), n_tokens, cols, aligned);
@@ -156,22 +156,23 @@ int register_all() {
       const TypeInfo* info = find_type_info(id);
       if (!info || !packable(info->type)) continue;
       const TensorType type = info->type;
-      const std::size_t ahead = decode_prefetch_bytes(cpu, type);
-      const std::size_t other = ahead ? 0 : decode_prefetch_bytes(intel, type);
+      const std::size_t ahead = decode_prefetch_bytes(cpu, type, 1);
+      const std::size_t other = ahead ? 0 : decode_prefetch_bytes(intel, type, 1);
       const std::string name = std::string(isa_name(isa)) + "/" + std::string(type_info(type).name);
       benchmark::RegisterBenchmark((name + "/decode").c_str(), run, isa, type, dram_rows(type, 4096), 4096, 1, ahead)
           ->Unit(benchmark::kMillisecond);
       // Batched decode steps: 4 and 8 tokens against weights streamed from DRAM.
       for (std::int64_t n : {4, 8}) {
         benchmark::RegisterBenchmark((name + "/batch" + std::to_string(n)).c_str(), run, isa, type,
-                                     dram_rows(type, 4096), 4096, n, ahead)->Unit(benchmark::kMillisecond);
+                                     dram_rows(type, 4096), 4096, n, decode_prefetch_bytes(cpu, type, n))
+            ->Unit(benchmark::kMillisecond);
       }
       // 512 x 2048 stays in L2: the kernel's own speed, without DRAM.
       benchmark::RegisterBenchmark((name + "/decode_l2").c_str(), run, isa, type, 512, 2048, 1, ahead)
           ->Unit(benchmark::kMicrosecond);
       for (std::int64_t n : {8, 64}) {
         benchmark::RegisterBenchmark((name + "/tokens" + std::to_string(n)).c_str(), run, isa, type,
-                                     1024, 2048, n, ahead)->Unit(benchmark::kMillisecond);
+                                     1024, 2048, n, decode_prefetch_bytes(cpu, type, n))->Unit(benchmark::kMillisecond);
       }
       benchmark::RegisterBenchmark((name + "/decode_cores").c_str(), run_cores, isa, type, 4096, ahead)
           ->Unit(benchmark::kMillisecond);

@@ -1,7 +1,8 @@
 // Paired A/B of decode prefetch distances against the read between rounds (results/engine.md,
 // *Zen 5: the wall measured over 1 GiB*). Not part of the build. Build from the repository root:
 //   g++ -O2 -std=c++20 -Iinclude results/data/decode-pair.cpp build/src/{engine,model,gguf,quant,hw,profiles,util}/libmemwall_*.a -lhwloc -lfmt -lpthread -o pair
-// Run: pair TYPE ROUNDS COLS DISTANCE...   [CHUNK_ROWS=rows per matmul] [STEP_GROUPS=groups per kernel call] [SIDE_BY_SIDE=1]
+// Run: pair TYPE ROUNDS COLS DISTANCE...   [CHUNK_ROWS=rows per matmul] [STEP_GROUPS=groups per kernel call] [SIDE_BY_SIDE=1] [CORES=n]
+// An odd DISTANCE d reads two groups side by side d - 1 ahead, with or without SIDE_BY_SIDE (so one run can alternate both).
 // Each round: the read, every distance (in rotating order, 1 untimed + 3 timed matmuls each), the read again.
 #include <algorithm>
 #include <chrono>
@@ -43,7 +44,7 @@ int main(int argc, char** argv) {
   PackedMatrix w = pack_matrix(type, file, distinct, cols, std::span(packed, head)).value();
   for (std::size_t at = head; at < bytes; at += head) std::memcpy(packed + at, packed, std::min(head, bytes - at));
   w.rows = rows;
-  const unsigned cores = hw::detect_topology().value().physical_cores();
+  const unsigned cores = getenv("CORES") ? atoi(getenv("CORES")) : hw::detect_topology().value().physical_cores();
   auto team = hw::make_core_team(cores).value();
   ActivationKind kind = activation_kind(type);
   std::vector<float> x(cols, 0.5f);
@@ -60,8 +61,8 @@ int main(int argc, char** argv) {
   auto sampler = hw::ReadSampler::create(cores, std::uint64_t{1} << 30, *rk).value();
   const std::int64_t chunk_groups = getenv("CHUNK_ROWS") ? atoll(getenv("CHUNK_ROWS")) / kPackRows : groups;
   auto time_one = [&](std::size_t d) {
-    view.decode_prefetch_bytes = d;
-    view.decode_side_by_side = getenv("SIDE_BY_SIDE") != nullptr;  // the tables' runs: two groups side by side
+    view.decode_prefetch_bytes = d & ~std::size_t{1};
+    view.decode_side_by_side = getenv("SIDE_BY_SIDE") != nullptr || (d & 1) != 0;  // the tables' runs: two groups side by side
     auto run = [&] {
       for (std::int64_t c0 = 0; c0 < groups; c0 += chunk_groups) {
         const std::int64_t cg = std::min(chunk_groups, groups - c0);
@@ -97,12 +98,13 @@ int main(int argc, char** argv) {
     for (size_t j = 0; j < dists.size(); ++j) { ratio[j].push_back(gbs[j].back() / around); std::printf("  d%zu %6.1f", dists[j], gbs[j].back()); }
     std::printf("  read2 %6.1f\n", rd2);
   }
-  // summarize by mode: fast if read > 70
+  // summarize by mode: fast if read > 70 (two cores); one core reads alike in both modes
   for (int fast = 0; fast < 2; ++fast) {
-    std::printf("%s mode:", fast ? "fast" : "slow");
+    if (cores == 1 && fast) break;
+    std::printf("%s:", cores == 1 ? "one core" : fast ? "fast mode" : "slow mode");
     for (size_t j = 0; j < dists.size(); ++j) {
       std::vector<double> v;
-      for (int r = 0; r < rounds; ++r) if ((reads[r] > 70) == fast) v.push_back(ratio[j][r]);
+      for (int r = 0; r < rounds; ++r) if (cores == 1 || (reads[r] > 70) == fast) v.push_back(ratio[j][r]);
       if (v.empty()) continue;
       std::sort(v.begin(), v.end());
       std::printf("  d%zu median %.0f%% (n=%zu)", dists[j], 100 * v[v.size() / 2], v.size());

@@ -182,7 +182,7 @@ void Forward::run_member(const Step& step, unsigned member) {
       const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
       KvCache& cache = *step.caches[static_cast<std::size_t>(tok.seq)];
       attend(attention_, cache, il, h, tok.pos, shape, b.q.data() + col, b.attn.data() + col,
-             b.scores[member].data(), quant::decode_prefetch_bytes(cpu_, kv_tensor_type(cache.type())));
+             b.scores[member].data(), quant::decode_prefetch_bytes(cpu_, kv_tensor_type(cache.type()), 1));
     }
     p.sync();
 

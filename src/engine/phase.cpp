@@ -22,8 +22,8 @@ quant::ActivationView ActivationScratch::prepare(const quant::Kernels& kernels, 
 }
 
 quant::ActivationView ActivationScratch::share(quant::ActivationView view, quant::TensorType type) const {
-  view.decode_prefetch_bytes = quant::decode_prefetch_bytes(cpu_, type);
-  view.decode_side_by_side = quant::decode_side_by_side(cpu_, view.n_tokens);
+  view.decode_prefetch_bytes = quant::decode_prefetch_bytes(cpu_, type, view.n_tokens);
+  view.decode_side_by_side = quant::decode_side_by_side(cpu_, type, view.n_tokens);
   return view;
 }
 

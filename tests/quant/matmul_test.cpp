@@ -323,21 +323,32 @@ TEST(DecodePrefetch, OnIntelCoresSideBySideAndFurtherOnZen5ForItsFourAndFiveBitT
   intel.intel = true;
   zen5.amd_family = 0x1A;
   for (TensorType type : {TensorType::F16, TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q2_K}) {
-    EXPECT_EQ(decode_prefetch_bytes(zen4, type), 0u) << type_info(type).name;
-    EXPECT_EQ(decode_prefetch_bytes(intel, type), 1024u) << type_info(type).name;
+    for (std::int64_t tokens : {1, 4}) {
+      EXPECT_EQ(decode_prefetch_bytes(zen4, type, tokens), 0u) << type_info(type).name;
+      EXPECT_EQ(decode_prefetch_bytes(intel, type, tokens), 1024u) << type_info(type).name;
+    }
   }
+  // Zen 5: 4 KiB ahead in each of two streams for one token, 6 KiB in Q6_K's one, 12 KiB in the
+  // one stream of a batched step.
   for (TensorType type : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q3_K,
-                          TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
-    EXPECT_EQ(decode_prefetch_bytes(zen5, type), 4096u) << type_info(type).name;
+                          TensorType::Q4_K, TensorType::Q5_K}) {
+    EXPECT_EQ(decode_prefetch_bytes(zen5, type, 1), 4096u) << type_info(type).name;
+  }
+  EXPECT_EQ(decode_prefetch_bytes(zen5, TensorType::Q6_K, 1), 6144u);
+  for (TensorType type : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q6_K}) {
+    for (std::int64_t tokens : {2, 8}) EXPECT_EQ(decode_prefetch_bytes(zen5, type, tokens), 12288u) << tokens;
   }
   for (TensorType type : {TensorType::F16, TensorType::BF16, TensorType::F32, TensorType::Q8_0, TensorType::Q2_K}) {
-    EXPECT_EQ(decode_prefetch_bytes(zen5, type), 0u) << type_info(type).name;
+    for (std::int64_t tokens : {1, 4}) EXPECT_EQ(decode_prefetch_bytes(zen5, type, tokens), 0u) << type_info(type).name;
   }
-  for (std::int64_t tokens : {1, 2, 8}) EXPECT_TRUE(decode_side_by_side(intel, tokens)) << tokens;
-  for (const KernelCpu& amd : {zen4, zen5}) {
-    EXPECT_TRUE(decode_side_by_side(amd, 1));
-    EXPECT_FALSE(decode_side_by_side(amd, 2));
-    EXPECT_FALSE(decode_side_by_side(amd, 8));
+  for (TensorType type : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q6_K}) {
+    for (std::int64_t tokens : {1, 2, 8}) EXPECT_TRUE(decode_side_by_side(intel, type, tokens)) << tokens;
+    for (const KernelCpu& amd : {zen4, zen5}) {
+      // One token side by side on AMD cores, but Q6_K's reads one stream, further ahead.
+      EXPECT_EQ(decode_side_by_side(amd, type, 1), type != TensorType::Q6_K) << type_info(type).name;
+      EXPECT_FALSE(decode_side_by_side(amd, type, 2));
+      EXPECT_FALSE(decode_side_by_side(amd, type, 8));
+    }
   }
 }
 

@@ -31,14 +31,16 @@ struct KernelCpu {
 // The kernel sets this CPU can run, best first; the last is always generic.
 std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
 
-// ActivationView::decode_prefetch_bytes for weights (or a KV cache) of `type` on this CPU. On Intel
-// cores the hardware prefetcher alone leaves a decode stream 15-30% short of the read bandwidth,
-// and asking for each line 1 KiB ahead closes most of that (cache.hpp). On AMD Zen 4 the same
-// prefetch made decode slower, so it is 0 there. On Zen 5 the 4- and 5-bit types, Q3_K and Q6_K
-// ask 4 KiB ahead; Q2_K, Q8_0 and the float types nothing (cache.hpp).
-std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type);
-// ActivationView::decode_side_by_side for n_tokens tokens on this CPU: always on Intel cores
-// (cache.hpp); on AMD's for one token only. Two groups side by side are the two halves of the
+// ActivationView::decode_prefetch_bytes for weights (or a KV cache) of `type` read for n_tokens
+// tokens on this CPU. On Intel cores the hardware prefetcher alone leaves a decode stream 15-30%
+// short of the read bandwidth, and asking for each line 1 KiB ahead closes most of that (cache.hpp).
+// On AMD Zen 4 the same prefetch made decode slower, so it is 0 there. On Zen 5 the 4- and 5-bit
+// types, Q3_K and Q6_K ask ahead: for one token 4 KiB (Q6_K 6 KiB), for more 12 KiB; Q2_K, Q8_0
+// and the float types nothing (cache.hpp).
+std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type, std::int64_t n_tokens);
+// ActivationView::decode_side_by_side for weights of `type` and n_tokens tokens on this CPU: always
+// on Intel cores (cache.hpp); on AMD's for one token only, and not for Q6_K, which reads one stream
+// further ahead (cache.hpp). Two groups side by side are the two halves of the
 // rows a kernel call gets: every call starts two streams cold, and the bytes asked for ahead past
 // the first half's end are the second's. The engine hands a kernel about 1 MiB of weights at a
 // time in a one-token step but 128 KiB or less in a batched one (engine/phase.hpp). On Zen 5, with
@@ -46,7 +48,7 @@ std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type);
 // the read around it, Q4_K_M 79% -> 84-87% in the fast mode; and 8 sequences of llama-3.2-1b
 // Q4_K_M 331-337 tok/s one at a time, 300-301 side by side); with 1 MiB steps two side by side win:
 // results/engine.md, *Zen 5: one-token steps of 1 MiB*.
-bool decode_side_by_side(const KernelCpu& cpu, std::int64_t n_tokens);
+bool decode_side_by_side(const KernelCpu& cpu, TensorType type, std::int64_t n_tokens);
 
 // y[t * ldy + r] = sum_k W[r][k] x[t][k] for every token t < x.n_tokens and row r in
 // [row_begin, row_end), both multiples of kPackRows (row_end <= w.padded_rows(), ldy >= row_end).

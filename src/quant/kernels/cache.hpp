@@ -45,6 +45,17 @@ namespace memwall::quant::kernels {
 inline constexpr std::size_t kTilePrefetchBytes = 16384;
 inline constexpr std::size_t kDecodePrefetchBytes = 1024;
 inline constexpr std::size_t kZen5DecodePrefetchBytes = 4096;
+// Zen 5 again: 4 KiB is the distance for each of two streams side by side (one token). One stream
+// wants about as many bytes in flight on its own, so it asks further ahead. One core from DRAM
+// (decode-pair.cpp, one thread, 8 alternated rounds, % of one core's read between rounds): Q6_K one
+// stream 6 KiB ahead 95%, 8 KiB 93%, against 89-90% two side by side at 3-4 KiB, so Q6_K reads one
+// token in one stream (decode_side_by_side); Q4_K, Q4_0 and Q5_K gained nothing from one stream.
+// A batched step (2-8 tokens, one stream) wants 12 KiB: matmul_bench batch4, one thread, 4 -> 12
+// KiB: Q4_0 25 -> 38 GB/s, Q4_1 27 -> 39, Q4_K 26 -> 34, Q5_K 23-24 -> 33, Q6_K 29 -> 40 (16 and
+// 24 KiB no better); batch8 a few percent; 8 users of llama-3.2-1b Q4_K_M 334-338 -> 349 tok/s,
+// Q4_0 340-341 -> 358-361 (the results/engine.md driver, two threads, slow mode).
+inline constexpr std::size_t kZen5Q6DecodePrefetchBytes = 6144;
+inline constexpr std::size_t kZen5BatchPrefetchBytes = 12288;
 // Float weights are column-major (packed.hpp): a batched step's tile reads one line of each group
 // per 1-2 columns and asks for the line this far on, into L1. The Intel host, one thread,
 // matmul_bench avx512vnni/F16/batch8: 99-104 GOPS 16 KiB ahead into L2, 106-109 at 4 KiB, 107-111 at 2

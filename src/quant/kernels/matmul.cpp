@@ -43,7 +43,7 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu) {
   return isas;
 }
 
-std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type) {
+std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type, std::int64_t n_tokens) {
   constexpr int kZen5 = 0x1A;
   if (cpu.intel) return kernels::kDecodePrefetchBytes;
   if (cpu.amd_family < kZen5) return 0;
@@ -55,12 +55,16 @@ std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type) {
     case TensorType::Q3_K:
     case TensorType::Q4_K:
     case TensorType::Q5_K:
-    case TensorType::Q6_K: return kernels::kZen5DecodePrefetchBytes;
+    case TensorType::Q6_K:
+      if (n_tokens > 1) return kernels::kZen5BatchPrefetchBytes;
+      return type == TensorType::Q6_K ? kernels::kZen5Q6DecodePrefetchBytes : kernels::kZen5DecodePrefetchBytes;
     default: return 0;
   }
 }
 
-bool decode_side_by_side(const KernelCpu& cpu, std::int64_t n_tokens) { return cpu.intel || n_tokens == 1; }
+bool decode_side_by_side(const KernelCpu& cpu, TensorType type, std::int64_t n_tokens) {
+  return cpu.intel || (n_tokens == 1 && type != TensorType::Q6_K);
+}
 
 const Kernels& kernels_for(KernelIsa isa) {
   switch (isa) {
