@@ -47,8 +47,8 @@ inline constexpr std::size_t kDecodePrefetchBytes = 1024;
 inline constexpr std::size_t kZen5DecodePrefetchBytes = 4096;
 // Zen 5 again: 4 KiB is the distance for each of two streams side by side (one token). One stream
 // wants about as many bytes in flight on its own, so it asks further ahead. One core from DRAM
-// (decode-pair.cpp, one thread, 8 alternated rounds, % of one core's read between rounds): Q6_K one
-// stream 6 KiB ahead 95%, 8 KiB 93%, against 89-90% two side by side at 3-4 KiB, so Q6_K reads one
+// (decode-pair.cpp, one thread, 8 alternated rounds, twice, % of one core's read between rounds):
+// Q6_K one stream 6 KiB ahead 93-95%, 8 KiB 92-93%, two side by side 3-4 KiB 87-90%, so Q6_K reads one
 // token in one stream (decode_side_by_side); Q4_K, Q4_0 and Q5_K gained nothing from one stream.
 // A batched step (2-8 tokens, one stream) wants 12 KiB: matmul_bench batch4, one thread, 4 -> 12
 // KiB: Q4_0 25 -> 38 GB/s, Q4_1 27 -> 39, Q4_K 26 -> 34, Q5_K 23-24 -> 33, Q6_K 29 -> 40 (16 and
