@@ -316,7 +316,7 @@ TEST_P(MatmulTest, StreamedTokensComputeWhatEachTokenAloneDoes) {
   }
 }
 
-TEST(DecodePrefetch, OnIntelCoresSideBySideAndFurtherOnZen5ForItsFourAndFiveBitTypes) {
+TEST(DecodePrefetch, ByCpuTypeAndTokenCount) {
   const KernelCpu zen4{true, true, true, false, false, false, 0x19};
   KernelCpu intel = zen4, zen5 = zen4;
   intel.amd_family = 0;
@@ -338,7 +338,12 @@ TEST(DecodePrefetch, OnIntelCoresSideBySideAndFurtherOnZen5ForItsFourAndFiveBitT
   for (TensorType type : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q6_K}) {
     for (std::int64_t tokens : {2, 8}) EXPECT_EQ(decode_prefetch_bytes(zen5, type, tokens), 12288u) << tokens;
   }
-  for (TensorType type : {TensorType::F16, TensorType::BF16, TensorType::F32, TensorType::Q8_0, TensorType::Q2_K}) {
+  // F16 and BF16 decode in four streams, 2 KiB ahead in each; their batched tiles ask on their own.
+  for (TensorType type : {TensorType::F16, TensorType::BF16}) {
+    EXPECT_EQ(decode_prefetch_bytes(zen5, type, 1), 2048u) << type_info(type).name;
+    EXPECT_EQ(decode_prefetch_bytes(zen5, type, 4), 0u) << type_info(type).name;
+  }
+  for (TensorType type : {TensorType::F32, TensorType::Q8_0, TensorType::Q2_K}) {
     for (std::int64_t tokens : {1, 4}) EXPECT_EQ(decode_prefetch_bytes(zen5, type, tokens), 0u) << type_info(type).name;
   }
   for (TensorType type : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q6_K}) {

@@ -35,8 +35,8 @@ std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
 // tokens on this CPU. On Intel cores the hardware prefetcher alone leaves a decode stream 15-30%
 // short of the read bandwidth, and asking for each line 1 KiB ahead closes most of that (cache.hpp).
 // On AMD Zen 4 the same prefetch made decode slower, so it is 0 there. On Zen 5 the 4- and 5-bit
-// types, Q3_K and Q6_K ask ahead: for one token 4 KiB (Q6_K 6 KiB), for more 12 KiB; Q2_K, Q8_0
-// and the float types nothing (cache.hpp).
+// types, Q3_K and Q6_K ask ahead: for one token 4 KiB (Q6_K 6 KiB), for more 12 KiB; F16 and BF16
+// 2 KiB for one token; Q2_K, Q8_0 and F32 nothing (cache.hpp).
 std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type, std::int64_t n_tokens);
 // ActivationView::decode_side_by_side for weights of `type` and n_tokens tokens on this CPU: always
 // on Intel cores (cache.hpp); on AMD's for one token only, and not for Q6_K, which reads one stream

@@ -56,6 +56,11 @@ inline constexpr std::size_t kZen5DecodePrefetchBytes = 4096;
 // Q4_0 340-341 -> 358-361 (the results/engine.md driver, two threads, slow mode).
 inline constexpr std::size_t kZen5Q6DecodePrefetchBytes = 6144;
 inline constexpr std::size_t kZen5BatchPrefetchBytes = 12288;
+// Float decode reads four groups side by side (kFloatDecodeGroups): four streams, so 2 KiB ahead in
+// each. One core, 2048 columns (decode-pair.cpp, 8 rounds): F16 nothing 88%, 1.5 KiB 94%, 2 KiB
+// 92-95%, 3 KiB 86%, 4 KiB 83%; BF16 89 -> 93% at 2 KiB; on 8192 columns F16 92% either way; F32
+// 98% either way, so it asks nothing. Two cores in the fast mode, F16: 84 -> 90%.
+inline constexpr std::size_t kZen5FloatDecodePrefetchBytes = 2048;
 // Float weights are column-major (packed.hpp): a batched step's tile reads one line of each group
 // per 1-2 columns and asks for the line this far on, into L1. The Intel host, one thread,
 // matmul_bench avx512vnni/F16/batch8: 99-104 GOPS 16 KiB ahead into L2, 106-109 at 4 KiB, 107-111 at 2

@@ -58,6 +58,8 @@ std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type, std::in
     case TensorType::Q6_K:
       if (n_tokens > 1) return kernels::kZen5BatchPrefetchBytes;
       return type == TensorType::Q6_K ? kernels::kZen5Q6DecodePrefetchBytes : kernels::kZen5DecodePrefetchBytes;
+    case TensorType::F16:
+    case TensorType::BF16: return n_tokens == 1 ? kernels::kZen5FloatDecodePrefetchBytes : 0;
     default: return 0;
   }
 }
