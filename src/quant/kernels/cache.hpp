@@ -22,16 +22,16 @@
 // better. Decode kernels therefore take the distance from the activations (decode_prefetch_bytes in
 // matmul.hpp chooses it per CPU and weight type) and prefetch_decode does nothing when it is 0.
 //
-// AMD Zen 5 (a 2-core EPYC VM, 1 MiB of L2 per core, whose two cores read 52 or 85 GB/s from DRAM
-// as the host places them) wants more, and not for every type. AVX-512 decode on two cores over 1
+// AMD Zen 5 (a 2-core EPYC VM, 1 MiB of L2 per core, whose two cores read 52 or 85 GB/s from DRAM,
+// switching within seconds) wants more, and not for every type. AVX-512 decode on two cores over 1
 // GiB, two groups side by side, the distances taking turns round by round with the read measured
 // between rounds (results/data/decode-pair.cpp; 16-25 rounds), % of it in the fast mode, nothing /
 // 1 KiB / 4 KiB ahead: Q4_K 46 / 74 / 88, Q5_K 40 / 66 / 89, Q6_K 78 / 76 / 92, Q4_0 83 / 83 / 94, Q4_1
 // 85 / 82 / 96, Q5_0 76 / 82 / 94, Q3_K 91 / 75 / 94; in the slow mode all within 3 points of
 // each other but Q4_K (69 without). 8 KiB was no better. Q8_0 (89 / 93 / 92, 2 KiB 94) and F16
-// (87 / 88 / 82) gained little and nothing end to end (tg128, alternated), and Q2_K lost in the slow
-// mode, so those stay at 0. End to end (tg128, alternated, % of the read around each run, two
-// groups side by side), in the fast mode: llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB,
+// (87 / 88 / 82; but 2 KiB: kZen5FloatDecodePrefetchBytes) gained little and nothing end to end
+// (tg128, alternated), and Q2_K lost in the slow mode, so those stay at 0. End to end (tg128,
+// alternated, % of the read around each run, two groups side by side), in the fast mode: llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB,
 // Q4_0 74-77% -> 81-83% and qwen2.5-0.5b Q4_0 80% -> 84-85% from nothing; in the slow mode Q4_K_M
 // even, qwen Q4_0 95% -> 92%.
 #include <cstddef>
@@ -59,7 +59,7 @@ inline constexpr std::size_t kZen5BatchPrefetchBytes = 12288;
 // Float decode reads four groups side by side (kFloatDecodeGroups): four streams, so 2 KiB ahead in
 // each. One core, 2048 columns (decode-pair.cpp, 8 rounds): F16 nothing 88%, 1.5 KiB 94%, 2 KiB
 // 92-95%, 3 KiB 86%, 4 KiB 83%; BF16 89 -> 93% at 2 KiB; on 8192 columns F16 92% either way; F32
-// 98% either way, so it asks nothing. Two cores in the fast mode, F16: 84 -> 90%.
+// 98% either way, so it asks nothing. Two cores in the fast mode, F16: 86 -> 90-91%.
 inline constexpr std::size_t kZen5FloatDecodePrefetchBytes = 2048;
 // Float weights are column-major (packed.hpp): a batched step's tile reads one line of each group
 // per 1-2 columns and asks for the line this far on, into L1. The Intel host, one thread,
