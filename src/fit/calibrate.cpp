@@ -322,11 +322,14 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     }
     const std::size_t before = obs.size();
     if (p) observe(local, *r, *p, 0, obs);
-    if (obs.size() == before) ++skips.unusable;
-    if (obs.size() > before) used.emplace_back(r, *p);
-    if (p && p->test == "serve" && obs.size() > before) ++serving_records;
-    if (p && p->params.depth > 0 && obs.size() > before) ++depth_records;
-    if (p && p->test != "pp" && p->bandwidth.around && obs.size() > before) ++report.calibration.tracked_points;
+    if (obs.size() == before) {
+      ++skips.unusable;
+      continue;
+    }
+    used.emplace_back(r, *p);
+    serving_records += p->test == "serve";
+    depth_records += p->params.depth > 0;
+    report.calibration.tracked_points += p->test != "pp" && p->bandwidth.around;
   }
   report.skipped_other_machine = skips.other_machine;
   report.skipped_not_ok = skips.not_ok;

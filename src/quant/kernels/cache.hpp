@@ -31,9 +31,9 @@
 // each other but Q4_K (69 without). 8 KiB was no better. Q8_0 (89 / 93 / 92, 2 KiB 94) and F16
 // (87 / 88 / 82; but 2 KiB: kZen5FloatDecodePrefetchBytes) gained little and nothing end to end
 // (tg128, alternated), and Q2_K lost in the slow mode, so those stay at 0. End to end (tg128,
-// alternated, % of the read around each run, two groups side by side), in the fast mode: llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB,
-// Q4_0 74-77% -> 81-83% and qwen2.5-0.5b Q4_0 80% -> 84-85% from nothing; in the slow mode Q4_K_M
-// even, qwen Q4_0 95% -> 92%.
+// alternated, % of the read around each run, two groups side by side), in the fast mode:
+// llama-3.2-1b Q4_K_M 59% at 1 KiB -> 68-69% at 4 KiB, Q4_0 74-77% -> 81-83% and qwen2.5-0.5b Q4_0
+// 80% -> 84-85% from nothing; in the slow mode Q4_K_M even, qwen Q4_0 95% -> 92%.
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
