@@ -101,6 +101,7 @@ json make_record(const Point& point, const PointRun& run, const ModelFacts& mode
     if (roofline.compute_gflops > 0) prefill_efficiency.push_back(fps / (roofline.compute_gflops * 1e9));
   }
   add("roofline_efficiency", efficiency);
+  add("step_spread", run.step_spread);
   const auto median_or_null = [](const std::vector<double>& v) { return v.empty() ? json(nullptr) : json(summarize(v).median); };
   json record = {
       {"schema", kRecordSchema},

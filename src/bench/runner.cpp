@@ -5,6 +5,8 @@
 #include <random>
 #include <unordered_map>
 
+#include "memwall/bench/step_spread.hpp"
+
 namespace memwall::bench {
 namespace {
 
@@ -22,6 +24,12 @@ std::vector<std::int32_t> prompt_tokens(std::int64_t n, std::uint64_t seed, std:
   for (auto& t : out) t = token(rng);
   out[0] = static_cast<std::int32_t>(1 + request % static_cast<std::uint64_t>(top));
   return out;
+}
+
+// A decode-only step's rate, for step_spread; steps with prompt tokens are left out.
+void add_step_rate(const engine::StepStats& st, double step_bytes, std::vector<DecodeStepRate>& rates) {
+  if (st.prefill_tokens > 0 || st.decode_tokens == 0 || st.end_ns <= st.start_ns) return;
+  rates.push_back({st.decode_tokens, step_bytes / seconds(st.end_ns - st.start_ns)});
 }
 
 bool stopped(const RunContext& ctx) { return ctx.stop && ctx.stop->load(std::memory_order_relaxed); }
@@ -85,6 +93,7 @@ Status run_tg(const Point& point, const ModelCost& cost, const RunContext& ctx, 
     auto id = (*target)->add({prompt_tokens(1, point.seed, index, cost.vocab), point.gen + 1, point.depth});
     if (!id) return id.error();
     std::vector<engine::TokenEvent> events;
+    std::vector<DecodeStepRate> rates;
     std::int64_t busy_ns = 0, tokens = 0;
     double bytes = 0;
     while (!(*target)->idle()) {
@@ -93,7 +102,9 @@ Status run_tg(const Point& point, const ModelCost& cost, const RunContext& ctx, 
       if (st.prefill_tokens == 0 && st.decode_tokens > 0) {
         busy_ns += st.end_ns - st.start_ns;
         tokens += st.decode_tokens;
-        bytes += cost.weight_bytes_per_step + cost.kv_bytes_per_token * static_cast<double>(point.depth + tokens);
+        const double step_bytes = cost.weight_bytes_per_step + cost.kv_bytes_per_token * static_cast<double>(point.depth + tokens);
+        bytes += step_bytes;
+        add_step_rate(st, step_bytes, rates);
       }
     }
     run.peak_kv_bytes = std::max(run.peak_kv_bytes, (*target)->kv_bytes());
@@ -101,6 +112,7 @@ Status run_tg(const Point& point, const ModelCost& cost, const RunContext& ctx, 
     if (!warmup && busy_ns > 0) {
       run.tg_tok_s.push_back(static_cast<double>(tokens) / seconds(busy_ns));
       run.bytes_per_s.push_back(bytes / seconds(busy_ns));
+      run.step_spread.push_back(step_spread(rates));
     }
     return {};
   });
@@ -128,7 +140,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
   }
   std::vector<backends::RequestTiming> timings(static_cast<std::size_t>(total));
   std::unordered_map<engine::SequenceId, std::size_t> by_seq;
-  std::int64_t next = 0, in_flight = 0, done = 0;
+  std::int64_t next = 0, in_flight = 0, done = 0, warmups_left = point.warmup;
   const std::int64_t cap = open_loop ? point.max_concurrency : point.concurrency;
 
   const auto submit = [&](std::int64_t i) {
@@ -143,6 +155,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
       r.error_kind = "engine";
       r.error_message = id.error().message;
       r.end_s = r.sent_s;
+      warmups_left -= r.warmup;
       ++done;
       return;
     }
@@ -159,6 +172,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
   };
 
   std::vector<engine::TokenEvent> events;
+  std::vector<DecodeStepRate> rates;
   std::int64_t busy_ns = 0;
   double bytes = 0;
   std::unordered_map<engine::SequenceId, std::int64_t> context;  // positions in each sequence's cache
@@ -174,7 +188,11 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
     busy_ns += st.end_ns - st.start_ns;
     double kv_positions = 0;
     for (const auto& [seq, i] : by_seq) kv_positions += static_cast<double>(point.depth + point.prompt + static_cast<std::int64_t>(timings[i].token_s.size()));
-    bytes += cost.weight_bytes_per_step + cost.kv_bytes_per_token * kv_positions;
+    const double step_bytes = cost.weight_bytes_per_step + cost.kv_bytes_per_token * kv_positions;
+    bytes += step_bytes;
+    // Steps beside a warm-up request are left out of the spread: the first to read fresh weights
+    // run slower (the embedded default's first point of a model: 1.5x apart).
+    if (warmups_left == 0) add_step_rate(st, step_bytes, rates);
     run.peak_kv_bytes = std::max(run.peak_kv_bytes, target.kv_bytes());
     for (const engine::TokenEvent& ev : events) {
       const auto it = by_seq.find(ev.seq);
@@ -183,6 +201,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
       r.token_s.push_back(at(ev.time_ns));
       if (ev.first) r.first_token_s = at(ev.time_ns);
       if (ev.last) {
+        warmups_left -= r.warmup;
         r.end_s = at(ev.time_ns);
         r.output_tokens = static_cast<std::int64_t>(r.token_s.size());
         by_seq.erase(it);
@@ -193,6 +212,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
   }
   run.agg_tok_s.push_back(aggregate_tok_s(timings));
   if (busy_ns > 0) run.bytes_per_s.push_back(bytes / seconds(busy_ns));
+  run.step_spread.push_back(step_spread(rates));
   run.requests.insert(run.requests.end(), timings.begin(), timings.end());
   return {};
 }

@@ -196,6 +196,19 @@ void add_cv_warnings(nlohmann::json& record) {
   }
 }
 
+// The test fit applies before it trusts a run (fit::RecordBandwidth::moved), said where the run is
+// printed: the machine's bandwidth moved while it ran.
+void add_moved_warnings(nlohmann::json& record) {
+  const fit::RecordBandwidth b = fit::record_bandwidth(fit::Hardware{}, record);
+  constexpr double kMoved = fit::RecordBandwidth::kMovedSpread;
+  if (b.spread > kMoved) {
+    record["warnings"].push_back(fmt::format("the reads around the run differ by {:.2f}x: the bandwidth moved while it ran", b.spread));
+  }
+  if (b.step_spread > kMoved) {
+    record["warnings"].push_back(fmt::format("decode steps of one batch size ran at rates {:.2f}x apart: the bandwidth moved while it ran", b.step_spread));
+  }
+}
+
 nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape& shape, const bench::Point& point,
                                engine::KvType kv) {
   fit::PointParams params;
@@ -362,6 +375,7 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
     record["prediction"] = prediction_json(at, *loaded.shape, point, kv);
   }
   add_cv_warnings(record);
+  add_moved_warnings(record);
   return record;
 }
 

@@ -147,13 +147,14 @@ std::string format_comparison(const fit::Comparison& c) {
     out += fmt::format("{}: {} points, median |error| {:.1f}%, max {:.1f}%, within 10%: {}, within 20%: {}", s.metric,
                        s.points, 100 * s.median_abs_error, 100 * s.max_abs_error, s.within_10, s.within_20);
     if (s.steady_points < s.points) {
-      out += fmt::format("; the {} whose read held still around the run: within 10%: {}, within 20%: {}", s.steady_points,
+      out += fmt::format("; the {} whose bandwidth held still through the run: within 10%: {}, within 20%: {}", s.steady_points,
                          s.steady_within_10, s.steady_within_20);
     }
     out += '\n';
   }
   if (std::any_of(c.rows.begin(), c.rows.end(), [](const fit::ComparisonRow& r) { return r.read_moved; })) {
-    out += fmt::format("moved: the reads around the run differ by more than {:.0f}%; the machine's bandwidth changed while it ran\n",
+    out += fmt::format("moved: the reads around the run differ by more than {0:.0f}%, or its decode steps of one batch size "
+                       "ran at rates more than {0:.0f}% apart; the machine's bandwidth changed while it ran\n",
                        100 * (fit::RecordBandwidth::kMovedSpread - 1));
   }
   if (c.skipped > 0) out += fmt::format("{} records skipped (other machines, failed, servers, open loop, unknown models)\n", c.skipped);
@@ -192,7 +193,7 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   out += eff.render(2);
   out += fmt::format("  fitted on {} tg points (rms error {:.1f}%), {} pp points (rms error {:.1f}%) and {} serving points "
                      "(rms error {:.1f}%), {} of them at a depth; skipped: {} of other machines, {} not ok, {} unusable, "
-                     "{} whose read moved more than {:.0f}% around the run\n",
+                     "{} whose bandwidth moved more than {:.0f}% around or during the run\n",
                      c.decode_points, 100 * c.decode_rms_rel_error, c.prefill_points, 100 * c.prefill_rms_rel_error,
                      c.serving_points, 100 * c.serving_rms_rel_error, c.depth_points, r.skipped_other_machine,
                      r.skipped_not_ok, r.skipped_unusable, r.skipped_read_moved, 100 * (fit::RecordBandwidth::kMovedSpread - 1));

@@ -1,5 +1,6 @@
 #include "bench_records.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "memwall/model/presets.hpp"
@@ -127,9 +128,10 @@ RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& re
   const double around = detail::number_at(record, "/roofline/read_gbs_around/median");
   const double low = detail::number_at(record, "/roofline/read_gbs_around/min");
   const double high = detail::number_at(record, "/roofline/read_gbs_around/max");
-  if (around > 0) return {around, true, low > 0 && high > low ? high / low : 1.0};
+  const double steps = std::max(1.0, detail::number_at(record, "/stats/step_spread/max"));
+  if (around > 0) return {around, true, low > 0 && high > low ? high / low : 1.0, steps};
   const double read_gbs = detail::number_at(record, "/roofline/read_gbs");
-  return {read_gbs > 0 ? read_gbs : local.bandwidth_gbps, false};
+  return {read_gbs > 0 ? read_gbs : local.bandwidth_gbps, false, 1.0, steps};
 }
 
 Hardware at_bandwidth(const Hardware& local, const RecordBandwidth& bandwidth) {

@@ -336,7 +336,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   report.skipped_unusable = skips.unusable;
   if (count(obs, "tg") + serving_records == 0) {
     return make_error("{}: no usable tg or serving point of this machine ({}) among {} records ({} of other machines, "
-                      "{} not ok, {} unusable, {} whose read moved around the run)", source_name, local.fingerprint,
+                      "{} not ok, {} unusable, {} whose bandwidth moved around or during the run)", source_name, local.fingerprint,
                       records.size(), skips.other_machine, skips.not_ok, skips.unusable, report.skipped_read_moved);
   }
   const Efficiency d = default_efficiency(local.device_class);

@@ -1,5 +1,6 @@
 #pragma once
-// A stand-in for the engine with exactly known timing: every step takes step_ns on a fake clock,
+// A stand-in for the engine with exactly known timing: every step takes step_ns on a fake clock
+// (or another time from a given step on),
 // takes every waiting prompt whole, and gives each sequence one token (the first from its prompt).
 #include <deque>
 
@@ -21,10 +22,16 @@ class FakeTarget final : public Target {
     prompt_log_.push_back(r.prompt);
     return next_id_++;
   }
+  // From its `steps`-th step on, every step takes step_ns: a machine whose speed moved mid-run.
+  void change_step_ns_after(std::int64_t steps, std::int64_t step_ns) {
+    change_after_ = steps;
+    changed_step_ns_ = step_ns;
+  }
   engine::StepStats step(std::vector<engine::TokenEvent>& events) override {
     engine::StepStats st;
     st.start_ns = clock_.now_ns();
-    clock_.advance_ns(step_ns_);
+    clock_.advance_ns(change_after_ >= 0 && steps_ >= change_after_ ? changed_step_ns_ : step_ns_);
+    ++steps_;
     st.end_ns = clock_.now_ns();
     for (auto it = seqs_.begin(); it != seqs_.end();) {
       if (it->generated == 0) st.prefill_tokens += it->prompt; else ++st.decode_tokens;
@@ -49,6 +56,7 @@ class FakeTarget final : public Target {
   std::vector<std::vector<std::int32_t>>& prompt_log_;
   std::deque<Seq> seqs_;
   engine::SequenceId next_id_ = 1;
+  std::int64_t steps_ = 0, change_after_ = -1, changed_step_ns_ = 0;
 };
 
 }  // namespace memwall::bench::testing

@@ -16,12 +16,16 @@ struct Harness {
   std::int64_t targets = 0;  // made so far
   std::vector<std::vector<std::int32_t>> prompts;
   std::int64_t cap = 1000;
+  std::int64_t change_from_step = -1;  // each target's steps take changed_step_ns from this one on
+  std::int64_t changed_step_ns = 2 * kStepNs;
   std::atomic<bool> stop{false};
   RunContext ctx() {
     return {clock, [this](std::int64_t ns) { clock.set_ns(std::max(ns, clock.now_ns())); }, &stop,
             [this]() -> Result<std::unique_ptr<Target>> {
               ++targets;
-              return std::unique_ptr<Target>(std::make_unique<testing::FakeTarget>(clock, kStepNs, cap, prompts));
+              auto target = std::make_unique<testing::FakeTarget>(clock, kStepNs, cap, prompts);
+              if (change_from_step >= 0) target->change_step_ns_after(change_from_step, changed_step_ns);
+              return std::unique_ptr<Target>(std::move(target));
             },
             {}};
   }
@@ -52,6 +56,46 @@ TEST(Runner, TgCountsOnlyDecodeSteps) {
   // Weights each step plus KV at positions 1..4: (4e9 + 1000 x 10) bytes over 40 ms.
   EXPECT_DOUBLE_EQ(run.bytes_per_s[0], (4e9 + 1000.0 * (1 + 2 + 3 + 4)) / 0.04);
   EXPECT_EQ(h.targets, 3);  // a fresh target per repetition
+}
+
+// Each repetition's decode steps, put side by side (step_spread): one at a steady pace, one whose
+// steps took twice as long from halfway; the record keeps them as a metric.
+TEST(Runner, TgAndServingRepetitionsRecordTheSpreadOfTheirDecodeSteps) {
+  Harness h;
+  Point p;
+  p.test = TestKind::tg;
+  p.gen = 20;
+  p.repetitions = 2;
+  const PointRun steady = *run_point(p, cost(), h.ctx());
+  ASSERT_EQ(steady.step_spread.size(), 2u);
+  EXPECT_NEAR(steady.step_spread[0], 1.0, 1e-3);  // the KV read grows by a few bytes a step
+  EXPECT_NEAR(steady.step_spread[1], 1.0, 1e-3);
+  h.change_from_step = 11;  // the prompt's step, then 10 decode steps at 10 ms, 10 at 20 ms
+  const PointRun slowed = *run_point(p, cost(), h.ctx());
+  ASSERT_EQ(slowed.step_spread.size(), 2u);
+  EXPECT_NEAR(slowed.step_spread[0], 2.0, 1e-3);
+
+  const PointRun served = *run_point(serve(2, 4, 8, 30), cost(), h.ctx());
+  ASSERT_EQ(served.step_spread.size(), 1u);
+  EXPECT_NEAR(served.step_spread[0], 2.0, 1e-3);
+  h.change_from_step = -1;
+  const PointRun served_steady = *run_point(serve(2, 4, 8, 30), cost(), h.ctx());
+  ASSERT_EQ(served_steady.step_spread.size(), 1u);
+  EXPECT_NEAR(served_steady.step_spread[0], 1.0, 1e-3);
+
+  const nlohmann::json record = make_record(p, slowed, {}, {}, {}, {});
+  EXPECT_NEAR(record["stats"]["step_spread"]["max"].get<double>(), 2.0, 1e-3);
+}
+
+// The steps beside a warm-up request are left out: the first steps over fresh weights are slow.
+TEST(Runner, StepsBesideAWarmupRequestAreLeftOutOfTheSpread) {
+  Harness h;
+  h.change_from_step = 30;  // the first two requests' steps (a prompt step, 29 decode steps) at 10 ms, then 5
+  h.changed_step_ns = kStepNs / 2;
+  Point p = serve(2, 4, 8, 30);
+  EXPECT_NEAR(run_point(p, cost(), h.ctx())->step_spread.at(0), 2.0, 1e-3);
+  p.warmup = 1;
+  EXPECT_NEAR(run_point(p, cost(), h.ctx())->step_spread.at(0), 1.0, 1e-3);
 }
 
 // --track-bandwidth: a sample before every measured repetition and after the last, none around

@@ -473,6 +473,29 @@ TEST_F(FitCalibration, ARunTheBandwidthMovedUnderIsSkippedByTheFitAndMarkedInThe
   EXPECT_EQ(std::count_if(j["rows"].begin(), j["rows"].end(), [](const json& r) { return r["read_moved"] == true; }), 6);
 }
 
+// A run whose decode steps of one batch size ran at rates 1.5x apart (bench's step_spread) moved
+// too, whether or not bench read around it; a spread of 1.1 is a steady run's.
+TEST_F(FitCalibration, ARunWhoseStepsSpreadApartIsSkippedByTheFitAndMarkedInTheComparison) {
+  std::vector<json> spread = lines_;
+  for (json& j : spread) {
+    const bool tg0 = j["point"]["test"] == "tg" && j["point"]["depth"] == 0;
+    j["stats"]["step_spread"] = stat(tg0 ? 1.5 : 1.1);
+    j["stats"]["step_spread"]["max"] = tg0 ? 1.5 : 1.1;
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), spread, "spread");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->skipped_read_moved, 6);
+  EXPECT_EQ(report->calibration.decode_points, 6);
+
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = truth_.efficiency;
+  const Comparison c = compare_records(calibrated, spread);
+  for (const ComparisonRow& row : c.rows) {
+    EXPECT_EQ(row.read_moved, row.metric == "tg tok/s" && row.point == "tg64") << row.model << " " << row.point;
+  }
+  EXPECT_EQ(c.summary.front().steady_points, 6);
+}
+
 // Runs read around at 50 and at 100 GB/s, made on a machine whose steps stream no faster than at a
 // read of 70: the calibration finds that ceiling (within its 5% steps) and predicts with it; runs
 // all read at one bandwidth show none.

@@ -46,6 +46,7 @@ struct PointRun {
   std::vector<double> flops_per_s;    // prefill FLOP/s per repetition (pp)
   std::vector<backends::RequestTiming> requests;  // serve: every request, warm-up marked
   std::vector<double> read_gbs_around;  // read_gbs_now samples: repetition i ran between i and i + 1
+  std::vector<double> step_spread;      // tg, serve: step_spread of each repetition's decode steps
   std::uint64_t peak_kv_bytes = 0;
   double bytes_per_token = 0;         // tg: weights + KV at the mean context
   bool interrupted = false;

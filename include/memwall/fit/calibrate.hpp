@@ -39,7 +39,7 @@ struct CalibrationReport {
   int skipped_other_machine = 0;  // another fingerprint
   int skipped_not_ok = 0;         // failed or skipped points
   int skipped_unusable = 0;       // servers, open loop, fewer threads, unknown models, missing fields
-  int skipped_read_moved = 0;     // tracked runs whose reads around differ by more than kMovedSpread
+  int skipped_read_moved = 0;     // runs whose bandwidth moved (RecordBandwidth::moved)
   std::vector<std::string> warnings;
 };
 
