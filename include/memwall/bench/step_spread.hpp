@@ -18,8 +18,8 @@ struct DecodeStepRate {
 // for five steps (each five consecutive steps' median), and the 90th percentile of those over the
 // 10th; the largest such ratio, or 1 when no batch size has that many steps. A tenth of the steps
 // at another rate in a row moves it; steps slowed one at a time (the OS taking the core) do not.
-// Steady runs of the embedded default (steps of about 5 ms): 1.03-1.10; the Zen 5 host's switches
-// between bandwidth modes: 1.26-1.63.
+// Steady runs (the embedded default, whose steps take about 5 ms, and the fit sets of results/fit.md):
+// 1.01-1.18; runs in which the Zen 5 host switched between bandwidth modes: 1.26-1.68.
 inline constexpr std::size_t kSpreadMinSteps = 10;
 double step_spread(const std::vector<DecodeStepRate>& steps);
 

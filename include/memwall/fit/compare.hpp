@@ -27,7 +27,7 @@ struct RecordBandwidth {
   // host of results/fit.md the reads switch between about 30, 52 and 86 GB/s, while within one
   // mode they stay within a few percent. Reads before and after a run of a few seconds can both
   // miss a switch that its steps show (llama-3.2-1b Q4_0 at 2 users: steps of 16.8 ms, then 11.1,
-  // between two reads of 51.6 GB/s), and steady runs' steps stay within 2-13%.
+  // between two reads of 51.6 GB/s); steady runs spread 1.01-1.18 (results/fit.md).
   bool moved() const { return spread > kMovedSpread || step_spread > kMovedSpread; }
   static constexpr double kMovedSpread = 1.2;
 };
