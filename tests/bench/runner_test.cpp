@@ -44,12 +44,18 @@ Point serve(std::int64_t users, std::int64_t requests, std::int64_t prompt, std:
   return p;
 }
 
-TEST(Runner, TgCountsOnlyDecodeSteps) {
-  Harness h;
+// A tg point of `gen` tokens, `repetitions` times.
+Point tg(std::int64_t gen, std::int64_t repetitions) {
   Point p;
   p.test = TestKind::tg;
-  p.gen = 4;
-  p.repetitions = 3;
+  p.gen = gen;
+  p.repetitions = repetitions;
+  return p;
+}
+
+TEST(Runner, TgCountsOnlyDecodeSteps) {
+  Harness h;
+  Point p = tg(4, 3);
   const PointRun run = *run_point(p, cost(), h.ctx());
   EXPECT_EQ(run.tg_tok_s, (std::vector<double>{100, 100, 100}));  // 4 tokens in 4 steps of 10 ms
   ASSERT_EQ(run.bytes_per_s.size(), 3u);
@@ -62,10 +68,7 @@ TEST(Runner, TgCountsOnlyDecodeSteps) {
 // steps took twice as long from halfway; the record keeps them as a metric.
 TEST(Runner, TgAndServingRepetitionsRecordTheSpreadOfTheirDecodeSteps) {
   Harness h;
-  Point p;
-  p.test = TestKind::tg;
-  p.gen = 20;
-  p.repetitions = 2;
+  Point p = tg(20, 2);
   const PointRun steady = *run_point(p, cost(), h.ctx());
   ASSERT_EQ(steady.step_spread.size(), 2u);
   EXPECT_NEAR(steady.step_spread[0], 1.0, 1e-3);  // the KV read grows by a few bytes a step
@@ -110,10 +113,7 @@ TEST(Runner, ReadBandwidthIsSampledAroundEachMeasuredRepetition) {
     taken_with_targets.push_back(h.targets);
     return samples_gbs.at(taken++);
   };
-  Point p;
-  p.test = TestKind::tg;
-  p.gen = 4;
-  p.repetitions = 3;
+  Point p = tg(4, 3);
   p.warmup = 1;
   const PointRun run = *run_point(p, cost(), ctx);
   EXPECT_EQ(run.read_gbs_around, samples_gbs);
@@ -255,10 +255,7 @@ TEST(Runner, EngineErrorsAreCountedNotFatal) {
 TEST(Runner, StopInterrupts) {
   Harness h;
   h.stop = true;
-  Point p;
-  p.test = TestKind::tg;
-  p.gen = 4;
-  p.repetitions = 3;
+  Point p = tg(4, 3);
   const PointRun run = *run_point(p, cost(), h.ctx());
   EXPECT_TRUE(run.interrupted);
   EXPECT_TRUE(run.tg_tok_s.empty());
