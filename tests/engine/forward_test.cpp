@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -9,6 +10,7 @@
 #include "memwall/engine/forward.hpp"
 #include "memwall/engine/ops.hpp"
 #include "memwall/engine/routing.hpp"
+#include "memwall/hw/thread_team.hpp"
 #include "memwall/model/presets.hpp"
 #include "memwall/model/requantize.hpp"
 #include "memwall/model/synth.hpp"
@@ -39,10 +41,11 @@ class ForwardTest : public ::testing::Test {
   }
   // A tiny preset synthesized at `scheme`, once per suite.
   static std::filesystem::path model_file(const std::string& preset, model::Scheme scheme) {
-    const auto path = *dir_ / fmt::format("{}-{}.gguf", preset, model::scheme_info(scheme).name);
-    if (!std::filesystem::exists(path)) {
-      EXPECT_TRUE(model::synthesize(model::find_preset(preset)->spec, scheme, {7, 2}, path, {}).ok());
-    }
+    return spec_file(model::find_preset(preset)->spec, scheme);
+  }
+  static std::filesystem::path spec_file(const model::ModelSpec& spec, model::Scheme scheme) {
+    const auto path = *dir_ / fmt::format("{}-{}.gguf", spec.name, model::scheme_info(scheme).name);
+    if (!std::filesystem::exists(path)) EXPECT_TRUE(model::synthesize(spec, scheme, {7, 2}, path, {}).ok());
     return path;
   }
   static inline std::filesystem::path* dir_ = nullptr;
@@ -125,6 +128,70 @@ TEST_F(ForwardTest, EveryKernelIsaAgrees) {
     const auto got = next_token_logits(m, kPrompt, options);
     ASSERT_TRUE(got.ok());
     EXPECT_LT(relative_error(*got, want->logits), 3.5e-2) << quant::isa_name(isa);
+  }
+}
+
+// tiny-llama's shapes as another family: qwen2 adds biases to q, k and v, qwen3 normalises each q
+// and k head; both rotate the halves of a head rather than adjacent pairs.
+model::ModelSpec tiny_as(model::Arch arch) {
+  model::ModelSpec spec = model::find_preset("tiny-llama")->spec;
+  spec.arch = arch;
+  spec.name = arch == model::Arch::qwen2 ? "tiny-qwen2" : "tiny-qwen3";
+  spec.attention_bias = arch == model::Arch::qwen2;
+  spec.qk_norm = arch == model::Arch::qwen3;
+  return spec;
+}
+
+TEST_F(ForwardTest, QwenBiasesAndQkNormsMatchTheReference) {
+  for (model::Arch arch : {model::Arch::qwen2, model::Arch::qwen3}) {
+    for (model::Scheme scheme : {model::Scheme::F32, model::Scheme::Q8_0}) {
+      const auto path = spec_file(tiny_as(arch), scheme);
+      const auto want = testing::reference_forward(*gguf::GgufFile::open(path), kPrompt);
+      ASSERT_TRUE(want.ok()) << want.error().message;
+      EvalOptions options;
+      options.kv_type = KvType::f32;
+      const auto got = next_token_logits(*load_gguf(path, {}), kPrompt, options);
+      ASSERT_TRUE(got.ok()) << got.error().message;
+      EXPECT_LT(relative_error(*got, want->logits), scheme == model::Scheme::F32 ? 1e-5 : 3.5e-2)
+          << tiny_as(arch).name << " " << model::scheme_info(scheme).name;
+    }
+  }
+}
+
+// Every position's logits of kPrompt, fed `per_step` tokens at a time to a team of `members`.
+std::vector<float> stepwise_logits(const std::shared_ptr<const Model>& m, unsigned members, std::int64_t per_step) {
+  const auto team = hw::ThreadTeam::create(std::vector<std::vector<unsigned>>(members)).value();
+  const auto n = static_cast<std::int64_t>(kPrompt.size());
+  Forward forward(m, *team, best_isa(), {per_step, per_step, n});
+  KvCache cache = KvCache::create(m->spec, KvType::f16, n).value();
+  KvCache* caches[] = {&cache};
+  std::vector<float> all;
+  for (std::int64_t at = 0; at < n; at += per_step) {
+    std::vector<BatchToken> batch;
+    for (std::int64_t i = at; i < std::min(n, at + per_step); ++i) {
+      batch.push_back({kPrompt[static_cast<std::size_t>(i)], static_cast<std::int32_t>(i), 0, true});
+    }
+    std::vector<float> logits(batch.size() * static_cast<std::size_t>(forward.logits_stride()));
+    forward.run(batch, caches, logits.data());
+    for (std::size_t row = 0; row < batch.size(); ++row) {
+      const float* begin = logits.data() + row * static_cast<std::size_t>(forward.logits_stride());
+      all.insert(all.end(), begin, begin + forward.n_vocab());
+    }
+  }
+  return all;
+}
+
+// With fewer tokens than members some members have no token of their own, but still take their
+// share of every matmul and of the attention: the logits are those of one member doing all of it.
+TEST_F(ForwardTest, StepsOfFewerTokensThanMembersEqualOneMember) {
+  for (const model::ModelSpec& spec : {model::find_preset("tiny-llama")->spec, tiny_as(model::Arch::qwen2),
+                                       tiny_as(model::Arch::qwen3)}) {
+    const std::shared_ptr<const Model> m = *load_gguf(spec_file(spec, model::Scheme::Q8_0), {});
+    const std::vector<float> alone = stepwise_logits(m, 1, 1);
+    EXPECT_EQ(stepwise_logits(m, 2, 1), alone) << spec.name;
+    // Two tokens of one sequence on three members: the second attends to the K and V the first
+    // stored, on another member.
+    EXPECT_EQ(stepwise_logits(m, 3, 2), stepwise_logits(m, 1, 2)) << spec.name;
   }
 }
 
