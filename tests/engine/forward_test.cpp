@@ -152,8 +152,9 @@ TEST_F(ForwardTest, QwenBiasesAndQkNormsMatchTheReference) {
       options.kv_type = KvType::f32;
       const auto got = next_token_logits(*load_gguf(path, {}), kPrompt, options);
       ASSERT_TRUE(got.ok()) << got.error().message;
-      EXPECT_LT(relative_error(*got, want->logits), scheme == model::Scheme::F32 ? 1e-5 : 3.5e-2)
-          << tiny_as(arch).name << " " << model::scheme_info(scheme).name;
+      const double err = relative_error(*got, want->logits);
+      EXPECT_LT(err, scheme == model::Scheme::F32 ? 1e-5 : 3.5e-2) << tiny_as(arch).name << " " << model::scheme_info(scheme).name;
+      std::printf("  %s %s: relative error %.2e\n", tiny_as(arch).name.c_str(), model::scheme_info(scheme).name.data(), err);
     }
   }
 }
