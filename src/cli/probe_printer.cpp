@@ -97,6 +97,12 @@ std::string compute_section(const ProbeResult& r) {
   std::string out = "\n";
   out += fmt::format("Latency    {:.1f} ns per dependent load (random walk over {})\n",
                      r.latency.ns_per_load, format_bytes(r.latency.array_bytes));
+  if (const std::optional<hw::CoreRoundTrip>& c = r.latency.cores) {
+    out += c->farthest_ns > c->nearest_ns * 1.5
+               ? fmt::format("Cores      a cache line from core 0 to another and back: {:.0f} ns (nearest), {:.0f} ns "
+                             "(farthest)\n", c->nearest_ns, c->farthest_ns)
+               : fmt::format("Cores      a cache line from core 0 to another and back: {:.0f} ns\n", c->farthest_ns);
+  }
   out += fmt::format("Compute    f32 FMA {:.1f} GFLOPS ({}), int8 dot {:.1f} GOPS ({}), {} cores\n",
                      r.f32.best_gops, r.f32.isa, r.int8.best_gops, r.int8.isa, r.f32.threads);
   const double read = r.read_gbps();

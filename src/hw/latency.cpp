@@ -1,6 +1,7 @@
 #include "memwall/hw/latency.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -63,6 +64,61 @@ Result<LatencyResult> measure_latency(std::uint64_t array_bytes, std::uint64_t l
   if (p < lines || p >= lines + n) return make_error("latency: pointer chase left the array");
   result.ns_per_load = best_ns;
   return result;
+}
+
+namespace {
+
+struct alignas(kLineBytes) Flag {
+  std::atomic<std::uint64_t> value{0};
+};
+
+// Member 0 stores i into ping and waits for i in pong; member 1 answers each i. The clock runs from
+// the first answer to the last, so a member still waking up is not timed.
+double round_trip_ns(ThreadTeam& team, std::uint64_t round_trips) {
+  Flag ping, pong;
+  std::int64_t start = 0, end = 0;
+  team.run([&](unsigned member) {
+    if (member > 1) return;
+    for (std::uint64_t i = 1; i <= round_trips + 1; ++i) {
+      if (member == 0) {
+        ping.value.store(i, std::memory_order_release);
+        while (pong.value.load(std::memory_order_acquire) != i) cpu_relax();
+        if (i == 1) start = steady_now_ns();
+      } else {
+        while (ping.value.load(std::memory_order_acquire) != i) cpu_relax();
+        pong.value.store(i, std::memory_order_release);
+      }
+    }
+    if (member == 0) end = steady_now_ns();
+  });
+  return static_cast<double>(end - start) / static_cast<double>(round_trips);
+}
+
+}  // namespace
+
+Result<double> measure_round_trip(ThreadTeam& team, std::uint64_t round_trips, unsigned batches) {
+  if (team.size() < 2) return make_error("core round trip: needs two threads, the team has {}", team.size());
+  if (round_trips == 0 || batches == 0) return make_error("core round trip: no round trips to time");
+  std::vector<double> ns;
+  for (unsigned b = 0; b < batches; ++b) ns.push_back(round_trip_ns(team, round_trips));
+  std::nth_element(ns.begin(), ns.begin() + ns.size() / 2, ns.end());
+  return ns[ns.size() / 2];
+}
+
+Result<std::optional<CoreRoundTrip>> measure_core_round_trips(const Topology& topology, std::uint64_t round_trips,
+                                                              unsigned batches) {
+  if (topology.cores.size() < 2) return std::optional<CoreRoundTrip>{};
+  CoreRoundTrip result;
+  for (std::size_t core = 1; core < topology.cores.size(); ++core) {
+    Result<std::unique_ptr<ThreadTeam>> team =
+        ThreadTeam::create({topology.cores[0].pu_os_ids, topology.cores[core].pu_os_ids});
+    if (!team.ok()) return team.error();
+    Result<double> ns = measure_round_trip(**team, round_trips, batches);
+    if (!ns.ok()) return ns.error();
+    result.nearest_ns = core == 1 ? *ns : std::min(result.nearest_ns, *ns);
+    result.farthest_ns = std::max(result.farthest_ns, *ns);
+  }
+  return std::optional<CoreRoundTrip>{result};
 }
 
 }  // namespace memwall::hw

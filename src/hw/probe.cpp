@@ -20,12 +20,14 @@ struct ProbePlan {
   bool scaling;
   std::uint64_t latency_loads;
   unsigned latency_reps;
+  std::uint64_t round_trips;  // per batch, between the first core and each other
+  unsigned round_trip_batches;
   unsigned peak_reps;
   double peak_ms;
 };
 
-constexpr ProbePlan kFullPlan{kFullProbeArrayFloorBytes, 10, 4, true, 4'000'000, 3, 5, 80};
-constexpr ProbePlan kQuickPlan{64 * kMiB, 3, 0, false, 400'000, 1, 2, 15};
+constexpr ProbePlan kFullPlan{kFullProbeArrayFloorBytes, 10, 4, true, 4'000'000, 3, 5'000, 5, 5, 80};
+constexpr ProbePlan kQuickPlan{64 * kMiB, 3, 0, false, 400'000, 1, 2'000, 3, 2, 15};
 
 void report(const ProbeOptions& options, std::string_view stage) {
   if (options.progress) options.progress(stage);
@@ -49,6 +51,11 @@ Status measure(const ProbeOptions& options, const ProbePlan& plan, ProbeResult& 
       measure_latency(array_bytes, plan.latency_loads, plan.latency_reps, options.seed);
   if (!latency.ok()) return latency.error();
   r.latency = *latency;
+  report(options, "core round trip");
+  Result<std::optional<CoreRoundTrip>> cores_apart =
+      measure_core_round_trips(r.topology, plan.round_trips, plan.round_trip_batches);
+  if (!cores_apart.ok()) return cores_apart.error();
+  r.latency.cores = *cores_apart;
 
   report(options, "compute peaks");
   Result<PeakResult> f32 = measure_peak(runnable_f32_kernels(r.cpu.isa).front(), r.topology,

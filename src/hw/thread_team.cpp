@@ -2,20 +2,8 @@
 
 #include "memwall/hw/topology.hpp"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 namespace memwall::hw {
 namespace {
-
-inline void cpu_relax() {
-#if defined(__x86_64__)
-  _mm_pause();
-#elif defined(__aarch64__)
-  __asm__ volatile("yield");
-#endif
-}
 
 // Spin this many times before sleeping: long enough to bridge the gap between consecutive runs
 // (tens of microseconds), short enough not to burn a core while the team is idle.

@@ -27,6 +27,7 @@ ProbeResult small_probe() {
   BandwidthOptions options{2 * kMiB, 1, 1, {r.topology.physical_cores()}};
   r.bandwidth = *measure_bandwidth(options, {&generic_bandwidth_kernels()}, r.topology);
   r.latency = *measure_latency(kMiB, 10'000, 1, 7);
+  r.latency.cores = CoreRoundTrip{98.5, 530.25};
   r.f32 = *measure_peak(runnable_f32_kernels(r.cpu.isa).back(), r.topology, 1, 1, 1.0);
   r.int8 = *measure_peak(runnable_int8_kernels(r.cpu.isa).back(), r.topology, 1, 1, 1.0);
   r.warnings = {"a warning"};
@@ -46,6 +47,20 @@ TEST(ProbeJson, RoundTripsExactly) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(probe_to_json(*parsed), record);
   EXPECT_DOUBLE_EQ(parsed->read_gbps(), original.read_gbps());
+}
+
+// A record cached before the round trip between cores was measured still reads, without one; one
+// machine of one core has none.
+TEST(ProbeJson, RecordWithoutACoreRoundTripReadsWithNone) {
+  nlohmann::json record = probe_to_json(small_probe());
+  record["latency"].erase("core_round_trip_ns");
+  const Result<ProbeResult> parsed = probe_from_json(record);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_FALSE(parsed->latency.cores.has_value());
+  const nlohmann::json written = probe_to_json(*parsed);
+  EXPECT_TRUE(written["latency"]["core_round_trip_ns"].is_null());
+  const Status valid = testing::validate_against_schema(written, "probe.schema.json");
+  EXPECT_TRUE(valid.ok()) << valid.error().message;
 }
 
 TEST(ProbeJson, SchemaRejectsABrokenRecord) {
