@@ -97,7 +97,7 @@ std::string compute_section(const ProbeResult& r) {
   std::string out = "\n";
   out += fmt::format("Latency    {:.1f} ns per dependent load (random walk over {})\n",
                      r.latency.ns_per_load, format_bytes(r.latency.array_bytes));
-  if (const std::optional<hw::CoreRoundTrip>& c = r.latency.cores) {
+  if (const std::optional<hw::CoreRoundTrip>& c = r.latency.core_round_trip) {
     out += c->farthest_ns > c->nearest_ns * 1.5
                ? fmt::format("Cores      a cache line from core 0 to another and back: {:.0f} ns (nearest), {:.0f} ns "
                              "(farthest)\n", c->nearest_ns, c->farthest_ns)

@@ -55,7 +55,7 @@ Status measure(const ProbeOptions& options, const ProbePlan& plan, ProbeResult& 
   Result<std::optional<CoreRoundTrip>> cores_apart =
       measure_core_round_trips(r.topology, plan.round_trips, plan.round_trip_batches);
   if (!cores_apart.ok()) return cores_apart.error();
-  r.latency.cores = *cores_apart;
+  r.latency.core_round_trip = *cores_apart;
 
   report(options, "compute peaks");
   Result<PeakResult> f32 = measure_peak(runnable_f32_kernels(r.cpu.isa).front(), r.topology,

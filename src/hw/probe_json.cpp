@@ -88,7 +88,9 @@ void from_json(const json& j, BandwidthPoint& p) {
 void to_json(json& j, const LatencyResult& l) {
   j = {{"array_bytes", l.array_bytes}, {"loads", l.loads}, {"ns_per_load", l.ns_per_load},
        {"huge_pages_requested", l.huge_pages_requested}, {"core_round_trip_ns", nullptr}};
-  if (l.cores) j["core_round_trip_ns"] = {{"nearest", l.cores->nearest_ns}, {"farthest", l.cores->farthest_ns}};
+  if (l.core_round_trip) {
+    j["core_round_trip_ns"] = {{"nearest", l.core_round_trip->nearest_ns}, {"farthest", l.core_round_trip->farthest_ns}};
+  }
 }
 void from_json(const json& j, LatencyResult& l) {
   j.at("array_bytes").get_to(l.array_bytes);
@@ -97,7 +99,7 @@ void from_json(const json& j, LatencyResult& l) {
   j.at("huge_pages_requested").get_to(l.huge_pages_requested);
   // Records cached before the round trip was measured have none.
   if (const auto cores = j.find("core_round_trip_ns"); cores != j.end() && !cores->is_null()) {
-    l.cores = CoreRoundTrip{cores->at("nearest").get<double>(), cores->at("farthest").get<double>()};
+    l.core_round_trip = CoreRoundTrip{cores->at("nearest").get<double>(), cores->at("farthest").get<double>()};
   }
 }
 void to_json(json& j, const PeakResult& p) {

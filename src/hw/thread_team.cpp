@@ -2,7 +2,20 @@
 
 #include "memwall/hw/topology.hpp"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace memwall::hw {
+
+void cpu_relax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
 namespace {
 
 // Spin this many times before sleeping: long enough to bridge the gap between consecutive runs

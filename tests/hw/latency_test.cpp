@@ -19,9 +19,9 @@ TEST(Latency, TooSmallArrayIsAnError) {
   EXPECT_FALSE(measure_latency(64, 1000, 1, 1).ok());
 }
 
-// Two unbound threads hand a line back and forth: a time per round trip, above zero and far below
-// a scheduler's time slice (few round trips, so a machine of one CPU, where each hand-over waits
-// for the other thread's turn, still finishes).
+// Two unbound threads hand a line back and forth: a time per round trip, above zero and below a
+// tenth of a second (few round trips, so that a machine of one CPU, where each hand-over waits for
+// the other thread's turn, still finishes).
 TEST(CoreRoundTrip, TwoMembersHandALineBackAndForth) {
   const auto team = ThreadTeam::create({{}, {}}).value();
   const Result<double> ns = measure_round_trip(*team, 200, 3);

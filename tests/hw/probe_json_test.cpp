@@ -27,7 +27,7 @@ ProbeResult small_probe() {
   BandwidthOptions options{2 * kMiB, 1, 1, {r.topology.physical_cores()}};
   r.bandwidth = *measure_bandwidth(options, {&generic_bandwidth_kernels()}, r.topology);
   r.latency = *measure_latency(kMiB, 10'000, 1, 7);
-  r.latency.cores = CoreRoundTrip{98.5, 530.25};
+  r.latency.core_round_trip = CoreRoundTrip{98.5, 530.25};
   r.f32 = *measure_peak(runnable_f32_kernels(r.cpu.isa).back(), r.topology, 1, 1, 1.0);
   r.int8 = *measure_peak(runnable_int8_kernels(r.cpu.isa).back(), r.topology, 1, 1, 1.0);
   r.warnings = {"a warning"};
@@ -56,7 +56,7 @@ TEST(ProbeJson, RecordWithoutACoreRoundTripReadsWithNone) {
   record["latency"].erase("core_round_trip_ns");
   const Result<ProbeResult> parsed = probe_from_json(record);
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
-  EXPECT_FALSE(parsed->latency.cores.has_value());
+  EXPECT_FALSE(parsed->latency.core_round_trip.has_value());
   const nlohmann::json written = probe_to_json(*parsed);
   EXPECT_TRUE(written["latency"]["core_round_trip_ns"].is_null());
   const Status valid = testing::validate_against_schema(written, "probe.schema.json");

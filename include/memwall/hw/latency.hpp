@@ -22,7 +22,7 @@ struct LatencyResult {
   std::uint64_t loads = 0;           // dependent loads timed
   double ns_per_load = 0;            // best of the repetitions
   bool huge_pages_requested = false;
-  std::optional<CoreRoundTrip> cores;  // none on one core
+  std::optional<CoreRoundTrip> core_round_trip;  // none on one core
 };
 
 // A dependent chase through one random cycle over every 64-byte line of the array (so neither the

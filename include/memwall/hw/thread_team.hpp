@@ -7,20 +7,10 @@
 
 #include "memwall/util/result.hpp"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 namespace memwall::hw {
 
-// What a thread does between looks at an atomic it waits on.
-inline void cpu_relax() {
-#if defined(__x86_64__)
-  _mm_pause();
-#elif defined(__aarch64__)
-  __asm__ volatile("yield");
-#endif
-}
+// What a thread does between looks at an atomic it waits on (pause, yield).
+void cpu_relax();
 
 // A fixed team of threads, each bound to its own set of hardware threads, that runs one function on
 // every member at once. The calling thread is member 0, so a team of n uses n cores, not n + 1.
