@@ -130,6 +130,10 @@ json make_record(const Point& point, const PointRun& run, const ModelFacts& mode
     record["roofline"]["read_gbs_around"] = stat_json(run.read_gbs_around);
     record["roofline"]["efficiency_around"] = median_or_null(around);
   }
+  if (!run.core_round_trip_ns_around.empty()) {
+    record["samples"]["core_round_trip_ns_around"] = run.core_round_trip_ns_around;
+    record["roofline"]["core_round_trip_ns_around"] = stat_json(run.core_round_trip_ns_around);
+  }
   return record;
 }
 

@@ -34,12 +34,17 @@ void add_step_rate(const engine::StepStats& st, double step_bytes, std::vector<D
 
 bool stopped(const RunContext& ctx) { return ctx.stop && ctx.stop->load(std::memory_order_relaxed); }
 
-// One read-bandwidth sample beside a decode point's repetitions (tg, serve), when asked for.
+// One read-bandwidth sample beside a decode point's repetitions (tg, serve), and the cores' round
+// trip beside it, when asked for.
 Status sample_read(const Point& point, const RunContext& ctx, PointRun& run) {
   if (point.test == TestKind::pp || !ctx.read_gbs_now) return {};
   Result<double> gbs = ctx.read_gbs_now();
   if (!gbs.ok()) return gbs.error();
   run.read_gbs_around.push_back(*gbs);
+  if (!ctx.core_round_trip_ns_now) return {};
+  Result<double> ns = ctx.core_round_trip_ns_now();
+  if (!ns.ok()) return ns.error();
+  run.core_round_trip_ns_around.push_back(*ns);
   return {};
 }
 

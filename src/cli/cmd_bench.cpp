@@ -207,6 +207,10 @@ void add_moved_warnings(nlohmann::json& record) {
   if (b.step_spread > kMoved) {
     record["warnings"].push_back(fmt::format("decode steps of one batch size ran at rates {:.2f}x apart: the bandwidth moved while it ran", b.step_spread));
   }
+  if (b.round_trip_spread > fit::RecordBandwidth::kMovedRoundTrip) {
+    record["warnings"].push_back(fmt::format("the cores' round trip around the run ranged from {:.0f} to {:.0f} ns: the host moved the cores while it ran",
+                                             b.round_trip_min_ns, b.round_trip_max_ns));
+  }
 }
 
 nlohmann::json prediction_json(const fit::Hardware& local, const fit::ModelShape& shape, const bench::Point& point,
@@ -360,6 +364,7 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
       },
       {}};
   if (sampler) ctx.read_gbs_now = [&] { return sampler->sample_gbps(kReadSampleSeconds); };
+  if (sampler && sampler->threads() > 1) ctx.core_round_trip_ns_now = [&] { return sampler->round_trip_ns(); };
   reset_peak_rss();
   auto run = bench::run_point(point, cost, ctx);
   if (!run) return bench::make_failed_record(point, "failed", run.error().message, facts, extras, prov);

@@ -129,9 +129,22 @@ RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& re
   const double low = detail::number_at(record, "/roofline/read_gbs_around/min");
   const double high = detail::number_at(record, "/roofline/read_gbs_around/max");
   const double steps = std::max(1.0, detail::number_at(record, "/stats/step_spread/max"));
-  if (around > 0) return {around, true, low > 0 && high > low ? high / low : 1.0, steps};
+  RecordBandwidth b;
+  b.step_spread = steps;
+  b.round_trip_min_ns = detail::number_at(record, "/roofline/core_round_trip_ns_around/min");
+  b.round_trip_max_ns = detail::number_at(record, "/roofline/core_round_trip_ns_around/max");
+  if (b.round_trip_min_ns > 0 && b.round_trip_max_ns > b.round_trip_min_ns) {
+    b.round_trip_spread = b.round_trip_max_ns / b.round_trip_min_ns;
+  }
+  if (around > 0) {
+    b.gbps = around;
+    b.around = true;
+    b.spread = low > 0 && high > low ? high / low : 1.0;
+    return b;
+  }
   const double read_gbs = detail::number_at(record, "/roofline/read_gbs");
-  return {read_gbs > 0 ? read_gbs : local.bandwidth_gbps, false, 1.0, steps};
+  b.gbps = read_gbs > 0 ? read_gbs : local.bandwidth_gbps;
+  return b;
 }
 
 Hardware at_bandwidth(const Hardware& local, const RecordBandwidth& bandwidth) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "memwall/hw/latency.hpp"
 #include "memwall/util/clock.hpp"
 #include "member_share.hpp"
 
@@ -56,5 +57,8 @@ Result<double> ReadSampler::sample_gbps(double min_seconds) {
   } while (static_cast<double>(elapsed_ns) < min_seconds * 1e9);
   return static_cast<double>(passes) * static_cast<double>(buffer_bytes()) / static_cast<double>(elapsed_ns);
 }
+
+// A few thousand round trips: a few ms at the hundreds of ns of cores far apart.
+Result<double> ReadSampler::round_trip_ns() { return measure_round_trip(*team_, 2'000, 3); }
 
 }  // namespace memwall::hw

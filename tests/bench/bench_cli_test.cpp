@@ -120,6 +120,13 @@ TEST_F(BenchCli, TrackBandwidthRecordsTheReadAroundEachDecodePoint) {
   EXPECT_EQ(tg["read_gbs_around"]["n"], 3);  // before each of the 2 repetitions and after the last
   EXPECT_GT(tg["read_gbs_around"]["median"].get<double>(), 0);
   EXPECT_GT(tg["efficiency_around"].get<double>(), 0);
+  // Beside each read, on two or more cores, the round trip between the first two.
+  if (records[1]["provenance"]["threads"].get<int>() > 1) {
+    EXPECT_EQ(tg["core_round_trip_ns_around"]["n"], 3);
+    EXPECT_GT(tg["core_round_trip_ns_around"]["min"].get<double>(), 0);
+  } else {
+    EXPECT_FALSE(tg.contains("core_round_trip_ns_around"));
+  }
   // The prediction beside the tg point is for the bandwidth the run had; pp's for the probe's.
   EXPECT_NE(records[1]["prediction"]["basis"].get<std::string>().find("GB/s (read around the run)"), std::string::npos)
       << records[1]["prediction"];
@@ -147,12 +154,16 @@ TEST_F(BenchCli, TrackingWithACalibrationOfTheProbeAloneIsAWarning) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   {
     // The reads around a run on a busy machine may differ by more than the calibration takes
-    // (fit's kMovedSpread); held at their median, the records stay usable whatever they were.
+    // (fit's kMovedSpread), and so may the cores' round trips beside them (kMovedRoundTrip); held
+    // at their medians, the records stay usable whatever they were.
     const std::vector<nlohmann::json> records = read_lines(save);
     std::ofstream out(plain), steady(save);
     for (nlohmann::json rec : records) {
-      nlohmann::json& around = rec["roofline"]["read_gbs_around"];
-      around["min"] = around["max"] = around["median"];
+      for (const char* sampled : {"read_gbs_around", "core_round_trip_ns_around"}) {
+        if (!rec["roofline"].contains(sampled)) continue;
+        nlohmann::json& around = rec["roofline"][sampled];
+        around["min"] = around["max"] = around["median"];
+      }
       steady << rec.dump() << '\n';
       rec["roofline"].erase("read_gbs_around");
       out << rec.dump() << '\n';

@@ -113,10 +113,13 @@ TEST(Runner, ReadBandwidthIsSampledAroundEachMeasuredRepetition) {
     taken_with_targets.push_back(h.targets);
     return samples_gbs.at(taken++);
   };
+  const std::vector<double> round_trips_ns = {100, 110, 520, 530};
+  ctx.core_round_trip_ns_now = [&]() -> Result<double> { return round_trips_ns.at(taken - 1); };
   Point p = tg(4, 3);
   p.warmup = 1;
   const PointRun run = *run_point(p, cost(), ctx);
   EXPECT_EQ(run.read_gbs_around, samples_gbs);
+  EXPECT_EQ(run.core_round_trip_ns_around, round_trips_ns);  // one beside each read
   EXPECT_EQ(taken_with_targets, (std::vector<std::int64_t>{1, 2, 3, 4}));  // after the warm-up, between repetitions
 
   PointExtras extras;
@@ -129,6 +132,8 @@ TEST(Runner, ReadBandwidthIsSampledAroundEachMeasuredRepetition) {
   EXPECT_DOUBLE_EQ(record["roofline"]["efficiency_around"].get<double>(), run.bytes_per_s[0] / 30e9);
   EXPECT_DOUBLE_EQ(record["roofline"]["efficiency"].get<double>(), run.bytes_per_s[0] / 50e9);
   EXPECT_EQ(record["samples"]["read_gbs_around"], samples_gbs);
+  EXPECT_EQ(record["samples"]["core_round_trip_ns_around"], round_trips_ns);
+  EXPECT_DOUBLE_EQ(record["roofline"]["core_round_trip_ns_around"]["max"].get<double>(), 530);
   const std::vector<double> per_repetition = record["samples"]["roofline_efficiency_around"];
   ASSERT_EQ(per_repetition.size(), 3u);
   EXPECT_DOUBLE_EQ(per_repetition[1], run.bytes_per_s[1] / 25e9);

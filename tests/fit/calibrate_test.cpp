@@ -496,6 +496,31 @@ TEST_F(FitCalibration, ARunWhoseStepsSpreadApartIsSkippedByTheFitAndMarkedInTheC
   EXPECT_EQ(c.summary.front().steady_points, 6);
 }
 
+// A run whose cores' round trip went from 100 to 520 ns beside the reads (the host moved the cores
+// between core complexes) moved, though its reads held still; 100 to 180 ns is within one place.
+TEST_F(FitCalibration, ARunWhoseCoresMovedApartIsSkippedByTheFitAndMarkedInTheComparison) {
+  std::vector<json> tracked = lines_;
+  for (json& j : tracked) {
+    const bool tg0 = j["point"]["test"] == "tg" && j["point"]["depth"] == 0;
+    j["roofline"]["read_gbs_around"] = stat(50.0);
+    j["roofline"]["core_round_trip_ns_around"] = {{"n", 4}, {"median", 110.0}, {"min", 100.0}, {"max", tg0 ? 520.0 : 180.0}};
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), tracked, "cores");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->skipped_read_moved, 6);
+  EXPECT_EQ(report->calibration.decode_points, 6);
+
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = truth_.efficiency;
+  const Comparison c = compare_records(calibrated, tracked);
+  for (const ComparisonRow& row : c.rows) {
+    EXPECT_EQ(row.read_moved, row.metric == "tg tok/s" && row.point == "tg64") << row.model << " " << row.point;
+  }
+  EXPECT_EQ(c.summary.front().steady_points, 6);
+  const RecordBandwidth b = record_bandwidth(test_machine(), tracked.front());
+  EXPECT_DOUBLE_EQ(b.round_trip_min_ns, 100.0);
+}
+
 // Runs read around at 50 and at 100 GB/s, made on a machine whose steps stream no faster than at a
 // read of 70: the calibration finds that ceiling (within its 5% steps) and predicts with it; runs
 // all read at one bandwidth show none.

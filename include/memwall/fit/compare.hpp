@@ -23,13 +23,22 @@ struct RecordBandwidth {
   bool around = false;     // read around the run
   double spread = 1;       // the largest read around the run over the smallest; 1 when not tracked
   double step_spread = 1;  // bench's step_spread (bench/step_spread.hpp), the largest of the run's; 1 when absent
+  // The cores' round trip sampled beside the reads (bench --track-bandwidth on two or more cores):
+  // its smallest and largest, and the one over the other; 0, 0 and 1 when absent.
+  double round_trip_min_ns = 0, round_trip_max_ns = 0, round_trip_spread = 1;
   // The machine's bandwidth moved during the run, so no one read is the one it ran at: on the Zen 5
   // host of results/fit.md the reads switch between about 30, 52 and 86 GB/s, while within one
   // mode they stay within a few percent. Reads before and after a run of a few seconds can both
   // miss a switch that its steps show (llama-3.2-1b Q4_0 at 2 users: steps of 16.8 ms, then 11.1,
-  // between two reads of 51.6 GB/s); steady runs spread 1.01-1.18 (results/fit.md).
-  bool moved() const { return spread > kMovedSpread || step_spread > kMovedSpread; }
+  // between two reads of 51.6 GB/s); steady runs spread 1.01-1.18 (results/fit.md). The same host
+  // moves its two cores between one core complex and two as it switches, the round trip between
+  // them 55-172 ns against 506-573 (results/engine.md), so a round trip that changed several-fold
+  // around a run says the same.
+  bool moved() const {
+    return spread > kMovedSpread || step_spread > kMovedSpread || round_trip_spread > kMovedRoundTrip;
+  }
   static constexpr double kMovedSpread = 1.2;
+  static constexpr double kMovedRoundTrip = 2;
 };
 RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& record);
 // `local` at that bandwidth, its basis saying so when it was read around the run.

@@ -26,6 +26,9 @@ class ReadSampler {
   // 23.7-32 GB/s first against 33-35 for the rest, which pulled a 0.25 s sample down 2-8%; a first
   // pass that alone filled the 0.25 s would have been the whole sample.
   Result<double> sample_gbps(double min_seconds);
+  // measure_round_trip (latency.hpp) between the first two members: an error with one member.
+  Result<double> round_trip_ns();
+  unsigned threads() const { return team_->size(); }
 
   std::uint64_t buffer_bytes() const { return static_cast<std::uint64_t>(elements_) * sizeof(double); }
 
