@@ -194,10 +194,12 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   out += eff.render(2);
   out += fmt::format("  fitted on {} tg points (rms error {:.1f}%), {} pp points (rms error {:.1f}%) and {} serving points "
                      "(rms error {:.1f}%), {} of them at a depth; skipped: {} of other machines, {} not ok, {} unusable, "
-                     "{} whose bandwidth moved more than {:.0f}% around or during the run\n",
+                     "{} whose bandwidth moved around or during the run (reads or step rates more than {:.0f}% apart, or the cores' "
+                     "round trip more than {:.0f}x)\n",
                      c.decode_points, 100 * c.decode_rms_rel_error, c.prefill_points, 100 * c.prefill_rms_rel_error,
                      c.serving_points, 100 * c.serving_rms_rel_error, c.depth_points, r.skipped_other_machine,
-                     r.skipped_not_ok, r.skipped_unusable, r.skipped_read_moved, 100 * (fit::RecordBandwidth::kMovedSpread - 1));
+                     r.skipped_not_ok, r.skipped_unusable, r.skipped_read_moved, 100 * (fit::RecordBandwidth::kMovedSpread - 1),
+                     fit::RecordBandwidth::kMovedRoundTrip);
   TextTable points({"test", "model", "users", "prompt", "gen", "depth", "metric", "measured", "fitted", "error"});
   for (const fit::CalibrationRow& row : r.rows) {
     points.add_row({row.test, row.model, std::to_string(row.users), std::to_string(row.prompt), std::to_string(row.gen),
