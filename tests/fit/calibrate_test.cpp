@@ -120,6 +120,22 @@ class FitCalibration : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // `records` (lines_, marked) leave out the 6 usable tg64 points at depth 0 as moved: the
+  // calibration skips them, and the comparison marks their rows alone and counts the others apart.
+  void expect_only_tg64_at_depth_0_moved(const std::vector<json>& records) const {
+    const Result<CalibrationReport> report = calibrate(test_machine(), records, "marked");
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->skipped_read_moved, 6);
+    EXPECT_EQ(report->calibration.decode_points, 6);
+    Hardware calibrated = test_machine();
+    calibrated.efficiency = truth_.efficiency;
+    const Comparison c = compare_records(calibrated, records);
+    for (const ComparisonRow& row : c.rows) {
+      EXPECT_EQ(row.read_moved, row.metric == "tg tok/s" && row.point == "tg64") << row.model << " " << row.point;
+    }
+    EXPECT_EQ(c.summary.front().steady_points, 6);
+  }
+
   std::filesystem::path dir_;
   Hardware truth_;
   std::vector<json> lines_;
@@ -482,18 +498,7 @@ TEST_F(FitCalibration, ARunWhoseStepsSpreadApartIsSkippedByTheFitAndMarkedInTheC
     j["stats"]["step_spread"] = stat(tg0 ? 1.5 : 1.1);
     j["stats"]["step_spread"]["max"] = tg0 ? 1.5 : 1.1;
   }
-  const Result<CalibrationReport> report = calibrate(test_machine(), spread, "spread");
-  ASSERT_TRUE(report.ok()) << report.error().message;
-  EXPECT_EQ(report->skipped_read_moved, 6);
-  EXPECT_EQ(report->calibration.decode_points, 6);
-
-  Hardware calibrated = test_machine();
-  calibrated.efficiency = truth_.efficiency;
-  const Comparison c = compare_records(calibrated, spread);
-  for (const ComparisonRow& row : c.rows) {
-    EXPECT_EQ(row.read_moved, row.metric == "tg tok/s" && row.point == "tg64") << row.model << " " << row.point;
-  }
-  EXPECT_EQ(c.summary.front().steady_points, 6);
+  expect_only_tg64_at_depth_0_moved(spread);
 }
 
 // A run whose cores' round trip went from 100 to 520 ns beside the reads (the host moved the cores
@@ -505,18 +510,7 @@ TEST_F(FitCalibration, ARunWhoseCoresMovedApartIsSkippedByTheFitAndMarkedInTheCo
     j["roofline"]["read_gbs_around"] = stat(50.0);
     j["roofline"]["core_round_trip_ns_around"] = {{"n", 4}, {"median", 110.0}, {"min", 100.0}, {"max", tg0 ? 520.0 : 180.0}};
   }
-  const Result<CalibrationReport> report = calibrate(test_machine(), tracked, "cores");
-  ASSERT_TRUE(report.ok()) << report.error().message;
-  EXPECT_EQ(report->skipped_read_moved, 6);
-  EXPECT_EQ(report->calibration.decode_points, 6);
-
-  Hardware calibrated = test_machine();
-  calibrated.efficiency = truth_.efficiency;
-  const Comparison c = compare_records(calibrated, tracked);
-  for (const ComparisonRow& row : c.rows) {
-    EXPECT_EQ(row.read_moved, row.metric == "tg tok/s" && row.point == "tg64") << row.model << " " << row.point;
-  }
-  EXPECT_EQ(c.summary.front().steady_points, 6);
+  expect_only_tg64_at_depth_0_moved(tracked);
   const RecordBandwidth b = record_bandwidth(test_machine(), tracked.front());
   EXPECT_DOUBLE_EQ(b.round_trip_min_ns, 100.0);
 }
