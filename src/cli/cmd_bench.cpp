@@ -362,6 +362,7 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
         prov.isa = std::string(quant::isa_name((*e)->isa()));
         return std::unique_ptr<bench::Target>(std::make_unique<bench::EngineTarget>(std::move(*e)));
       },
+      {},
       {}};
   if (sampler) ctx.read_gbs_now = [&] { return sampler->sample_gbps(kReadSampleSeconds); };
   if (sampler && sampler->threads() > 1) ctx.core_round_trip_ns_now = [&] { return sampler->round_trip_ns(); };

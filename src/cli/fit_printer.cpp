@@ -22,6 +22,14 @@ std::string scheme_label(const fit::ModelShape& s) {
   return s.scheme ? std::string(model::scheme_info(*s.scheme).name) : "file";
 }
 
+// How the overhead follows the cores' round trip, where a calibration found that it does.
+std::string round_trip_text(const fit::Efficiency& e, double round_trip_ns) {
+  if (e.overhead_round_trips_per_layer <= 0) return "";
+  const std::string at = round_trip_ns > 0 ? fmt::format("their {:.0f} ns", round_trip_ns)
+                                           : fmt::format("the calibration's {:.0f} ns", e.overhead_round_trip_ns);
+  return fmt::format(" ({:.0f} round trips between the cores per layer, at {} round trip)", e.overhead_round_trips_per_layer, at);
+}
+
 std::string hardware_lines(const fit::Hardware& hw) {
   std::string out = fmt::format(
       "hardware   {} [{}]: {} ({} kept by the OS), {} GB/s ({}), {} TFLOPS ({}){}\n", hw.display_name,
@@ -30,10 +38,11 @@ std::string hardware_lines(const fit::Hardware& hw) {
       hw.int8_tops ? fmt::format(", {} int8 TOPS", num(*hw.int8_tops)) : "");
   const fit::Efficiency& e = hw.efficiency;
   const std::string superblocks = e.superblock_bandwidth > 0 ? fmt::format(" ({:.2f} K-quant weights)", e.superblock_bandwidth) : "";
-  out += fmt::format("efficiency {:.2f} of bandwidth{} + {:.0f} us per layer and step, {:.2f} of compute peak ({:.2f} for "
+  out += fmt::format("efficiency {:.2f} of bandwidth{} + {:.0f} us per layer and step{}, {:.2f} of compute peak ({:.2f} for "
                      "decode tokens), overlap {:.2f}: {}\n",
-                     e.decode_bandwidth, superblocks, e.step_overhead_us_per_layer, e.compute, e.compute_for(true, true),
-                     e.compute_overlap, e.source);
+                     e.decode_bandwidth, superblocks, e.overhead_us_per_layer(hw.core_round_trip_ns),
+                     round_trip_text(e, hw.core_round_trip_ns), e.compute, e.compute_for(true, true), e.compute_overlap,
+                     e.source);
   if (!e.calibrated && hw.name == "local") out += "           (not calibrated: 'memwall fit --calibrate RESULTS.jsonl')\n";
   return out;
 }
@@ -135,12 +144,19 @@ std::string format_plan(const fit::PlanReport& r) {
 }
 
 std::string format_comparison(const fit::Comparison& c) {
-  TextTable table({"model", "point", "metric", "read GB/s", "measured", "predicted", "error"});
+  // The cores' round trip each prediction took, where the records sampled one.
+  const bool round_trips = std::any_of(c.rows.begin(), c.rows.end(), [](const fit::ComparisonRow& r) { return r.round_trip_ns > 0; });
+  std::vector<std::string> header{"model", "point", "metric", "read GB/s"};
+  if (round_trips) header.emplace_back("cores ns");
+  header.insert(header.end(), {"measured", "predicted", "error"});
+  TextTable table(header);
   for (const fit::ComparisonRow& row : c.rows) {
-    table.add_row({row.model, row.point, row.metric,
-                   fmt::format("{:.1f} {}", row.read_gbps, row.read_moved ? "moved" : row.read_around ? "around" : "probe"),
-                   num(row.measured),
-                   num(row.predicted), fmt::format("{:+.1f}%", 100 * row.error())});
+    std::vector<std::string> cells{
+        row.model, row.point, row.metric,
+        fmt::format("{:.1f} {}", row.read_gbps, row.read_moved ? "moved" : row.read_around ? "around" : "probe")};
+    if (round_trips) cells.push_back(row.round_trip_ns > 0 ? fmt::format("{:.0f}", row.round_trip_ns) : "-");
+    cells.insert(cells.end(), {num(row.measured), num(row.predicted), fmt::format("{:+.1f}%", 100 * row.error())});
+    table.add_row(cells);
   }
   std::string out = table.render(0) + '\n';
   for (const fit::ComparisonSummary& s : c.summary) {
@@ -170,8 +186,15 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
   eff.add_row({"decode, of read bandwidth", fmt::format("{:.3f}", d.decode_bandwidth), fmt::format("{:.3f}", c.efficiency.decode_bandwidth)});
   eff.add_row({"decode, K-quant weights, of read bandwidth", fmt::format("{:.3f}", d.bandwidth_for_superblocks()),
                fmt::format("{:.3f}", c.efficiency.bandwidth_for_superblocks())});
-  eff.add_row({"step overhead, us per layer", fmt::format("{:.1f}", d.step_overhead_us_per_layer),
-               fmt::format("{:.1f}", c.efficiency.step_overhead_us_per_layer)});
+  const bool per_round_trip = c.efficiency.overhead_round_trips_per_layer > 0;
+  eff.add_row({per_round_trip ? fmt::format("step overhead, us per layer, at a {:.0f} ns round trip between the cores",
+                                            c.efficiency.overhead_round_trip_ns)
+                              : std::string("step overhead, us per layer"),
+               fmt::format("{:.1f}", d.step_overhead_us_per_layer), fmt::format("{:.1f}", c.efficiency.step_overhead_us_per_layer)});
+  if (per_round_trip) {
+    eff.add_row({"  and per layer, round trips between the cores", "none",
+                 fmt::format("{:.1f}", c.efficiency.overhead_round_trips_per_layer)});
+  }
   eff.add_row({"compute, of compute peak", fmt::format("{:.3f}", d.compute), fmt::format("{:.3f}", c.efficiency.compute)});
   eff.add_row({"compute, float weights, of their peak", fmt::format("{:.3f}", d.compute_for(false)),
                fmt::format("{:.3f}", c.efficiency.compute_for(false))});

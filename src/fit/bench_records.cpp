@@ -131,6 +131,7 @@ RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& re
   const double steps = std::max(1.0, detail::number_at(record, "/stats/step_spread/max"));
   RecordBandwidth b;
   b.step_spread = steps;
+  b.round_trip_ns = detail::number_at(record, "/roofline/core_round_trip_ns_around/median");
   b.round_trip_min_ns = detail::number_at(record, "/roofline/core_round_trip_ns_around/min");
   b.round_trip_max_ns = detail::number_at(record, "/roofline/core_round_trip_ns_around/max");
   if (b.round_trip_min_ns > 0 && b.round_trip_max_ns > b.round_trip_min_ns) {
@@ -150,7 +151,10 @@ RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& re
 Hardware at_bandwidth(const Hardware& local, const RecordBandwidth& bandwidth) {
   Hardware hw = local;
   hw.bandwidth_gbps = bandwidth.gbps;
-  if (bandwidth.around) hw.bandwidth_basis = "read around the run";
+  if (bandwidth.around) {
+    hw.bandwidth_basis = "read around the run";
+    hw.core_round_trip_ns = bandwidth.round_trip_ns;
+  }
   return hw;
 }
 

@@ -19,10 +19,11 @@ using nlohmann::json;
 // overhead seconds per layer and step, then seconds per second of full-peak arithmetic (1 / compute
 // efficiency) of prompt tokens on quantized weights, on float weights, and of decode tokens on
 // each; then the memory traffic of weights in super-block types (K-quants); last, seconds per second
-// of attention's arithmetic at the float peak. An unknown the points cannot show is merged into the
-// one it falls back to.
+// of attention's arithmetic at the float peak; and the overhead's round trips between the cores per
+// layer and step, on top of theta[1]. An unknown the points cannot show is merged into the one it
+// falls back to.
 constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kSuperBlock = 6, kAttention = 7,
-                      kUnknowns = 8;
+                      kRoundTrips = 8, kUnknowns = 9;
 using Theta = std::array<double, kUnknowns>;
 // theta[0] at a bandwidth efficiency of exactly 1: the fit never streams faster than the read.
 constexpr double kFullRead = 1.0;
@@ -49,6 +50,7 @@ struct Observation {
   std::size_t decode_index = kDecode;
   std::size_t superblock_index = kSuperBlock;  // 0 when merged into the other weights' bandwidth
   bool attention_apart = true;  // false: attention's FLOPs stay with its tokens' arithmetic
+  double round_trip_s = 0;      // the cores' round trip around the run (the calibration's median when not sampled)
   double robust_weight = 1;  // Huber's, from its error under the last fit
 };
 
@@ -64,7 +66,7 @@ double memory_time(const Theta& t, const Observation& o, const StepCost& c) {
 double step_time(const Theta& t, double overlap, double layers, const Observation& o, const StepCost& c) {
   const double m = memory_time(t, o, c);
   const double k = arithmetic_time(t, o, c);
-  return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * t[1];
+  return std::max(m, k) + (1 - overlap) * std::min(m, k) + layers * (t[1] + t[kRoundTrips] * o.round_trip_s);
 }
 
 double model_seconds(const Observation& o, const Theta& t, double overlap) {
@@ -85,6 +87,7 @@ Theta features(const Observation& o, const Theta& t, double overlap) {
     f[0] += w_memory * (c.memory_s - c.superblock_memory_s);
     f[o.superblock_index] += w_memory * c.superblock_memory_s;
     f[1] += o.weights[i] * o.layers;
+    f[kRoundTrips] += o.weights[i] * o.layers * o.round_trip_s;
     const ArithmeticParts a = arithmetic_parts(c, o.attention_apart);
     f[o.compute_index] += w_compute * a.prompt_s;
     f[o.decode_index] += w_compute * a.decode_s;
@@ -162,8 +165,9 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
     for (std::size_t k : kComputeUnknowns) {
       if (free[k] && trial[k] > 0 && trial[k] < kFullPeak) above_peak = k;
     }
+    const bool round_trips_not_negative = !free[kRoundTrips] || trial[kRoundTrips] >= 0;
     if (ok && trial[0] >= kFullRead && superblocks_at_most_read && above_peak == kUnknowns && trial[1] >= 0 &&
-        positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat) &&
+        round_trips_not_negative && positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat) &&
         positive(kAttention))
       return trial;
     if (ok && free[0] && trial[0] < kFullRead) {
@@ -179,6 +183,11 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
     if (ok && above_peak != kUnknowns) {
       free[above_peak] = false;
       t[above_peak] = kFullPeak;
+      continue;
+    }
+    if (ok && !round_trips_not_negative) {  // no more overhead on cores farther apart
+      free[kRoundTrips] = false;
+      t[kRoundTrips] = 0;
       continue;
     }
     if (free[1] && (!ok || trial[1] < 0)) {
@@ -250,6 +259,7 @@ Observation observation(const detail::RecordPoint& p, double bytes_per_s, const 
   o.layers = p.shape.spec.n_layers;
   o.compute_index = p.shape.quantized ? kPrompt : kPromptFloat;
   o.decode_index = p.shape.quantized ? kDecode : kDecodeFloat;
+  if (p.bandwidth.around) o.round_trip_s = p.bandwidth.round_trip_ns * 1e-9;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     if (weights[i] == 0) continue;
     o.costs.push_back(step_cost(p.shape, bytes_per_s, peak_flops, float_peak_flops, steps[i]));
@@ -304,6 +314,28 @@ int count(const std::vector<Observation>& obs, const std::string& test) {
   return static_cast<int>(std::count_if(obs.begin(), obs.end(), [&](const Observation& o) { return o.row.test == test; }));
 }
 
+// The cores' round trips the fitted points ran at: their median, which the overhead is stated at
+// (0: none sampled), and whether they lie far enough apart to fit the overhead per round trip: the
+// largest more than RecordBandwidth::kMovedRoundTrip times the smallest, and at least two points
+// on either side of the middle between them (one point at one placement would set it alone).
+struct RoundTrips {
+  double median_ns = 0;
+  bool apart = false;
+};
+
+RoundTrips round_trips(const std::vector<std::pair<const json*, detail::RecordPoint>>& used) {
+  std::vector<double> ns;
+  for (const auto& [r, p] : used) {
+    if (p.bandwidth.around && p.bandwidth.round_trip_ns > 0) ns.push_back(p.bandwidth.round_trip_ns);
+  }
+  if (ns.empty()) return {};
+  std::sort(ns.begin(), ns.end());
+  const double middle = std::sqrt(ns.front() * ns.back());
+  const auto below = std::count_if(ns.begin(), ns.end(), [&](double x) { return x < middle; });
+  const auto above = static_cast<std::ptrdiff_t>(ns.size()) - below;
+  return {ns[ns.size() / 2], ns.back() > RecordBandwidth::kMovedRoundTrip * ns.front() && below >= 2 && above >= 2};
+}
+
 }  // namespace
 
 Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<json>& records,
@@ -343,7 +375,9 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   const Theta defaults{1 / d.decode_bandwidth,       d.step_overhead_us_per_layer * 1e-6,
                        1 / d.compute_for(true),        1 / d.compute_for(false),
                        1 / d.compute_for(true, true), 1 / d.compute_for(false, true),
-                       1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false))};
+                       1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false)),
+                       0};
+  const RoundTrips trips = round_trips(used);
   // An efficiency is fitted only where points show it, and otherwise merges into the one it falls
   // back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
   // tokens' arithmetic a serving point of several users (a tg step carries one token, too little
@@ -364,9 +398,10 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   };
   const bool depth_seen = std::any_of(obs.begin(), obs.end(), [](const Observation& o) { return o.row.depth > 0; });
   const std::array<bool, kUnknowns> free{true, true, count(obs, "pp") + serving_records > 0, seen(kPromptFloat),
-                                         seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen};
+                                         seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen, trips.apart};
   const auto merge_unseen = [&](std::vector<Observation>& all) {
     for (Observation& o : all) {
+      if (o.round_trip_s == 0) o.round_trip_s = trips.median_ns * 1e-9;
       o.attention_apart = free[kAttention];
       if (!free[kPromptFloat]) o.compute_index = kPrompt;
       if (!free[o.decode_index]) o.decode_index = o.compute_index;
@@ -420,6 +455,11 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
                   fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock),
                   fitted(kAttention), best.ceiling};
+  if (theta[kRoundTrips] > 0) {  // stated at the median round trip
+    c.efficiency.step_overhead_us_per_layer += theta[kRoundTrips] * trips.median_ns * 1e-3;
+    c.efficiency.overhead_round_trips_per_layer = theta[kRoundTrips];
+    c.efficiency.overhead_round_trip_ns = trips.median_ns;
+  }
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
   c.serving_points = serving_records;

@@ -22,12 +22,14 @@ std::string point_label(const detail::RecordPoint& p) {
 }
 
 void add_rows(const Hardware& local, const json& r, const detail::RecordPoint& p, std::vector<ComparisonRow>& out) {
-  const Prediction pred = predict_point(at_bandwidth(local, p.bandwidth), p.shape, p.params);
+  const Hardware at = at_bandwidth(local, p.bandwidth);
+  const Prediction pred = predict_point(at, p.shape, p.params);
   const std::string model = detail::model_label(p.model, p.scheme), point = point_label(p);
   const auto row = [&](const char* metric, const char* stat, const char* field, double predicted) {
     const double measured = detail::record_stat(r, stat, field);
     if (measured > 0 && predicted > 0) {
-      out.push_back({model, point, metric, measured, predicted, p.bandwidth.gbps, p.bandwidth.around, p.bandwidth.moved()});
+      out.push_back({model, point, metric, measured, predicted, p.bandwidth.gbps, p.bandwidth.around, p.bandwidth.moved(),
+                     at.core_round_trip_ns});
     }
   };
   if (p.test == "tg") return row("tg tok/s", "tg_tok_s", "median", pred.tg_tok_s);
@@ -91,7 +93,8 @@ json comparison_to_json(const Comparison& c) {
   for (const ComparisonRow& r : c.rows) {
     rows.push_back({{"model", r.model}, {"point", r.point}, {"metric", r.metric}, {"measured", r.measured},
                     {"predicted", r.predicted}, {"error", r.error()}, {"read_gbps", r.read_gbps},
-                    {"read_basis", r.read_around ? "around" : "probe"}, {"read_moved", r.read_moved}});
+                    {"read_basis", r.read_around ? "around" : "probe"}, {"read_moved", r.read_moved},
+                    {"round_trip_ns", r.round_trip_ns > 0 ? json(r.round_trip_ns) : json(nullptr)}});
   }
   for (const ComparisonSummary& s : c.summary) {
     summary.push_back({{"metric", s.metric}, {"points", s.points}, {"median_abs_error", s.median_abs_error},

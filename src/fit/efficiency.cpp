@@ -118,6 +118,8 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"superblock_bandwidth_efficiency", c.efficiency.superblock_bandwidth},
           {"attention_efficiency", c.efficiency.attention},
           {"read_ceiling_gbps", c.efficiency.read_ceiling_gbps},
+          {"overhead_round_trips_per_layer", c.efficiency.overhead_round_trips_per_layer},
+          {"overhead_round_trip_ns", c.efficiency.overhead_round_trip_ns},
           {"decode_points", c.decode_points},
           {"prefill_points", c.prefill_points},
           {"serving_points", c.serving_points},
@@ -148,6 +150,8 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     c.efficiency.superblock_bandwidth = j.value("superblock_bandwidth_efficiency", 0.0);  // 0: falls back
     c.efficiency.attention = j.value("attention_efficiency", 0.0);                         // 0: falls back
     c.efficiency.read_ceiling_gbps = j.value("read_ceiling_gbps", 0.0);                    // 0: none
+    c.efficiency.overhead_round_trips_per_layer = j.value("overhead_round_trips_per_layer", 0.0);  // 0: none
+    c.efficiency.overhead_round_trip_ns = j.value("overhead_round_trip_ns", 0.0);
     j.at("decode_points").get_to(c.decode_points);
     j.at("prefill_points").get_to(c.prefill_points);
     j.at("serving_points").get_to(c.serving_points);

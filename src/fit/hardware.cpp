@@ -177,6 +177,7 @@ Hardware hardware_from_probe(const hw::ProbeResult& probe) {
   if (probe.int8.best_gops > 0) hw.int8_tops = probe.int8.best_gops / 1000.0;
   hw.source = fmt::format("memwall probe {}{} ({})", probe.fingerprint, probe.quick ? ", quick" : "", probe.timestamp_utc);
   hw.fingerprint = probe.fingerprint;
+  if (probe.latency.core_round_trip) hw.core_round_trip_ns = probe.latency.core_round_trip->farthest_ns;
   hw.efficiency = default_efficiency(hw.device_class);
   return hw;
 }
@@ -216,9 +217,11 @@ json hardware_to_json(const Hardware& hw) {
           {"power_w", opt(hw.power_w)},
           {"price_usd", opt(hw.price_usd)},
           {"source", hw.source},
+          {"core_round_trip_ns", hw.core_round_trip_ns > 0 ? json(hw.core_round_trip_ns) : json(nullptr)},
           {"efficiency",
            {{"decode_bandwidth", hw.efficiency.decode_bandwidth},
-            {"step_overhead_us_per_layer", hw.efficiency.step_overhead_us_per_layer},
+            {"step_overhead_us_per_layer", hw.efficiency.overhead_us_per_layer(hw.core_round_trip_ns)},
+            {"overhead_round_trips_per_layer", hw.efficiency.overhead_round_trips_per_layer},
             {"compute", hw.efficiency.compute},
             {"compute_overlap", hw.efficiency.compute_overlap},
             {"compute_float", hw.efficiency.compute_for(false)},

@@ -35,7 +35,7 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
   out.reserve(loads.size());
   for (const StepLoad& l : loads) {
     const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, peaks.float_flops_per_s, l);
-    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost));
+    out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost, hw.core_round_trip_ns));
   }
   return out;
 }
@@ -48,10 +48,14 @@ std::string basis_text(const Hardware& hw, const ModelShape& shape, const Peaks&
   const std::string ceiling = peaks.bytes_per_s < hw.bandwidth_gbps * 1e9
                                   ? fmt::format(", streamed as {:.4g} (this machine's ceiling)", e.read_ceiling_gbps)
                                   : "";
+  const std::string round_trip = e.overhead_round_trips_per_layer > 0 && hw.core_round_trip_ns > 0
+                                     ? fmt::format(" (cores at a {:.0f} ns round trip)", hw.core_round_trip_ns)
+                                     : "";
   return fmt::format(
-      "{:.4g} GB/s ({}{}) x {:.2f} + {:.0f} us/layer/step; {:.4g} {} x {:.2f} (decode tokens x {:.2f}){}, overlap {:.2f}; "
+      "{:.4g} GB/s ({}{}) x {:.2f} + {:.0f} us/layer/step{}; {:.4g} {} x {:.2f} (decode tokens x {:.2f}){}, overlap {:.2f}; "
       "decode context {:.0f}, {} user{}; {}-bound; efficiencies: {}",
-      hw.bandwidth_gbps, hw.bandwidth_basis, ceiling, e.decode_bandwidth, e.step_overhead_us_per_layer, peaks.tflops,
+      hw.bandwidth_gbps, hw.bandwidth_basis, ceiling, e.decode_bandwidth, e.overhead_us_per_layer(hw.core_round_trip_ns),
+      round_trip, peaks.tflops,
       peaks.unit, e.compute_for(shape.quantized), e.compute_for(shape.quantized, true), attention, e.compute_overlap,
       p.decode_context, point.users, point.users == 1 ? "" : "s", p.compute_bound ? "compute" : "bandwidth", e.source);
 }
@@ -104,7 +108,7 @@ Prediction predict_point(const Hardware& hw, const ModelShape& shape, const Poin
                         attention_flops};
   const StepCost cost = step_cost(shape, peaks.bytes_per_s, peaks.flops_per_s, peaks.float_flops_per_s, decode);
   p.compute_bound = compute_seconds(hw.efficiency, shape.quantized, cost) > memory_seconds(hw.efficiency, cost);
-  const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost);
+  const double step_s = step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized, cost, hw.core_round_trip_ns);
   p.step_ms = step_s * 1e3;
 
   double prefill_s = 0;

@@ -53,11 +53,12 @@ double memory_seconds(const Efficiency& e, const StepCost& cost) {
          cost.superblock_memory_s / e.bandwidth_for_superblocks();
 }
 
-double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost) {
+double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost,
+                    double round_trip_ns) {
   const double memory = memory_seconds(e, cost);
   const double compute = compute_seconds(e, quantized_weights, cost);
   return std::max(memory, compute) + (1.0 - e.compute_overlap) * std::min(memory, compute) +
-         n_layers * e.step_overhead_us_per_layer * 1e-6;
+         n_layers * e.overhead_us_per_layer(round_trip_ns) * 1e-6;
 }
 
 StepLoad prompt_chunk_load(const ModelShape& shape, quant::TensorType kv_type, double context_before, double tokens,

@@ -58,7 +58,8 @@ std::vector<double> step_times(const Hardware& hw, const ModelShape& shape, cons
     out.push_back(step_seconds(hw.efficiency, shape.spec.n_layers, shape.quantized,
                                step_cost(shape, hw.efficiency.bandwidth_at(hw.bandwidth_gbps) * 1e9,
                                          compute_peak_tflops(hw, shape.quantized) * 1e12,
-                                         hw.compute_tflops * 1e12, l)));
+                                         hw.compute_tflops * 1e12, l),
+                               hw.core_round_trip_ns));
   }
   return out;
 }
@@ -572,6 +573,82 @@ TEST(FitCalibrationCeiling, RunsReadFarApartShowTheReadAboveWhichStepsStreamNoFa
   EXPECT_DOUBLE_EQ(tg_at(100).tg_tok_s, tg_at(70).tg_tok_s);
   EXPECT_NE(tg_at(100).basis.find("streamed as 70 (this machine's ceiling)"), std::string::npos) << tg_at(100).basis;
   EXPECT_EQ(tg_at(50).basis.find("ceiling"), std::string::npos) << tg_at(50).basis;
+}
+
+// Runs with the cores near (a 100 ns round trip) and far apart (520 ns), made on a machine whose
+// overhead is 6 us per layer plus 50 round trips: the calibration finds the round trips per layer
+// and states the overhead at the median round trip; runs all at one round trip show none.
+TEST(FitCalibrationRoundTrip, RunsWithTheCoresNearAndFarShowTheOverheadPerRoundTrip) {
+  Hardware truth = test_machine();
+  truth.efficiency = {0.8, 6.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5};
+  truth.efficiency.overhead_round_trips_per_layer = 50;
+  truth.efficiency.overhead_round_trip_ns = 100;
+  const auto tracked = [](json line, double round_trip_ns) {
+    line["roofline"]["read_gbs_around"] = stat(50.0);
+    line["roofline"]["core_round_trip_ns_around"] = {
+        {"n", 2}, {"median", round_trip_ns}, {"min", round_trip_ns}, {"max", round_trip_ns}};
+    return line;
+  };
+  std::vector<json> apart, near;
+  for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b"}) {
+    for (model::Scheme scheme : {model::Scheme::F16, model::Scheme::Q4_0}) {
+      const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
+      for (double round_trip : {100.0, 520.0}) {
+        Hardware at = truth;
+        at.core_round_trip_ns = round_trip;
+        const Prediction pp = predict_point(at, shape, {1, 512, 0, 0, quant::TensorType::F16});
+        std::vector<json> lines{
+            tracked(record(truth.fingerprint, "ok", preset, scheme, "pp", 512, 0, 0, {{"pp_tok_s", stat(pp.pp_tok_s)}}), round_trip),
+            tracked(record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, 0, {{"tg_tok_s", stat(tg_tok_s(at, shape, 64, 0))}}),
+                    round_trip)};
+        for (std::int64_t users : {1, 4}) {
+          lines.push_back(tracked(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
+                                         serving_stats(at, shape, users), users), round_trip));
+        }
+        apart.insert(apart.end(), lines.begin(), lines.end());
+        if (round_trip == 100) near.insert(near.end(), lines.begin(), lines.end());
+      }
+    }
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), apart, "apart");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const Efficiency& e = report->calibration.efficiency;
+  EXPECT_NEAR(e.overhead_round_trips_per_layer, 50.0, 1e-3);
+  EXPECT_DOUBLE_EQ(e.overhead_round_trip_ns, 520.0);  // the median of 16 runs at 100 and 16 at 520
+  EXPECT_NEAR(e.step_overhead_us_per_layer, truth.efficiency.overhead_us_per_layer(520), 1e-3);
+  EXPECT_NEAR(e.overhead_us_per_layer(100), 6.0, 1e-3);
+  EXPECT_NEAR(e.decode_bandwidth, 0.8, 1e-6);
+  const Result<Calibration> loaded = calibration_from_json(calibration_to_json(report->calibration));
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded->efficiency.overhead_round_trips_per_layer, e.overhead_round_trips_per_layer);
+  EXPECT_EQ(loaded->efficiency.overhead_round_trip_ns, e.overhead_round_trip_ns);
+
+  // The comparison predicts each run at its own round trip (exactly where bench's statistic is the
+  // one the records were made of; medians against means and 64 steps against 63 elsewhere).
+  Hardware calibrated = test_machine();
+  calibrated.efficiency = e;
+  for (const ComparisonRow& row : compare_records(calibrated, apart).rows) {
+    const bool exact = row.metric == "agg tok/s" || row.metric == "pp tok/s";
+    EXPECT_NEAR(row.error(), 0.0, exact ? 1e-9 : 0.05) << row.model << " " << row.point << " " << row.metric;
+    EXPECT_TRUE(row.round_trip_ns == 100 || row.round_trip_ns == 520) << row.round_trip_ns;
+  }
+
+  const Result<CalibrationReport> one_place = calibrate(test_machine(), near, "near");
+  ASSERT_TRUE(one_place.ok()) << one_place.error().message;
+  EXPECT_EQ(one_place->calibration.efficiency.overhead_round_trips_per_layer, 0.0);
+  EXPECT_NEAR(one_place->calibration.efficiency.step_overhead_us_per_layer, 6.0, 1e-3);
+
+  // Cores farther apart predict slower decode, and the basis says at what round trip; not known,
+  // the overhead is the one at the calibration's round trip.
+  const ModelShape shape = shape_from_preset(model::find_preset("qwen2.5-0.5b")->spec, model::Scheme::Q4_0);
+  const auto tg_at = [&](double round_trip_ns) {
+    Hardware at = calibrated;
+    at.core_round_trip_ns = round_trip_ns;
+    return predict_point(at, shape, {1, 0, 64, 0, quant::TensorType::F16});
+  };
+  EXPECT_NEAR(1 / tg_at(520).tg_tok_s - 1 / tg_at(100).tg_tok_s, 24 * 50 * 420e-9, 1e-9);  // 24 layers
+  EXPECT_DOUBLE_EQ(tg_at(0).tg_tok_s, tg_at(520).tg_tok_s);
+  EXPECT_NE(tg_at(100).basis.find("+ 6 us/layer/step (cores at a 100 ns round trip)"), std::string::npos) << tg_at(100).basis;
 }
 
 // A record without a budget ran before it was a dimension, with 512 prompt tokens per step.

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "memwall/fit/hardware.hpp"
+#include "memwall/hw/probe.hpp"
 #include "memwall/util/units.hpp"
 
 namespace memwall::fit {
@@ -68,6 +69,17 @@ TEST(FitHardware, CpuPeakForQuantizedWeightsIsInt8) {
   EXPECT_DOUBLE_EQ(compute_peak_tflops(hw, false), 2);
   hw.device_class = DeviceClass::nvidia_consumer;  // GPUs: the 16-bit matrix peak, as fitted
   EXPECT_DOUBLE_EQ(compute_peak_tflops(hw, true), 2);
+}
+
+// The probe's round trip between the cores farthest apart is the one the local machine's step
+// overhead is taken at; a probe without one (one core, or written before it) leaves it unknown.
+TEST(FitHardware, TheLocalMachineTakesTheProbesFarthestRoundTrip) {
+  hw::ProbeResult probe;
+  EXPECT_EQ(hardware_from_probe(probe).core_round_trip_ns, 0.0);
+  probe.latency.core_round_trip = hw::CoreRoundTrip{110, 530};
+  const Hardware local = hardware_from_probe(probe);
+  EXPECT_EQ(local.core_round_trip_ns, 530.0);
+  EXPECT_EQ(hardware_to_json(local)["core_round_trip_ns"], 530.0);
 }
 
 }  // namespace

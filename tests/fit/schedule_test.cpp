@@ -105,6 +105,21 @@ TEST(FitStepModel, OverlapChoosesBetweenTheLargerPartAndTheSum) {
   EXPECT_NEAR(step_seconds(e, 16, true, cost), 0.006 + 16 * 10e-6, 1e-12);
 }
 
+TEST(FitStepModel, TheOverheadFollowsTheCoresRoundTripWhereACalibrationShowedIt) {
+  Efficiency e{0.5, 10.0, 0.25, 1.0, false, ""};
+  const StepCost cost{0.002, 0.001};
+  EXPECT_NEAR(step_seconds(e, 16, true, cost, 500), 0.004 + 16 * 10e-6, 1e-12);  // none: the same at any
+  e.overhead_round_trips_per_layer = 20;
+  e.overhead_round_trip_ns = 100;
+  EXPECT_NEAR(step_seconds(e, 16, true, cost, 100), 0.004 + 16 * 10e-6, 1e-12);
+  EXPECT_NEAR(step_seconds(e, 16, true, cost, 500), 0.004 + 16 * (10e-6 + 20 * 400e-9), 1e-12);
+  EXPECT_NEAR(step_seconds(e, 16, true, cost, 0), 0.004 + 16 * 10e-6, 1e-12);  // not known: at the calibration's
+  EXPECT_DOUBLE_EQ(e.overhead_us_per_layer(10), 10.0 - 20 * 0.09);
+  EXPECT_DOUBLE_EQ(e.overhead_us_per_layer(1), 10.0 - 20 * 0.099);
+  e.overhead_round_trip_ns = 1000;
+  EXPECT_DOUBLE_EQ(e.overhead_us_per_layer(100), 0.0);  // never below nothing
+}
+
 TEST(FitStepModel, DecodeTokensDivideByTheirOwnComputeEfficiency) {
   Efficiency e{0.5, 0.0, 0.25, 1.0, false, ""};
   const StepCost cost{0.0, 0.003, 0.001};  // 2 ms of prompt arithmetic, 1 ms of decode tokens'

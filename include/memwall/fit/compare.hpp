@@ -24,8 +24,8 @@ struct RecordBandwidth {
   double spread = 1;       // the largest read around the run over the smallest; 1 when not tracked
   double step_spread = 1;  // bench's step_spread (bench/step_spread.hpp), the largest of the run's; 1 when absent
   // The cores' round trip sampled beside the reads (bench --track-bandwidth on two or more cores):
-  // its smallest and largest, and the one over the other; 0, 0 and 1 when absent.
-  double round_trip_min_ns = 0, round_trip_max_ns = 0, round_trip_spread = 1;
+  // its median, smallest and largest, and the largest over the smallest; 0, 0, 0 and 1 when absent.
+  double round_trip_ns = 0, round_trip_min_ns = 0, round_trip_max_ns = 0, round_trip_spread = 1;
   // The machine's bandwidth moved during the run, so no one read is the one it ran at: on the Zen 5
   // host of results/fit.md the reads switch between about 30, 52 and 86 GB/s, while within one
   // mode they stay within a few percent. Reads before and after a run of a few seconds can both
@@ -41,7 +41,8 @@ struct RecordBandwidth {
   static constexpr double kMovedRoundTrip = 2;
 };
 RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& record);
-// `local` at that bandwidth, its basis saying so when it was read around the run.
+// `local` at that bandwidth, its basis saying so when it was read around the run, and with the
+// cores' round trip around the run when it was read around it (0 when not sampled).
 Hardware at_bandwidth(const Hardware& local, const RecordBandwidth& bandwidth);
 
 struct ComparisonRow {
@@ -53,6 +54,7 @@ struct ComparisonRow {
   double read_gbps = 0;      // the bandwidth the prediction used
   bool read_around = false;  // read around the run (bench --track-bandwidth), else the probe's
   bool read_moved = false;   // RecordBandwidth::moved(): the reads around it or its steps
+  double round_trip_ns = 0;  // the cores' round trip the prediction used (0: not known)
   double error() const { return predicted / measured - 1; }
 };
 

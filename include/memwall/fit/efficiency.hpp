@@ -2,6 +2,7 @@
 // How far real inference gets from the peaks: one set of fractions per device class, each fitted
 // once on published llama.cpp measurements of devices named in the README, and replaced by this
 // machine's own when `memwall fit --calibrate` has seen its bench runs ("measured beats default").
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,7 +55,22 @@ struct Efficiency {
   // at bandwidths far apart, show one (a host whose memory sometimes gives its few cores more than
   // their kernels can take); 0 = none: the steps stream at a share of any read.
   double read_ceiling_gbps = 0;
+  // A step's barriers and hand-overs wait on cache lines passed between the cores, so on a host
+  // that places its cores near or far apart from one run to the next (the Zen 5 host of
+  // results/fit.md: a round trip of about 100 or 530 ns) the overhead follows the round trip:
+  // where a calibration saw round trips far apart, it grows by overhead_round_trips_per_layer
+  // round trips per layer above its value step_overhead_us_per_layer at overhead_round_trip_ns.
+  // 0 = the same overhead at any round trip.
+  double overhead_round_trips_per_layer = 0;
+  double overhead_round_trip_ns = 0;
 
+  // The overhead per layer and step on cores whose round trip is round_trip_ns (0: not known,
+  // taken as overhead_round_trip_ns).
+  double overhead_us_per_layer(double round_trip_ns) const {
+    if (!(round_trip_ns > 0) || overhead_round_trips_per_layer <= 0) return step_overhead_us_per_layer;
+    const double extra_us = overhead_round_trips_per_layer * (round_trip_ns - overhead_round_trip_ns) * 1e-3;
+    return std::max(0.0, step_overhead_us_per_layer + extra_us);
+  }
   // The bandwidth a step streams at a share of, for a machine whose read is read_gbps.
   double bandwidth_at(double read_gbps) const { return read_below_ceiling(read_gbps, read_ceiling_gbps); }
   double bandwidth_for_superblocks() const { return superblock_bandwidth > 0 ? superblock_bandwidth : decode_bandwidth; }

@@ -32,6 +32,9 @@ struct Hardware {
   std::optional<double> price_usd;
   std::string source;
   std::string fingerprint;  // local only: the probe's hardware fingerprint
+  // A cache line's round trip between the cores farthest apart (local: the probe's; a bench
+  // record's: around its run); 0 = not known. Efficiency::overhead_us_per_layer takes it.
+  double core_round_trip_ns = 0;
   Efficiency efficiency;    // class default, or this machine's calibration
 };
 

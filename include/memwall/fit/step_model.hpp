@@ -55,10 +55,11 @@ StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per
                    const StepLoad& load);
 
 // The step's arithmetic under the compute efficiencies, and its wall time under all of them, for
-// a model of quantized or float weights.
+// a model of quantized or float weights, on cores whose round trip is round_trip_ns (0: not known).
 double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost);
 double memory_seconds(const Efficiency& e, const StepCost& cost);
-double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost);
+double step_seconds(const Efficiency& e, double n_layers, bool quantized_weights, const StepCost& cost,
+                    double round_trip_ns = 0);
 
 // The step a prompt chunk of `tokens` tokens is, after `context_before` cached positions; the
 // last chunk of a prompt wants logits for its last token.
