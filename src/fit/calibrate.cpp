@@ -142,7 +142,8 @@ bool solve(const std::vector<Observation>& obs, double overlap, const std::array
 // 11-18% fast on the larger model; held at the read, 13 us and every tg64 within 10%. A compute
 // efficiency above 1 is held at 1 (kFullPeak) the same way: once batched float decode ran near its
 // memory bound, the free fit gave its arithmetic 6.05 of the peak, the overlap 0 to match, and
-// mispredicted the other points.
+// mispredicted the other points. A negative count of round trips per layer (less overhead on cores
+// farther apart) is held at 0 the same way.
 Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Theta& defaults,
                  std::array<bool, kUnknowns> free) {
   Theta t = defaults;
