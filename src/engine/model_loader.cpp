@@ -30,6 +30,8 @@ struct Plan {
   std::vector<TensorType> types;
   TensorBytes bytes;
   bool embedding_in_file = false;  // the token embedding can be read from the mapped file
+  // Tensor i's bytes are copied (packed, converted or stored): its source may let go of them.
+  std::function<void(std::size_t i)> release = [](std::size_t) {};
 };
 
 bool is_matrix(const PlannedTensor& t) { return t.shape.size() >= 2 && t.role != Role::token_embd; }
@@ -198,11 +200,12 @@ Result<std::shared_ptr<const Model>> assemble(Plan plan, std::string source, std
       m->embedding.row_bytes = quant::bytes_for(plan.types[i], t.shape[0]);
       if (plan.embedding_in_file) {
         m->embedding.rows = bytes->data();
-      } else {
-        m->embedding_storage.assign(bytes->begin(), bytes->end());
-        m->embedding.rows = m->embedding_storage.data();
+        continue;
       }
+      m->embedding_storage.assign(bytes->begin(), bytes->end());
+      m->embedding.rows = m->embedding_storage.data();
     }
+    plan.release(i);
   }
   if (Status s = check_complete(*m); !s.ok()) return make_error("{}: {}", m->source, s.error().message);
   return std::shared_ptr<const Model>(std::move(m));
@@ -247,6 +250,10 @@ Result<std::shared_ptr<const Model>> load_gguf(const std::filesystem::path& path
     if (!s.ok()) return make_error("tensor {}: {}", t.name, s.error().message);
     return std::span<const std::byte>(scratch);
   };
+  // Packed tensors are not read from the file again: without this, a model's file pages stay in
+  // its resident size beside the packed copy, near twice the model (a 16 GiB file peaked at 22.9
+  // GiB on a 23.5 GiB machine).
+  plan.release = [file](std::size_t i) { file->release(file->tensors()[i]); };
   return assemble(std::move(plan), path.string(), scheme, file, options);
 }
 

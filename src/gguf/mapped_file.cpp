@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace memwall::gguf::detail {
@@ -41,6 +42,14 @@ Result<MappedFile> map_readonly(const std::filesystem::path& path) {
   std::shared_ptr<const void> owner(
       base, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
   return MappedFile{std::move(owner), {static_cast<const std::byte*>(base), size}};
+}
+
+void release_pages(std::span<const std::byte> bytes) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<std::uintptr_t>(bytes.data()) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(bytes.data()) + bytes.size()) / page * page;
+  // Advice only: on failure the pages stay resident, which costs memory and breaks nothing.
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace memwall::gguf::detail

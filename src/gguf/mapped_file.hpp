@@ -17,4 +17,8 @@ struct MappedFile {
 // Errors name the path. An empty file maps to no bytes (and then fails to parse, with a message).
 Result<MappedFile> map_readonly(const std::filesystem::path& path);
 
+// Drops the whole pages inside `bytes`, a range of a mapping map_readonly made, from this
+// process's memory; a later read faults them back in from the page cache.
+void release_pages(std::span<const std::byte> bytes);
+
 }  // namespace memwall::gguf::detail

@@ -203,4 +203,8 @@ std::span<const std::byte> GgufFile::tensor_data(const TensorInfo& tensor) const
                         static_cast<std::size_t>(tensor.n_bytes));
 }
 
+void GgufFile::release(const TensorInfo& tensor) const {
+  if (mapping_) detail::release_pages(tensor_data(tensor));
+}
+
 }  // namespace memwall::gguf

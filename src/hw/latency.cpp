@@ -51,7 +51,7 @@ Result<LatencyResult> measure_latency(std::uint64_t array_bytes, std::uint64_t l
   // Line i's successor in the cycle is order[i].
   for (std::size_t i = 0; i < n; ++i) lines[i].next = &lines[order[i]];
 
-  LatencyResult result{array_bytes, loads / 8 * 8, 0, buffer->huge_pages_requested()};
+  LatencyResult result{array_bytes, loads / 8 * 8, 0, buffer->huge_pages_requested(), {}};
   const Line* p = chase(&lines[0], std::min<std::uint64_t>(n, result.loads));  // warm the TLB
   double best_ns = 0;
   for (unsigned rep = 0; rep < std::max(1u, repetitions); ++rep) {

@@ -16,6 +16,7 @@
 #include "memwall/model/synth.hpp"
 #include "memwall/quant/packed.hpp"
 #include "reference_forward.hpp"
+#include "support/resident.hpp"
 #include "support/subprocess.hpp"
 
 namespace memwall::engine {
@@ -45,7 +46,9 @@ class ForwardTest : public ::testing::Test {
   }
   static std::filesystem::path spec_file(const model::ModelSpec& spec, model::Scheme scheme) {
     const auto path = *dir_ / fmt::format("{}-{}.gguf", spec.name, model::scheme_info(scheme).name);
-    if (!std::filesystem::exists(path)) EXPECT_TRUE(model::synthesize(spec, scheme, {7, 2}, path, {}).ok());
+    if (!std::filesystem::exists(path)) {
+      EXPECT_TRUE(model::synthesize(spec, scheme, {7, 2}, path, {}).ok());
+    }
     return path;
   }
   static inline std::filesystem::path* dir_ = nullptr;
@@ -273,6 +276,20 @@ TEST_F(ForwardTest, ModelLargerThanMemoryIsRefusedWithTheNumbers) {
   EXPECT_NE(m.error().message.find("available"), std::string::npos) << m.error().message;
   const auto preset = load_preset(model::find_preset("tiny-llama")->spec, model::Scheme::Q4_0, options);
   EXPECT_FALSE(preset.ok());
+}
+
+// The packed copy is what the engine reads: the file's pages of the tensors it packed are let go as
+// it goes, so a model does not occupy its size twice.
+TEST_F(ForwardTest, ALoadedModelDoesNotKeepItsFilesPagesResident) {
+  if (!testing::resident_file_bytes()) GTEST_SKIP() << "no RssFile in /proc/self/status";
+  const std::filesystem::path path = model_file("tiny-llama", model::Scheme::F32);
+  const std::uint64_t file_bytes = std::filesystem::file_size(path);
+  const std::uint64_t before = *testing::resident_file_bytes();
+  const auto m = load_gguf(path, {});
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  const std::uint64_t after = *testing::resident_file_bytes();
+  EXPECT_LT(after - std::min(after, before), file_bytes / 4) << file_bytes << "-byte file; " << before << " resident before, " << after << " after";
+  EXPECT_TRUE(next_token_logits(*m, kPrompt, {}).ok());
 }
 
 TEST_F(ForwardTest, PresetInMemoryEqualsItsSynthesizedFile) {

@@ -8,6 +8,7 @@
 #include "gguf_test_util.hpp"
 #include "memwall/gguf/reader.hpp"
 #include "memwall/gguf/writer.hpp"
+#include "support/resident.hpp"
 #include "support/subprocess.hpp"
 
 namespace memwall::gguf {
@@ -188,6 +189,38 @@ TEST(GgufRoundTrip, OpenMapsTheFileAndCopiesShareIt) {
   EXPECT_EQ(copy.get_number("general.name").error().message,
             prefix + "general.name: is string, expected a number");
   std::filesystem::remove_all(dir);
+}
+
+TEST(GgufRoundTrip, ReleaseDropsATensorsPagesAndItReadsBackTheSame) {
+  if (!memwall::testing::resident_file_bytes()) GTEST_SKIP() << "no RssFile in /proc/self/status";
+  GgufWriter writer;
+  const Bytes data = testing::pattern(8 << 20, 3);  // 8 MiB of F32
+  ASSERT_TRUE(writer.add_tensor("blk.0.ffn_up.weight", {1024, 2048}, T::F32, data).ok());
+  const std::filesystem::path dir = memwall::testing::make_temp_dir("gguf");
+  const std::filesystem::path path = dir / "big.gguf";
+  ASSERT_TRUE(writer.write(path).ok());
+  const GgufFile file = *GgufFile::open(path);
+  const TensorInfo& tensor = *file.find_tensor("blk.0.ffn_up.weight");
+  const std::span<const std::byte> bytes = file.tensor_data(tensor);
+
+  ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), data.begin()));  // every page read in
+  const std::uint64_t read_in = *memwall::testing::resident_file_bytes();
+  file.release(tensor);
+  const std::uint64_t released = *memwall::testing::resident_file_bytes();
+  EXPECT_GE(read_in - std::min(read_in, released), 6u << 20) << read_in << " bytes before, " << released << " after";
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), data.begin()));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GgufRoundTrip, ReleaseLeavesBytesInMemoryAlone) {
+  GgufWriter writer;
+  const Bytes data = testing::pattern(64 << 10, 4);
+  ASSERT_TRUE(writer.add_tensor("output.weight", {128, 128}, T::F32, data).ok());
+  const Bytes file_bytes = testing::write_to_bytes(writer);
+  const GgufFile file = *testing::parse(file_bytes);
+  const std::span<const std::byte> bytes = file.tensor_data(*file.find_tensor("output.weight"));
+  file.release(*file.find_tensor("output.weight"));
+  EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), data.begin()));
 }
 
 TEST(GgufRoundTrip, OpenErrorsNameThePath) {

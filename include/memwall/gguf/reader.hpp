@@ -56,6 +56,10 @@ class GgufFile {
   const std::vector<TensorInfo>& tensors() const { return parsed_->tensors; }
   const TensorInfo* find_tensor(std::string_view name) const;
   std::span<const std::byte> tensor_data(const TensorInfo& tensor) const;
+  // Drops the tensor's pages from this process's memory once its bytes have been copied: a file
+  // mapping's pages count in the resident size while mapped. The file stays mapped, and a later
+  // read of the tensor faults them back in. Nothing for parse()'d bytes.
+  void release(const TensorInfo& tensor) const;
 
  private:
   // What parse() found; immutable once built, so every copy shares one (tokenizer arrays alone can
