@@ -26,6 +26,12 @@ std::vector<std::int32_t> prompt_tokens(std::int64_t n, std::uint64_t seed, std:
   return out;
 }
 
+// The weights a step read: as the target reports them (a mixture of experts reads the experts its
+// tokens were routed to, which differ step to step), else the active weights of one token.
+double weight_bytes(const engine::StepStats& st, const ModelCost& cost) {
+  return st.weight_bytes > 0 ? st.weight_bytes : cost.weight_bytes_per_step;
+}
+
 // A decode-only step's rate, for step_spread; steps with prompt tokens are left out.
 void add_step_rate(const engine::StepStats& st, double step_bytes, std::vector<DecodeStepRate>& rates) {
   if (st.prefill_tokens > 0 || st.decode_tokens == 0 || st.end_ns <= st.start_ns) return;
@@ -107,7 +113,7 @@ Status run_tg(const Point& point, const ModelCost& cost, const RunContext& ctx, 
       if (st.prefill_tokens == 0 && st.decode_tokens > 0) {
         busy_ns += st.end_ns - st.start_ns;
         tokens += st.decode_tokens;
-        const double step_bytes = cost.weight_bytes_per_step + cost.kv_bytes_per_token * static_cast<double>(point.depth + tokens);
+        const double step_bytes = weight_bytes(st, cost) + cost.kv_bytes_per_token * static_cast<double>(point.depth + tokens);
         bytes += step_bytes;
         add_step_rate(st, step_bytes, rates);
       }
@@ -193,7 +199,7 @@ Status run_serve_once(const Point& point, const ModelCost& cost, const RunContex
     busy_ns += st.end_ns - st.start_ns;
     double kv_positions = 0;
     for (const auto& [seq, i] : by_seq) kv_positions += static_cast<double>(point.depth + point.prompt + static_cast<std::int64_t>(timings[i].token_s.size()));
-    const double step_bytes = cost.weight_bytes_per_step + cost.kv_bytes_per_token * kv_positions;
+    const double step_bytes = weight_bytes(st, cost) + cost.kv_bytes_per_token * kv_positions;
     bytes += step_bytes;
     // Steps beside a warm-up request are left out of the spread: the first to read fresh weights
     // run slower (the embedded default's first point of a model: 1.5x apart).

@@ -139,6 +139,7 @@ StepStats Engine::step(std::vector<TokenEvent>& events) {
   stats.start_ns = clock_.now_ns();
   forward_->run(batch_, caches_, logits_.data());
   stats.end_ns = clock_.now_ns();
+  stats.weight_bytes = forward_->weight_bytes_read();
   stats.sequences = static_cast<std::int64_t>(batch_sequences_.size());
 
   // Feed the tokens into the sequences' state; each logits row gives one sequence its next token.

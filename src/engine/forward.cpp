@@ -78,7 +78,15 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
   b.act = detail::ActivationScratch(std::max(limits.max_tokens, limits.max_logits), widest, cpu_);
   const std::int64_t gqa = s.n_head / s.n_head_kv;
   b.scores.assign(team.size(), std::vector<float>(static_cast<std::size_t>(gqa * (limits.max_context + 16))));
-  if (s.is_moe()) b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), cpu_);
+  shared_bytes_per_token_ = model_->weight_bytes.per_token;
+  if (s.is_moe()) {
+    b.moe = detail::MoeBuffers(s, limits.max_tokens, team.size(), cpu_);
+    for (const LayerWeights& l : model_->layers) shared_bytes_per_token_ -= static_cast<double>(s.n_expert_used) * detail::expert_bytes(l, 0);
+  }
+}
+
+double Forward::weight_bytes_read() const {
+  return model_->spec.is_moe() ? shared_bytes_per_token_ + buffers_->moe.routed_expert_bytes : shared_bytes_per_token_;
 }
 
 Forward::~Forward() = default;
@@ -91,6 +99,7 @@ void Forward::run(std::span<const BatchToken> tokens, std::span<KvCache* const> 
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].logits) step.logit_tokens.push_back(static_cast<std::int32_t>(i));
   }
+  buffers_->moe.routed_expert_bytes = 0;
   team_.run([&](unsigned member) { run_member(step, member); });
   const std::size_t rows = step.logit_tokens.size();
   for (std::size_t i = 0; i < rows; ++i) {

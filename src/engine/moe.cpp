@@ -46,7 +46,22 @@ void group_by_expert(const model::ModelSpec& s, MoeBuffers& b, const float* xn, 
   }
 }
 
+double matrix_bytes(const quant::PackedMatrix& w) { return static_cast<double>(w.rows) * static_cast<double>(w.row_bytes()); }
+
+// The three matrices of every expert that at least one row was routed to.
+double routed_bytes(const LayerWeights& l, const MoeBuffers& b) {
+  double bytes = 0;
+  for (std::size_t e = 0; e + 1 < b.expert_begin.size(); ++e) {
+    if (b.expert_begin[e + 1] > b.expert_begin[e]) bytes += expert_bytes(l, e);
+  }
+  return bytes;
+}
+
 }  // namespace
+
+double expert_bytes(const LayerWeights& l, std::size_t e) {
+  return matrix_bytes(l.e_gate[e]) + matrix_bytes(l.e_up[e]) + matrix_bytes(l.e_down[e]);
+}
 
 void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b, SiluMulFn silu_mul,
                  const float* xn, std::int64_t ld, std::int64_t n, float* x) {
@@ -59,7 +74,10 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
   const MatmulJob router[] = {{&l.router, xr[0], b.router.data(), pad16(s.n_expert)}};
   p.matmuls(router);
   p.sync();
-  if (p.member == 0) group_by_expert(s, b, xn, ld, n);
+  if (p.member == 0) {
+    group_by_expert(s, b, xn, ld, n);
+    b.routed_expert_bytes += routed_bytes(l, b);
+  }
   p.sync();
 
   // gate, up (rows, n_ff_expert): each expert's matrices times its rows.

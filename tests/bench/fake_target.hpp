@@ -22,15 +22,19 @@ class FakeTarget final : public Target {
     prompt_log_.push_back(r.prompt);
     return next_id_++;
   }
-  // From its `steps`-th step on, every step takes step_ns: a machine whose speed moved mid-run.
-  void change_step_ns_after(std::int64_t steps, std::int64_t step_ns) {
+  // From its `steps`-th step on, every step takes step_ns: a machine whose speed moved mid-run;
+  // or, reporting that it read `weight_bytes` (0: it says nothing), steps that read more.
+  void change_step_ns_after(std::int64_t steps, std::int64_t step_ns, double weight_bytes = 0) {
     change_after_ = steps;
     changed_step_ns_ = step_ns;
+    changed_weight_bytes_ = weight_bytes;
   }
   engine::StepStats step(std::vector<engine::TokenEvent>& events) override {
     engine::StepStats st;
     st.start_ns = clock_.now_ns();
-    clock_.advance_ns(change_after_ >= 0 && steps_ >= change_after_ ? changed_step_ns_ : step_ns_);
+    const bool changed = change_after_ >= 0 && steps_ >= change_after_;
+    clock_.advance_ns(changed ? changed_step_ns_ : step_ns_);
+    if (changed) st.weight_bytes = changed_weight_bytes_;
     ++steps_;
     st.end_ns = clock_.now_ns();
     for (auto it = seqs_.begin(); it != seqs_.end();) {
@@ -57,6 +61,7 @@ class FakeTarget final : public Target {
   std::deque<Seq> seqs_;
   engine::SequenceId next_id_ = 1;
   std::int64_t steps_ = 0, change_after_ = -1, changed_step_ns_ = 0;
+  double changed_weight_bytes_ = 0;
 };
 
 }  // namespace memwall::bench::testing

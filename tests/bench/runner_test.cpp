@@ -18,15 +18,17 @@ struct Harness {
   std::int64_t cap = 1000;
   std::int64_t change_from_step = -1;  // each target's steps take changed_step_ns from this one on
   std::int64_t changed_step_ns = 2 * kStepNs;
+  double changed_weight_bytes = 0;  // what those steps say they read (0: nothing)
   std::atomic<bool> stop{false};
   RunContext ctx() {
     return {clock, [this](std::int64_t ns) { clock.set_ns(std::max(ns, clock.now_ns())); }, &stop,
             [this]() -> Result<std::unique_ptr<Target>> {
               ++targets;
               auto target = std::make_unique<testing::FakeTarget>(clock, kStepNs, cap, prompts);
-              if (change_from_step >= 0) target->change_step_ns_after(change_from_step, changed_step_ns);
+              if (change_from_step >= 0) target->change_step_ns_after(change_from_step, changed_step_ns, changed_weight_bytes);
               return std::unique_ptr<Target>(std::move(target));
             },
+            {},
             {}};
   }
 };
@@ -88,6 +90,22 @@ TEST(Runner, TgAndServingRepetitionsRecordTheSpreadOfTheirDecodeSteps) {
 
   const nlohmann::json record = make_record(p, slowed, {}, {}, {}, {});
   EXPECT_NEAR(record["stats"]["step_spread"]["max"].get<double>(), 2.0, 1e-3);
+}
+
+// A step that says it read twice the weights (a mixture of experts' batch touching more experts)
+// and took twice as long ran at the same rate: the machine did not move.
+TEST(Runner, StepsAreRatedByTheWeightsTheTargetSaysTheyRead) {
+  Harness h;
+  h.change_from_step = 11;  // the prompt's step, 10 decode steps reading cost()'s 1e9 bytes, 10 reading 2e9
+  h.changed_weight_bytes = 2e9;
+  const PointRun run = *run_point(tg(20, 1), cost(), h.ctx());
+  EXPECT_NEAR(run.step_spread.at(0), 1.0, 1e-3);
+  double kv_positions = 0;
+  for (int t = 1; t <= 20; ++t) kv_positions += t;
+  EXPECT_DOUBLE_EQ(run.bytes_per_s.at(0), (10 * 1e9 + 10 * 2e9 + 1000 * kv_positions) / 0.3);
+
+  const PointRun served = *run_point(serve(2, 4, 8, 30), cost(), h.ctx());
+  EXPECT_NEAR(served.step_spread.at(0), 1.0, 1e-3);
 }
 
 // The steps beside a warm-up request are left out: the first steps over fresh weights are slow.

@@ -41,6 +41,44 @@ std::vector<std::int32_t> alone(std::shared_ptr<const Model> m, const SequenceRe
   return run_to_completion(*e)[id];
 }
 
+// Every expert's three matrices, in one layer, as stored.
+double all_experts_bytes(const LayerWeights& l) {
+  double bytes = 0;
+  for (const auto* matrices : {&l.e_gate, &l.e_up, &l.e_down}) {
+    for (const quant::PackedMatrix& w : *matrices) bytes += static_cast<double>(w.rows) * static_cast<double>(w.row_bytes());
+  }
+  return bytes;
+}
+
+// A step reports the weights it read: one token's active weights, and of a mixture of experts the
+// experts its tokens were routed to, more than one token's k when a prompt's tokens choose
+// differently, never more than all of them.
+TEST(Engine, StepsReportTheWeightsTheyRead) {
+  for (const char* preset : {"tiny-llama", "tiny-moe"}) {
+    const std::shared_ptr<const Model> m = tiny(preset);
+    const double one_token = m->weight_bytes.per_token;
+    double every_expert = 0;
+    for (const LayerWeights& l : m->layers) every_expert += all_experts_bytes(l) * (m->spec.n_expert - m->spec.n_expert_used) / std::max<std::int64_t>(m->spec.n_expert, 1);
+    TickingClock clock;
+    auto e = *Engine::create(m, {}, clock);
+    ASSERT_TRUE(e->add({{1, 15, 300, 42, 7, 99, 3, 250, 77, 12, 500, 64, 31}, 4, 0}).ok());
+    std::vector<TokenEvent> events;
+    const StepStats prompt = e->step(events);
+    ASSERT_EQ(prompt.prefill_tokens, 13);
+    if (m->spec.is_moe()) {
+      EXPECT_GT(prompt.weight_bytes, one_token) << preset;
+      EXPECT_LE(prompt.weight_bytes, one_token + every_expert + 1) << preset;
+    } else {
+      EXPECT_NEAR(prompt.weight_bytes, one_token, one_token * 1e-12) << preset;
+    }
+    while (!e->idle()) {
+      const StepStats decode = e->step(events);
+      EXPECT_EQ(decode.decode_tokens, 1);
+      EXPECT_NEAR(decode.weight_bytes, one_token, one_token * 1e-12) << preset;  // k experts, whichever
+    }
+  }
+}
+
 TEST(Engine, BatchedSequencesGenerateWhatEachGeneratesAlone) {
   for (const char* preset : {"tiny-llama", "tiny-moe"}) {
     const auto m = tiny(preset);

@@ -18,7 +18,9 @@ namespace memwall::bench {
 
 // What the roofline needs to know about the model being run.
 struct ModelCost {
-  double weight_bytes_per_step = 0;  // active weights one step reads (output matrix included)
+  // Active weights one token reads (output matrix included): what a step reads where the target
+  // does not say (engine::StepStats::weight_bytes).
+  double weight_bytes_per_step = 0;
   double kv_bytes_per_token = 0;     // per position of context, K and V of every layer
   double flops_per_token = 0;        // 2 x active parameters
   std::int32_t vocab = 0;            // prompts are drawn below it

@@ -50,6 +50,9 @@ struct StepStats {
   std::int64_t sequences = 0;
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;
+  // The weights the step read (Forward::weight_bytes_read): of a mixture of experts, the experts
+  // its tokens were routed to, which a batch's steps do not all share.
+  double weight_bytes = 0;
 };
 
 class Engine {

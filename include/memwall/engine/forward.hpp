@@ -45,6 +45,10 @@ class Forward {
   // that computed each part of the row, while it was in its cache).
   void run(std::span<const BatchToken> tokens, std::span<KvCache* const> caches, float* logits);
   std::int32_t best_token(std::int64_t logits_row) const { return best_tokens_[static_cast<std::size_t>(logits_row)]; }
+  // The weight bytes the last run() read: the model's active weights of one token (Model::
+  // weight_bytes.per_token), and of a mixture of experts every expert its tokens were routed to in
+  // place of one token's k.
+  double weight_bytes_read() const;
 
   std::int64_t n_vocab() const;
   std::int64_t logits_stride() const;  // n_vocab padded to 16
@@ -65,6 +69,7 @@ class Forward {
   std::vector<double> rope_frequencies_;
   std::unique_ptr<Buffers> buffers_;
   std::vector<std::int32_t> best_tokens_;  // (max_logits)
+  double shared_bytes_per_token_ = 0;      // per_token less one token's experts
 };
 
 }  // namespace memwall::engine
