@@ -8,6 +8,7 @@
 #include "memwall/engine/forward.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "memwall/engine/ops.hpp"
 #include "memwall/hw/cpu.hpp"
@@ -129,18 +130,20 @@ void Forward::run_member(const Step& step, unsigned member) {
     embed_token(m.embedding, tok.token, s.n_embd, b.x.data() + t * embd);
     rope_angles(rope_frequencies_, tok.pos, b.rope_cos.data() + t * half, b.rope_sin.data() + t * half);
   }
-  // Each matmul phase names the next one's weights, which the barriers in between ask for.
-  const auto warm_qkv = [&](std::int64_t il) {
-    const LayerWeights& l = m.layers[static_cast<std::size_t>(il)];
-    const quant::PackedMatrix* next[] = {&l.wq, &l.wk, &l.wv};
-    p.warm(next);
-  };
+  // Each matmul phase names the next one's weights, which the barriers in between ask for. After
+  // layer il (-1: the embedding) come layer il + 1's q, k and v, or the output matrix.
   const auto nl = static_cast<std::int64_t>(step.logit_tokens.size());
-  const auto warm_output = [&] {
-    const quant::PackedMatrix* next[] = {&m.output};
-    if (nl > 0) p.warm(next);
+  std::array<const quant::PackedMatrix*, 3> following{};
+  const auto after_layer = [&](std::int64_t il) -> std::span<const quant::PackedMatrix* const> {
+    if (il + 1 == s.n_layers) {
+      following[0] = &m.output;
+      return std::span(following).first(nl > 0 ? 1 : 0);
+    }
+    const LayerWeights& next = m.layers[static_cast<std::size_t>(il + 1)];
+    following = {&next.wq, &next.wk, &next.wv};
+    return following;
   };
-  warm_qkv(0);
+  p.warm(after_layer(-1));
   p.sync();
 
   for (std::int64_t il = 0; il < s.n_layers; ++il) {
@@ -202,7 +205,8 @@ void Forward::run_member(const Step& step, unsigned member) {
     const MatmulJob wo[] = {{&l.wo, xa[0], b.tmp.data(), embd}};
     p.matmuls(wo);
     const quant::PackedMatrix* const next_gate_up[] = {&l.w_gate, &l.w_up};
-    if (!s.is_moe()) p.warm(next_gate_up);
+    const quant::PackedMatrix* const next_router[] = {&l.router};
+    s.is_moe() ? p.warm(next_router) : p.warm(next_gate_up);
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) {
       add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
@@ -211,7 +215,7 @@ void Forward::run_member(const Step& step, unsigned member) {
 
     // x += feed-forward(xn)
     if (s.is_moe()) {
-      detail::moe_forward(p, l, s, b.moe, attention_.silu_mul, b.xn.data(), embd, n, b.x.data());
+      detail::moe_forward(p, l, s, b.moe, attention_.silu_mul, b.xn.data(), embd, n, b.x.data(), after_layer(il));
       continue;
     }
     const std::int64_t ff = pad16(s.n_ff);
@@ -231,7 +235,7 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.sync();
     const MatmulJob down[] = {{&l.w_down, xh[0], b.tmp.data(), embd}};
     p.matmuls(down);
-    il + 1 < s.n_layers ? warm_qkv(il + 1) : warm_output();
+    p.warm(after_layer(il));
     p.sync();
     for (std::int64_t t = mine.begin; t < mine.end; ++t) add(b.tmp.data() + t * embd, s.n_embd, b.x.data() + t * embd);
   }

@@ -25,6 +25,8 @@ MoeBuffers::MoeBuffers(const model::ModelSpec& s, std::int64_t max_tokens, unsig
   act = ActivationScratch(static_cast<std::int64_t>(slots), std::max(embd, ff), cpu);
   jobs.resize(members);
   for (auto& j : jobs) j.reserve(2 * s.n_expert);
+  next.resize(members);
+  for (auto& w : next) w.reserve(2 * s.n_expert);
 }
 
 namespace {
@@ -64,8 +66,19 @@ double expert_bytes(const LayerWeights& l, std::size_t e) {
 }
 
 void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b, SiluMulFn silu_mul,
-                 const float* xn, std::int64_t ld, std::int64_t n, float* x) {
+                 const float* xn, std::int64_t ld, std::int64_t n, float* x,
+                 std::span<const quant::PackedMatrix* const> after) {
   const std::int64_t k = s.n_expert_used, rows = n * k, embd = pad16(s.n_embd), ff = pad16(s.n_ff_expert);
+  std::vector<const quant::PackedMatrix*>& next = b.next[p.member];
+  // The routed experts' matrices, in the order of the jobs below, for the syncs before them.
+  const auto warm_experts = [&](std::initializer_list<const std::vector<quant::PackedMatrix>*> kinds) {
+    next.clear();
+    for (std::int64_t e = 0; e < s.n_expert; ++e) {
+      if (b.expert_begin[e + 1] == b.expert_begin[e]) continue;
+      for (const auto* kind : kinds) next.push_back(&(*kind)[static_cast<std::size_t>(e)]);
+    }
+    p.warm(next);
+  };
 
   // router (T, n_expert) = Wr xn
   const quant::TensorType router_type[] = {l.router.type};
@@ -83,6 +96,7 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
   // gate, up (rows, n_ff_expert): each expert's matrices times its rows.
   const quant::TensorType in_types[] = {l.e_gate[0].type, l.e_up[0].type};
   const auto xin = p.prepare(b.act, in_types, b.in.data(), rows, s.n_embd, embd);
+  warm_experts({&l.e_gate, &l.e_up});
   p.sync();
   std::vector<MatmulJob>& jobs = b.jobs[p.member];
   jobs.clear();
@@ -93,6 +107,7 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
     jobs.push_back({&l.e_up[e], rows_of(xin[1], begin, count), b.up.data() + begin * ff, ff});
   }
   p.matmuls(jobs);
+  warm_experts({&l.e_down});
   p.sync();
   for (std::int64_t r = p.my(rows).begin; r < p.my(rows).end; ++r) {
     silu_mul(b.gate.data() + r * ff, b.up.data() + r * ff, s.n_ff_expert, b.gate.data() + r * ff);
@@ -108,6 +123,7 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
     if (count > 0) jobs.push_back({&l.e_down[e], rows_of(xh[0], begin, count), b.out.data() + begin * embd, embd});
   }
   p.matmuls(jobs);
+  p.warm(after);
   p.sync();
 
   // x += sum over the token's k experts of weight x output

@@ -26,6 +26,7 @@ struct MoeBuffers {
   std::vector<float> out;                   // (T * k, n_embd)
   ActivationScratch act;
   std::vector<std::vector<MatmulJob>> jobs;  // per member, capacity 2 x n_expert
+  std::vector<std::vector<const quant::PackedMatrix*>> next;  // per member: the matrices to warm
   // The bytes of the experts the tokens were routed to, added up over the layers since the caller
   // last set it to 0: each expert's three matrices once, however many of the tokens chose it.
   double routed_expert_bytes = 0;
@@ -34,8 +35,10 @@ struct MoeBuffers {
 // Expert e's three matrices, in bytes as stored.
 double expert_bytes(const LayerWeights& l, std::size_t e);
 
-// x (T, ld) += experts(xn), xn (T, ld): every member calls it, between barriers.
+// x (T, ld) += experts(xn), xn (T, ld): every member calls it, between barriers. `after` are the
+// matrices of the matmuls that follow (Phase::warm), asked for once the experts' are read.
 void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& s, MoeBuffers& b, SiluMulFn silu_mul,
-                 const float* xn, std::int64_t ld, std::int64_t n, float* x);
+                 const float* xn, std::int64_t ld, std::int64_t n, float* x,
+                 std::span<const quant::PackedMatrix* const> after);
 
 }  // namespace memwall::engine::detail
