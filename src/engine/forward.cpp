@@ -87,7 +87,7 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
 }
 
 double Forward::weight_bytes_read() const {
-  return model_->spec.is_moe() ? shared_bytes_per_token_ + buffers_->moe.routed_expert_bytes : shared_bytes_per_token_;
+  return shared_bytes_per_token_ + buffers_->moe.routed_expert_bytes;  // 0 for a dense model
 }
 
 Forward::~Forward() = default;
