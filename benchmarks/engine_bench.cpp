@@ -37,12 +37,13 @@ void silu(benchmark::State& state, quant::KernelIsa isa) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * kFf * 8);
 }
 
-// One token's attention over every KV head of a layer, at the context in range(0). `from_dram`:
-// the cache has enough layers to pass 1 GiB and each iteration takes the next layer, so K and V come
-// from DRAM as at depth in a decode step, where the weights stream between one layer's attention and
-// the next; otherwise the one layer stays in cache.
-void attention(benchmark::State& state, quant::KernelIsa isa, KvType type, bool from_dram) {
-  const model::ModelSpec spec = model::find_preset("llama-3.2-1b")->spec;  // 8 KV heads of 64, GQA 4
+// One token's attention over every KV head of a layer of `preset`'s shape, at the context in
+// range(0). `from_dram`: the cache has enough layers to pass 1 GiB and each iteration takes the next
+// layer, so K and V come from DRAM as at depth in a decode step, where the weights stream between
+// one layer's attention and the next; otherwise the one layer stays in cache, as for a prompt's
+// tokens after its first.
+void attention(benchmark::State& state, const char* preset, quant::KernelIsa isa, KvType type, bool from_dram) {
+  const model::ModelSpec spec = model::find_preset(preset)->spec;
   const std::int64_t context = state.range(0);
   const std::uint64_t layer_bytes = KvCache::bytes_for(spec, type, context) / static_cast<std::uint64_t>(spec.n_layers);
   model::ModelSpec shaped = spec;
@@ -54,13 +55,16 @@ void attention(benchmark::State& state, quant::KernelIsa isa, KvType type, bool 
   for (std::int64_t layer = 0; layer < shaped.n_layers; ++layer) {
     for (std::int64_t pos = 0; pos < context; ++pos) store_kv(kernels, cache, layer, pos, shape, k.data(), v.data());
   }
-  std::vector<float> scratch(static_cast<std::size_t>(4 * (context + 16)));
-  const std::size_t ahead = quant::decode_prefetch_bytes(kernel_cpu(), kv_tensor_type(type), 1);  // as the engine asks
+  const std::int64_t gqa = spec.n_head / spec.n_head_kv;
+  std::vector<float> scratch(static_cast<std::size_t>(gqa * (context + 16)));
+  // As the engine asks: ahead for a sequence's first token in a batch, not for the prompt tokens
+  // after it, which find the cache in cache.
+  const std::size_t ahead = from_dram ? quant::decode_prefetch_bytes(kernel_cpu(), kv_tensor_type(type), 1) : 0;
   std::int64_t layer = 0;
   for (auto _ : state) {
     for (std::int64_t h = 0; h < spec.n_head_kv; ++h) {
-      attend(kernels, cache, layer, h, context - 1, shape, q.data() + h * 4 * spec.head_dim,
-             out.data() + h * 4 * spec.head_dim, scratch.data(), ahead);
+      attend(kernels, cache, layer, h, context - 1, shape, q.data() + h * gqa * spec.head_dim,
+             out.data() + h * gqa * spec.head_dim, scratch.data(), ahead);
     }
     layer = (layer + 1) % shaped.n_layers;
     benchmark::ClobberMemory();
@@ -92,11 +96,13 @@ int register_all() {
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_32").c_str(), quantize, isa, quant::ActivationKind::q8_32);
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_256").c_str(), quantize, isa, quant::ActivationKind::q8_256);
     for (KvType type : {KvType::f16, KvType::q8_0}) {
-      const std::string kv(kv_type_name(type));
-      benchmark::RegisterBenchmark(("attention/" + name + "/" + kv).c_str(), attention, isa, type, false)
-          ->Arg(256)->Arg(4096);
-      benchmark::RegisterBenchmark(("attention_dram/" + name + "/" + kv).c_str(), attention, isa, type, true)
-          ->Arg(4096);
+      // GQA 4, 7 and 8: the multiply-adds per byte of K and V grow with the query heads per KV head.
+      for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b", "qwen3-30b-a3b"}) {
+        const std::string suffix = "/" + name + "/" + std::string(kv_type_name(type)) + "/" + preset;
+        benchmark::RegisterBenchmark(("attention" + suffix).c_str(), attention, preset, isa, type, false)
+            ->Arg(256)->Arg(4096);
+        benchmark::RegisterBenchmark(("attention_dram" + suffix).c_str(), attention, preset, isa, type, true)->Arg(4096);
+      }
     }
     benchmark::RegisterBenchmark(("silu_mul/" + name).c_str(), silu, isa);
   }

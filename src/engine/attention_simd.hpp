@@ -163,33 +163,66 @@ struct GroupAttention {
 
   // out (GN, hd) = weights (GN, n_pos) times V, CR registers of dimensions at a time, so the GN x CR
   // accumulators stay in registers while the positions stream by. row(p, dim) is V's register of
-  // position p at dimension dim; weighted_values gives it per cache type.
+  // position p at dimension dim; weighted_values gives it per cache type. When ahead is not 0 (the
+  // cache comes from DRAM), V is asked for kValueAhead rows on: a row is read at the pace of GN x hd
+  // multiply-adds, so K's distance in bytes is too short a time for it. Where hd then takes several
+  // passes (GQA 8 of 128 dimensions: 4), the rows go by in blocks of kValueAhead that stay in L1
+  // across the passes, each pass asking for its part of the next block's rows; without the asking,
+  // blocks lost 20% on a Q8_0 cache, and one pass asking further ahead gained nothing. On the Zen 5
+  // host, one thread, 4096 f16 positions from DRAM (engine_bench attention_dram), GB/s of K and V:
+  // GQA 8 of 128 dimensions 13 -> 17-20, GQA 7 of 64 19 -> 23, GQA 4 of 64 27 -> 29-31. From cache
+  // the asking costs up to a fifth, so the engine asks only where the cache comes from DRAM.
   template <int GN, int CR, typename Row>
   static void weigh_rows(const float* s, std::int64_t stride, std::int64_t n_pos, std::int64_t hd, float* out,
                          const void* rows, std::size_t row_bytes, std::size_t ahead, Row&& row) {
-    // Every line of row p + ahead, the last one too where the row does not start a line.
-    const auto prefetch = [&](std::int64_t p) {
-      const auto* at = static_cast<const std::byte*>(rows) + static_cast<std::size_t>(p) * row_bytes;
-      for (std::size_t off = 0; off < row_bytes; off += 64) ask_ahead(at + off, ahead);
-      ask_ahead(at + row_bytes - 1, ahead);
-    };
-    for (std::int64_t d0 = 0; d0 < hd; d0 += CR * L) {
-      Reg acc[GN][CR];
-      for (auto& head : acc) for (Reg& r : head) r = V::zero();
-      for (std::int64_t p = 0; p < n_pos; ++p) {
-        if (d0 == 0) prefetch(p);
-        Reg v[CR];
-        for (int c = 0; c < CR; ++c) v[c] = row(p, d0 + c * L);
-        for (int g = 0; g < GN; ++g) {
-          const Reg w = V::set1(s[g * stride + p]);
-          for (int c = 0; c < CR; ++c) acc[g][c] = V::fmadd(w, v[c], acc[g][c]);
-        }
-      }
-      for (int g = 0; g < GN; ++g) {
-        for (int c = 0; c < CR; ++c) V::store(out + g * hd + d0 + c * L, acc[g][c]);
+    const std::int64_t passes = (hd + CR * L - 1) / (CR * L);
+    const ValueRows v{rows, row_bytes, kValueAhead * row_bytes};
+    const std::int64_t block = ahead && passes > 1 ? kValueAhead : n_pos;
+    // No asking past the last row (at a short context, a prompt's first tokens, it would all be).
+    const std::int64_t ask_end = ahead ? n_pos - kValueAhead : 0;
+    for (std::int64_t p0 = 0; p0 < n_pos; p0 += block) {
+      const std::int64_t p1 = std::min(p0 + block, n_pos), asked = std::clamp(ask_end, p0, p1);
+      for (std::int64_t pass = 0; pass < passes; ++pass) {
+        weigh_pass<GN, CR, true>(s, stride, p0, asked, pass, passes, hd, out, v, row);
+        weigh_pass<GN, CR, false>(s, stride, asked, p1, pass, passes, hd, out, v, row);
       }
     }
   }
+  struct ValueRows {
+    const void* rows;
+    std::size_t row_bytes, ahead;
+  };
+  // out's dimensions of pass `pass` (of `passes`) += positions [p0, p1), out's prior sums taken up
+  // unless p0 is 0; with kAsk, each row's part for the pass asked for v.ahead bytes on.
+  template <int GN, int CR, bool kAsk, typename Row>
+  static void weigh_pass(const float* s, std::int64_t stride, std::int64_t p0, std::int64_t p1, std::int64_t pass,
+                         std::int64_t passes, std::int64_t hd, float* out, const ValueRows& v, Row& row) {
+    const std::int64_t d0 = pass * CR * L;
+    const std::size_t part_bytes = (v.row_bytes + passes - 1) / passes, part = pass * part_bytes;
+    const std::size_t part_end = std::min(part + part_bytes, v.row_bytes);
+    Reg acc[GN][CR];
+    for (int g = 0; g < GN; ++g) {
+      for (int c = 0; c < CR; ++c) acc[g][c] = p0 == 0 ? V::zero() : V::load(out + g * hd + d0 + c * L);
+    }
+    for (std::int64_t p = p0; p < p1; ++p) {
+      if constexpr (kAsk) {
+        const auto at = reinterpret_cast<std::uintptr_t>(v.rows) + static_cast<std::size_t>(p) * v.row_bytes;
+        for (std::uintptr_t line = (at + part) & ~std::uintptr_t{63}; line < at + part_end; line += 64) {
+          ask_ahead(reinterpret_cast<const void*>(line), v.ahead);
+        }
+      }
+      Reg x[CR];
+      for (int c = 0; c < CR; ++c) x[c] = row(p, d0 + c * L);
+      for (int g = 0; g < GN; ++g) {
+        const Reg w = V::set1(s[g * stride + p]);
+        for (int c = 0; c < CR; ++c) acc[g][c] = V::fmadd(w, x[c], acc[g][c]);
+      }
+    }
+    for (int g = 0; g < GN; ++g) {
+      for (int c = 0; c < CR; ++c) V::store(out + g * hd + d0 + c * L, acc[g][c]);
+    }
+  }
+  static constexpr std::int64_t kValueAhead = 64;
   template <int GN, int CR, typename T>
   static void weighted_values(const float* s, std::int64_t stride, const T* v_rows, std::int64_t n_pos,
                               std::int64_t hd, std::size_t ahead, float* out) {

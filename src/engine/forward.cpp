@@ -188,13 +188,17 @@ void Forward::run_member(const Step& step, unsigned member) {
     p.sync();
 
     // attn (T, q_dim): each token's query heads over its sequence's cache, one KV head at a time.
+    // A sequence's first token in the batch reads the cache from DRAM, and the kernels ask ahead for
+    // it; the prompt tokens after it find it in cache, where asking ahead cost llama-3.2-1b's and
+    // qwen3-30b-a3b's shapes 16-20% (results/engine.md, *Attention that asks ahead for V*).
     const detail::Range items = p.my(n * s.n_head_kv);
     for (std::int64_t i = items.begin; i < items.end; ++i) {
       const std::int64_t t = i / s.n_head_kv, h = i % s.n_head_kv, col = t * qd + h * gqa * s.head_dim;
       const BatchToken& tok = step.tokens[static_cast<std::size_t>(t)];
       KvCache& cache = *step.caches[static_cast<std::size_t>(tok.seq)];
-      attend(attention_, cache, il, h, tok.pos, shape, b.q.data() + col, b.attn.data() + col,
-             b.scores[member].data(), quant::decode_prefetch_bytes(cpu_, kv_tensor_type(cache.type()), 1));
+      const bool first = t == 0 || step.tokens[static_cast<std::size_t>(t - 1)].seq != tok.seq;
+      attend(attention_, cache, il, h, tok.pos, shape, b.q.data() + col, b.attn.data() + col, b.scores[member].data(),
+             first ? quant::decode_prefetch_bytes(cpu_, kv_tensor_type(cache.type()), 1) : 0);
     }
     p.sync();
 
