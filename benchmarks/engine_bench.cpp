@@ -59,7 +59,7 @@ void attention(benchmark::State& state, const char* preset, quant::KernelIsa isa
   std::vector<float> scratch(static_cast<std::size_t>(gqa * (context + 16)));
   // As the engine asks: ahead for a sequence's first token in a batch, not for the prompt tokens
   // after it, which find the cache in cache.
-  const std::size_t ahead = from_dram ? quant::decode_prefetch_bytes(kernel_cpu(), kv_tensor_type(type), 1) : 0;
+  const std::size_t ahead = from_dram ? kv_prefetch_bytes(kernel_cpu(), type) : 0;
   std::int64_t layer = 0;
   for (auto _ : state) {
     for (std::int64_t h = 0; h < spec.n_head_kv; ++h) {

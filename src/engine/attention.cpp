@@ -37,6 +37,11 @@ KvPlanes<T> planes(KvCache& cache, std::int64_t layer, std::int64_t kv_head) {
 
 }  // namespace
 
+std::size_t kv_prefetch_bytes(const quant::KernelCpu& cpu, KvType type) {
+  const quant::TensorType asked_as = type == KvType::q8_0 ? quant::TensorType::F16 : kv_tensor_type(type);
+  return quant::decode_prefetch_bytes(cpu, asked_as, 1);
+}
+
 const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
 #if defined(__x86_64__)
   if (isa == quant::KernelIsa::avx512vnni || isa == quant::KernelIsa::avx512bw) return detail::attention_avx512();

@@ -163,29 +163,26 @@ struct GroupAttention {
 
   // out (GN, hd) = weights (GN, n_pos) times V, CR registers of dimensions at a time, so the GN x CR
   // accumulators stay in registers while the positions stream by. row(p, dim) is V's register of
-  // position p at dimension dim; weighted_values gives it per cache type. When ahead is not 0 (the
-  // cache comes from DRAM), V is asked for kValueAhead rows on: a row is read at the pace of GN x hd
-  // multiply-adds, so K's distance in bytes is too short a time for it. Where hd then takes several
-  // passes (GQA 8 of 128 dimensions: 4), the rows go by in blocks of kValueAhead that stay in L1
-  // across the passes, each pass asking for its part of the next block's rows; without the asking,
-  // blocks lost 20% on a Q8_0 cache, and one pass asking further ahead gained nothing. On the Zen 5
-  // host, one thread, 4096 f16 positions from DRAM (engine_bench attention_dram), GB/s of K and V:
-  // GQA 8 of 128 dimensions 13 -> 17-20, GQA 7 of 64 19 -> 23, GQA 4 of 64 27 -> 29-31. From cache
-  // the asking costs up to a fifth, so the engine asks only where the cache comes from DRAM.
+  // position p at dimension dim; weighted_values gives it per cache type. With many query heads per
+  // KV head the sum takes hd in several passes (GQA 8 of 128 dimensions: 4), each reading its own
+  // part of every row. When ahead is not 0 (the cache comes from DRAM), each pass asks for its part
+  // kValueAhead rows on: a row goes by at the pace of GN x CR multiply-adds, so K's distance in bytes
+  // is too short a time for it. On the Zen 5 host, one thread, 4096 f16 positions from DRAM
+  // (engine_bench attention_dram), GB/s of K and V: GQA 8 of 128 dimensions 13 -> 17-19, GQA 7 of 64
+  // 19 -> 23, GQA 4 of 64 27 -> 29-30. Before, the first pass asked for whole rows 2 KiB on and
+  // outran the memory, and the others read V again from L3; asking further ahead that way gained
+  // nothing, and blocks of rows kept in L1 across the passes gained nothing over this. From cache the
+  // asking costs up to a fifth, so the engine asks only where the cache comes from DRAM.
   template <int GN, int CR, typename Row>
   static void weigh_rows(const float* s, std::int64_t stride, std::int64_t n_pos, std::int64_t hd, float* out,
                          const void* rows, std::size_t row_bytes, std::size_t ahead, Row&& row) {
     const std::int64_t passes = (hd + CR * L - 1) / (CR * L);
     const ValueRows v{rows, row_bytes, kValueAhead * row_bytes};
-    const std::int64_t block = ahead && passes > 1 ? kValueAhead : n_pos;
     // No asking past the last row (at a short context, a prompt's first tokens, it would all be).
-    const std::int64_t ask_end = ahead ? n_pos - kValueAhead : 0;
-    for (std::int64_t p0 = 0; p0 < n_pos; p0 += block) {
-      const std::int64_t p1 = std::min(p0 + block, n_pos), asked = std::clamp(ask_end, p0, p1);
-      for (std::int64_t pass = 0; pass < passes; ++pass) {
-        weigh_pass<GN, CR, true>(s, stride, p0, asked, pass, passes, hd, out, v, row);
-        weigh_pass<GN, CR, false>(s, stride, asked, p1, pass, passes, hd, out, v, row);
-      }
+    const std::int64_t asked = ahead ? std::max<std::int64_t>(n_pos - kValueAhead, 0) : 0;
+    for (std::int64_t pass = 0; pass < passes; ++pass) {
+      weigh_pass<GN, CR, true>(s, stride, 0, asked, pass, passes, hd, out, v, row);
+      weigh_pass<GN, CR, false>(s, stride, asked, n_pos, pass, passes, hd, out, v, row);
     }
   }
   struct ValueRows {

@@ -198,7 +198,7 @@ void Forward::run_member(const Step& step, unsigned member) {
       KvCache& cache = *step.caches[static_cast<std::size_t>(tok.seq)];
       const bool first = t == 0 || step.tokens[static_cast<std::size_t>(t - 1)].seq != tok.seq;
       attend(attention_, cache, il, h, tok.pos, shape, b.q.data() + col, b.attn.data() + col, b.scores[member].data(),
-             first ? quant::decode_prefetch_bytes(cpu_, kv_tensor_type(cache.type()), 1) : 0);
+             first ? kv_prefetch_bytes(cpu_, cache.type()) : 0);
     }
     p.sync();
 

@@ -116,8 +116,8 @@ void expect_attention_matches(AttendFn<T> (*pick)(const AttentionKernels&)) {
   const AttentionKernels& generic = attention_kernels(quant::KernelIsa::generic);
   for (quant::KernelIsa isa : runnable_isas()) {
     const AttentionKernels& k = attention_kernels(isa);
-    // GQA 8 takes V's dimensions in several passes, in blocks of positions when asking ahead (300
-    // positions: four whole blocks and part of one), in one stream when not.
+    // GQA 8 takes V's dimensions in several passes; asking ahead, each pass asks for its part of
+    // the rows but the last 64 (at 300 positions: the first 236, at 17: none).
     for (std::int64_t hd : {64, 128}) {
       for (std::int64_t gqa : {1, 3, 8}) {
         for (std::int64_t n_pos : {1, 17, 300}) {
@@ -202,6 +202,22 @@ TEST(Attention, Q8CacheIsTheDequantizedValuesOnEveryIsa) {
       }
     }
   }
+}
+
+// A cache from DRAM is asked ahead as far as f16 weights are decoded, a Q8_0 cache as an f16 one
+// (on Zen 5 Q8_0 weights are not asked at all); Zen 4 asks for neither.
+TEST(Attention, AQ8CacheIsAskedAheadAsFarAsAnF16One) {
+  const quant::KernelCpu zen5{.avx2 = true, .avx512bw = true, .avx512vnni = true, .amd_family = 0x1A};
+  const quant::KernelCpu zen4{.avx2 = true, .avx512bw = true, .avx512vnni = true, .amd_family = 0x19};
+  const quant::KernelCpu intel{.avx2 = true, .intel = true};
+  for (const quant::KernelCpu& cpu : {zen5, zen4, intel}) {
+    const std::size_t f16 = quant::decode_prefetch_bytes(cpu, quant::TensorType::F16, 1);
+    EXPECT_EQ(kv_prefetch_bytes(cpu, KvType::f16), f16);
+    EXPECT_EQ(kv_prefetch_bytes(cpu, KvType::q8_0), f16);
+  }
+  EXPECT_GT(kv_prefetch_bytes(zen5, KvType::q8_0), 0u);
+  EXPECT_EQ(quant::decode_prefetch_bytes(zen5, quant::TensorType::Q8_0, 1), 0u);
+  EXPECT_EQ(kv_prefetch_bytes(zen4, KvType::q8_0), 0u);
 }
 
 }  // namespace

@@ -19,9 +19,9 @@ struct KvPlanes {
 };
 
 // out (gqa, head_dim) = softmax(q K^T / sqrt(head_dim)) V for the gqa query heads q (gqa, head_dim)
-// over positions 0..n_pos-1. scratch: gqa x (n_pos + 16) floats. The vector kernels ask for K and V
-// ahead_bytes ahead into L1 as they read them (none when 0; the engine passes
-// quant::decode_prefetch_bytes).
+// over positions 0..n_pos-1. scratch: gqa x (n_pos + 16) floats. The vector kernels ask for K
+// ahead_bytes ahead into L1 as they read it, and for V 64 positions ahead (neither when 0; the
+// engine passes kv_prefetch_bytes where the cache comes from DRAM).
 template <typename T>
 using AttendFn = void (*)(const float* q, std::int64_t gqa, std::int64_t head_dim, KvPlanes<T> kv,
                           std::int64_t n_pos, float* out, float* scratch, std::size_t ahead_bytes);
@@ -55,6 +55,12 @@ struct AttentionShape {
 // them with kernels.to_f16.
 void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t pos,
               const AttentionShape& shape, const float* k, const float* v);
+
+// How far ahead the attention kernels ask for a cache of `type` that comes from DRAM: the weights'
+// decode distance for f16 (quant::decode_prefetch_bytes), for a Q8_0 cache too, whose weights' own
+// distance is 0 on Zen 5 (engine_bench attention_dram there: llama-3.2-1b's shape 15.7 -> 16.3-16.9
+// GB/s, qwen2.5-0.5b's 9.6 -> 12.6, qwen3-30b-a3b's 9.8 -> 9.9-10.1).
+std::size_t kv_prefetch_bytes(const quant::KernelCpu& cpu, KvType type);
 
 // out (gqa x head_dim, the query heads of kv_head) = attention of those heads of one query token at
 // position `pos` (which sees positions 0..pos) over the cache. `scratch` holds (pos + 16) x gqa
