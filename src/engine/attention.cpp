@@ -25,7 +25,7 @@ void store_q8(KvCache& cache, std::int64_t layer, std::int64_t h, std::int64_t p
     q8.quantize_row(k + b * 32, &block, 32);
     std::byte* blk = tile + static_cast<std::size_t>(b) * kQ8BlockTileBytes;
     std::memcpy(blk + 2 * lane, &block.d, 2);
-    for (std::int64_t j = 0; j < 32; ++j) std::memcpy(blk + kQ8ScaleBytes + j * kKvTile + lane, &block.qs[j], 1);
+    for (std::int64_t j = 0; j < 32; ++j) std::memcpy(blk + q8_quant_offset(j, lane), &block.qs[j], 1);
   }
 }
 
@@ -44,7 +44,8 @@ std::size_t kv_prefetch_bytes(const quant::KernelCpu& cpu, KvType type) {
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
 #if defined(__x86_64__)
-  if (isa == quant::KernelIsa::avx512vnni || isa == quant::KernelIsa::avx512bw) return detail::attention_avx512();
+  if (isa == quant::KernelIsa::avx512vnni) return detail::attention_avx512vnni();
+  if (isa == quant::KernelIsa::avx512bw) return detail::attention_avx512();
   if (isa == quant::KernelIsa::avx2) return detail::attention_avx2();
 #endif
   (void)isa;

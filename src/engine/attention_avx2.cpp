@@ -20,6 +20,13 @@ struct Avx2 {
   static Reg load(const std::int8_t* p) {
     return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
   }
+  using IReg = __m256i;
+  static constexpr bool kInt8Dot = false;
+  static IReg load_quads(const std::byte* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  template <int R>
+  static Reg quad_byte(IReg raw) {
+    return _mm256_cvtepi32_ps(_mm256_srai_epi32(_mm256_slli_epi32(raw, 24 - 8 * R), 24));
+  }
   static Reg set1_f16(std::uint16_t h) { return _mm256_cvtph_ps(_mm_set1_epi16(static_cast<short>(h))); }
   static void store(float* p, Reg r) { _mm256_storeu_ps(p, r); }
   static void store(std::uint16_t* p, Reg r) {

@@ -1,7 +1,9 @@
 #pragma once
 // Private to engine/: the portable attention of one query-head group, and the scalar pieces the
 // SIMD versions share for their tails.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "memwall/engine/attention.hpp"
@@ -36,15 +38,39 @@ void attend_generic(const float* q, std::int64_t gqa, std::int64_t hd, KvPlanes<
   }
 }
 
-// A Q8_0 cache (KvPlanes<std::byte>): each score sums the blocks' scale times the dot of q with the
-// block's quants; each V block adds weight * (scale * quant).
+// One query head rounded to Q8 steps per block of 32 dimensions, as K's quants are read against it:
+// each block's quants, step (its largest magnitude / 127) and the sum of its quants.
+struct QueryQ8 {
+  std::int8_t quants[kQ8MaxHeadDim];
+  float step[kQ8MaxHeadDim / 32];
+  std::int32_t sum[kQ8MaxHeadDim / 32];
+};
+
+inline void round_query_q8(const float* q, std::int64_t hd, QueryQ8& out) {
+  for (std::int64_t b = 0; b < hd / 32; ++b) {
+    float amax = 0;
+    for (std::int64_t j = 0; j < 32; ++j) amax = std::max(amax, std::abs(q[b * 32 + j]));
+    const float inverse = amax > 0 ? 127.0f / amax : 0.0f;
+    out.step[b] = amax / 127.0f;
+    out.sum[b] = 0;
+    for (std::int64_t j = 0; j < 32; ++j) {
+      out.quants[b * 32 + j] = static_cast<std::int8_t>(std::nearbyint(q[b * 32 + j] * inverse));
+      out.sum[b] += out.quants[b * 32 + j];
+    }
+  }
+}
+
+// A Q8_0 cache (KvPlanes<std::byte>): each score sums, over the blocks, the integer dot of the
+// query's quants with the position's times the position's scale times the query's step; each V
+// block adds weight * (scale * quant).
 inline void attend_generic_q8(const float* q, std::int64_t gqa, std::int64_t hd, KvPlanes<std::byte> kv,
                               std::int64_t n_pos, float* out, float* scratch, std::size_t /*ahead*/) {
   const std::int64_t stride = (n_pos + kKvTile - 1) / kKvTile * kKvTile, blocks = hd / 32;
   const std::size_t v_row_bytes = static_cast<std::size_t>(blocks) * sizeof(quant::BlockQ8_0);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const auto quant_at = [](const std::byte* p) { return static_cast<float>(static_cast<std::int8_t>(*p)); };
+  QueryQ8 query;
   for (std::int64_t g = 0; g < gqa; ++g) {
+    round_query_q8(q + g * hd, hd, query);
     float* s = scratch + g * stride;
     for (std::int64_t p = 0; p < n_pos; ++p) {
       const std::byte* tile = kv.k_tiles + static_cast<std::size_t>(p / kKvTile * blocks) * kQ8BlockTileBytes;
@@ -52,11 +78,13 @@ inline void attend_generic_q8(const float* q, std::int64_t gqa, std::int64_t hd,
       float dot = 0;
       for (std::int64_t b = 0; b < blocks; ++b) {
         const std::byte* blk = tile + static_cast<std::size_t>(b) * kQ8BlockTileBytes;
-        float part = 0;
-        for (std::int64_t j = 0; j < 32; ++j) part += q[g * hd + b * 32 + j] * quant_at(blk + kQ8ScaleBytes + j * kKvTile + lane);
+        std::int32_t quants = 0;
+        for (std::int64_t j = 0; j < 32; ++j) {
+          quants += query.quants[b * 32 + j] * static_cast<std::int8_t>(blk[q8_quant_offset(j, lane)]);
+        }
         std::uint16_t d;
         std::memcpy(&d, blk + 2 * lane, 2);
-        dot += part * quant::f16_to_f32(d);
+        dot += static_cast<float>(quants) * quant::f16_to_f32(d) * query.step[b];
       }
       s[p] = dot * scale;
     }

@@ -7,15 +7,21 @@
 // float*), load(const uint16_t*) (widening f16), load(const int8_t*) (widening), store(float*, r),
 // store(uint16_t*, r) (narrowing to f16, nearest even), fmadd(a, b, c) (a b + c), fnmadd(a, b, c)
 // (c - a b), mul, div, add, sub, max, min, round(r) (to the nearest integer) and pow2(n) (2^n for
-// integral n in [-127, 127]); the exponential and the reductions below are built on them.
+// integral n in [-127, 127]); the exponential and the reductions below are built on them. For a
+// Q8_0 cache's K, IReg (kLanes 32-bit lanes) and load_quads(p) (kLanes x 4 bytes); then either
+// kInt8Dot = true with iset1(i), biased_quads(p) (load_quads with 128 added to each byte),
+// dot4(acc, k, four) (acc + each lane's 4 unsigned bytes of k times the 4 signed bytes of `four`)
+// and to_float(i), or kInt8Dot = false with quad_byte<r>(raw) (each lane's byte r, signed, as a
+// float).
 //
 // At depth K and V come from DRAM, and the kernels ask for them `ahead` bytes on as they read
-// (the engine passes quant::decode_prefetch_bytes: 1 KiB on Intel, none elsewhere). On the Intel
+// (the engine passes kv_prefetch_bytes: 1 KiB on Intel, 2 KiB on Zen 5, none elsewhere). On the Intel
 // host, one thread, llama-3.2-1b's shape at 4096 positions from DRAM (engine_bench attention_dram):
 // f16 8.7 -> 11.2 GB/s (2 KiB: 11.4, 4 KiB: 10.6), Q8_0 4.8 -> 7.0.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "attention_generic.hpp"
@@ -112,25 +118,82 @@ struct GroupAttention {
       store_scores<GN>(acc, scale, stride, t, s);
     }
   }
-  // A Q8_0 cache: per block tile, the dot with its quants times the positions' scales.
+  // A Q8_0 cache: each query head rounded to Q8 steps per block as round_query_q8 does; per block
+  // tile, the integer dot of its quants with the 16 positions' (int8_block_dots with an int8 dot
+  // instruction, float_block_dots without), times the positions' scales and the head's step.
   template <int GN>
   static void scores(const float* q, std::int64_t hd, const std::byte* k_tiles, std::int64_t n_tiles, float scale,
                      std::int64_t stride, std::size_t ahead, float* s) {
+    QueryQ8 query[GN];
+    for (int g = 0; g < GN; ++g) round_query_q8(q + g * hd, hd, query[g]);
+    [[maybe_unused]] std::conditional_t<V::kInt8Dot, char, float[GN][kQ8MaxHeadDim]> as_floats;
+    if constexpr (!V::kInt8Dot) {
+      for (int g = 0; g < GN; ++g) for (std::int64_t d = 0; d < hd; ++d) as_floats[g][d] = query[g].quants[d];
+    }
     const std::int64_t blocks = hd / 32;
     for (std::int64_t t = 0; t < n_tiles; ++t) {
       Reg acc[GN][kTileRegs];
       for (auto& head : acc) for (Reg& r : head) r = V::zero();
       for (std::int64_t b = 0; b < blocks; ++b) {
         const std::byte* blk = k_tiles + static_cast<std::size_t>(t * blocks + b) * kQ8BlockTileBytes;
-        Reg part[GN][kTileRegs];
-        for (auto& head : part) for (Reg& r : head) r = V::zero();
-        dot_rows<GN>(q + b * 32, hd, reinterpret_cast<const std::int8_t*>(blk + kQ8ScaleBytes), 32, ahead, part);
+        Reg dot[GN][kTileRegs];
+        if constexpr (V::kInt8Dot) {
+          int8_block_dots<GN>(query, b, blk + kQ8ScaleBytes, ahead, dot);
+        } else {
+          float_block_dots<GN>(as_floats, b, blk + kQ8ScaleBytes, ahead, dot);
+        }
         for (int l = 0; l < kTileRegs; ++l) {
           const Reg d = V::load(reinterpret_cast<const std::uint16_t*>(blk) + l * L);
-          for (int g = 0; g < GN; ++g) acc[g][l] = V::fmadd(part[g][l], d, acc[g][l]);
+          for (int g = 0; g < GN; ++g) acc[g][l] = V::fmadd(V::mul(dot[g][l], d), V::set1(query[g].step[b]), acc[g][l]);
         }
       }
       store_scores<GN>(acc, scale, stride, t, s);
+    }
+  }
+  // dot[g][l]: the dot of head g's quants of block b with those of the positions in register l,
+  // from the block tile's 8 groups of 4 dimensions. With an int8 dot instruction (VNNI) a register
+  // of a group is 4 bytes of each of its positions, summed in one instruction per head; the
+  // instruction takes K's quants as unsigned, so they are read biased by 128 and the lanes start
+  // 128 times the head's quant sum below 0.
+  template <int GN>
+  static void int8_block_dots(const QueryQ8 (&query)[GN], std::int64_t b, const std::byte* groups, std::size_t ahead,
+                              Reg (&dot)[GN][kTileRegs]) {
+    typename V::IReg sums[GN][kTileRegs];
+    for (int g = 0; g < GN; ++g) for (auto& r : sums[g]) r = V::iset1(-128 * query[g].sum[b]);
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const std::byte* group = groups + j * kQ8GroupBytes;
+      ask_ahead(group, ahead);
+      for (int l = 0; l < kTileRegs; ++l) {
+        const typename V::IReg k = V::biased_quads(group + l * 4 * L);
+        for (int g = 0; g < GN; ++g) {
+          std::int32_t four;
+          std::memcpy(&four, query[g].quants + b * 32 + j * 4, 4);
+          sums[g][l] = V::dot4(sums[g][l], k, four);
+        }
+      }
+    }
+    for (int g = 0; g < GN; ++g) for (int l = 0; l < kTileRegs; ++l) dot[g][l] = V::to_float(sums[g][l]);
+  }
+  // Without one, each position's 4 bytes of a group are widened one dimension at a time and
+  // multiplied by the head's quant as a float; the sums are integers below 2^24, so exact too.
+  template <int GN>
+  static void float_block_dots(const float (&quants)[GN][kQ8MaxHeadDim], std::int64_t b, const std::byte* groups,
+                               std::size_t ahead, Reg (&dot)[GN][kTileRegs]) {
+    for (auto& head : dot) for (Reg& r : head) r = V::zero();
+    for (int j = 0; j < 8; ++j) {
+      const std::byte* group = groups + j * kQ8GroupBytes;
+      ask_ahead(group, ahead);
+      for (int l = 0; l < kTileRegs; ++l) {
+        const typename V::IReg raw = V::load_quads(group + l * 4 * L);
+        const auto add = [&](int r, Reg k) {
+          for (int g = 0; g < GN; ++g) dot[g][l] = V::fmadd(V::set1(quants[g][b * 32 + j * 4 + r]), k, dot[g][l]);
+        };
+        add(0, V::template quad_byte<0>(raw));
+        add(1, V::template quad_byte<1>(raw));
+        add(2, V::template quad_byte<2>(raw));
+        add(3, V::template quad_byte<3>(raw));
+      }
     }
   }
   template <int GN>

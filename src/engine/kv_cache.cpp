@@ -57,8 +57,9 @@ std::uint64_t KvCache::bytes_for(const model::ModelSpec& spec, KvType type, std:
 }
 
 Result<KvCache> KvCache::create(const model::ModelSpec& spec, KvType type, std::int64_t capacity) {
-  if (type == KvType::q8_0 && spec.head_dim % 32 != 0) {
-    return make_error("a Q8_0 KV cache needs a head dimension that is a multiple of 32, not {}", spec.head_dim);
+  if (type == KvType::q8_0 && (spec.head_dim % 32 != 0 || spec.head_dim > kQ8MaxHeadDim)) {
+    return make_error("a Q8_0 KV cache needs a head dimension that is a multiple of 32 up to {}, not {}", kQ8MaxHeadDim,
+                      spec.head_dim);
   }
   KvCache cache(spec, type, capacity);
   cache.bytes_ = bytes_for(spec, type, capacity);

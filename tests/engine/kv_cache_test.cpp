@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "memwall/engine/attention.hpp"
@@ -34,6 +35,21 @@ void fill(KvCache& cache, const model::ModelSpec& spec, std::int64_t n, std::mt1
       store_kv(attention_kernels(quant::KernelIsa::generic), cache, layer, pos, shape, k.data(), v.data());
     }
   }
+}
+
+// A Q8_0 cache takes head dimensions in whole blocks of 32, up to the 512 its kernels round a query
+// head into; anything else is refused, naming the dimension.
+TEST(KvCache, AQ8CacheRefusesHeadDimensionsItsKernelsCannotTake) {
+  model::ModelSpec spec = small_spec();
+  for (std::int64_t hd : {48, 544}) {
+    spec.head_dim = hd;
+    const Result<KvCache> cache = KvCache::create(spec, KvType::q8_0, 16);
+    ASSERT_FALSE(cache.ok()) << hd;
+    EXPECT_NE(cache.error().message.find(std::to_string(hd)), std::string::npos) << cache.error().message;
+    EXPECT_TRUE(KvCache::create(spec, KvType::f16, 16).ok()) << hd;
+  }
+  spec.head_dim = kQ8MaxHeadDim;
+  EXPECT_TRUE(KvCache::create(spec, KvType::q8_0, 16).ok());
 }
 
 TEST(KvCache, CopyPrefixGivesTheFirstPositionsOfEveryLayerAndHead) {

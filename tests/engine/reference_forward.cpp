@@ -91,6 +91,18 @@ void store_row(const double* x, std::int64_t n, ReferenceKv kv, double* out) {
   std::copy(back.begin(), back.end(), out);
 }
 
+// A Q8_0 cache's K is read against the query rounded to Q8 steps too: per block of 32, 255 steps of
+// its largest magnitude / 127 (in float, as the engine rounds it).
+void round_query(double* q, std::int64_t n, ReferenceKv kv) {
+  if (kv != ReferenceKv::q8_0) return;
+  for (std::int64_t b = 0; b < n; b += 32) {
+    float amax = 0;
+    for (std::int64_t j = b; j < b + 32; ++j) amax = std::max(amax, std::abs(static_cast<float>(q[j])));
+    const float inverse = amax > 0 ? 127.0f / amax : 0.0f;
+    for (std::int64_t j = b; j < b + 32; ++j) q[j] = std::nearbyint(static_cast<float>(q[j]) * inverse) * (amax / 127.0f);
+  }
+}
+
 double silu(double g) { return g / (1.0 + std::exp(-g)); }
 
 void softmax(Vec& x) {
@@ -154,11 +166,13 @@ Result<ReferenceResult> reference_forward(const gguf::GgufFile& file, std::span<
       Vec attn(static_cast<std::size_t>(n_head * hd), 0.0);
       for (std::int64_t h = 0; h < n_head; ++h) {
         const std::int64_t kh = h / gqa;
+        Vec query(q.begin() + h * hd, q.begin() + (h + 1) * hd);
+        round_query(query.data(), hd, kv);
         Vec scores(static_cast<std::size_t>(pos + 1));
         for (std::int64_t p = 0; p <= pos; ++p) {
           const double* key = kcache[il][static_cast<std::size_t>(p)].data() + kh * hd;
           scores[static_cast<std::size_t>(p)] =
-              std::inner_product(key, key + hd, q.begin() + h * hd, 0.0) / std::sqrt(static_cast<double>(hd));
+              std::inner_product(key, key + hd, query.begin(), 0.0) / std::sqrt(static_cast<double>(hd));
         }
         softmax(scores);
         for (std::int64_t p = 0; p <= pos; ++p) {

@@ -27,9 +27,18 @@ std::optional<KvType> kv_type_from_name(std::string_view name);
 quant::TensorType kv_tensor_type(KvType type);
 
 inline constexpr std::int64_t kKvTile = 16;
-// One block tile of a Q8_0 K tile: 16 f16 scales, then 32 dimensions x 16 positions of quants.
+// One block tile of a Q8_0 K tile: 16 f16 scales, then the quants of 32 dimensions x 16 positions
+// in 8 groups of 4 dimensions, each group position by position (4 bytes a position): one 32-bit
+// lane per position, as an int8 dot product instruction sums 4 bytes into a lane.
 inline constexpr std::size_t kQ8ScaleBytes = 2 * kKvTile;
-inline constexpr std::size_t kQ8BlockTileBytes = kQ8ScaleBytes + 32 * kKvTile;
+inline constexpr std::size_t kQ8GroupBytes = 4 * kKvTile;
+inline constexpr std::size_t kQ8BlockTileBytes = kQ8ScaleBytes + 8 * kQ8GroupBytes;
+// The largest head dimension a Q8_0 cache takes (the kernels round each query head onto the stack).
+inline constexpr std::int64_t kQ8MaxHeadDim = 512;
+// Where dimension j (of 32) of the position in lane `lane` sits in its block tile.
+constexpr std::size_t q8_quant_offset(std::int64_t j, std::int64_t lane) {
+  return kQ8ScaleBytes + static_cast<std::size_t>(j / 4) * kQ8GroupBytes + static_cast<std::size_t>(lane * 4 + j % 4);
+}
 
 class KvCache {
  public:

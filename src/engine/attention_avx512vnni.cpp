@@ -1,0 +1,28 @@
+// AVX-512 with VNNI: a Q8_0 cache's K against the query's quants in int8 dot products, 4 dimensions
+// of 16 positions per instruction and head (vpdpbusd).
+#include "attention_avx512.hpp"
+#include "attention_isa.hpp"
+#include "attention_simd.hpp"
+
+namespace memwall::engine::detail {
+namespace {
+
+struct Avx512Vnni : Avx512 {
+  static constexpr bool kInt8Dot = true;
+  static IReg iset1(std::int32_t i) { return _mm512_set1_epi32(i); }
+  static IReg biased_quads(const std::byte* p) { return _mm512_xor_si512(load_quads(p), _mm512_set1_epi8(-128)); }
+  static IReg dot4(IReg acc, IReg k, std::int32_t four) { return _mm512_dpbusd_epi32(acc, k, _mm512_set1_epi32(four)); }
+  static Reg to_float(IReg i) { return _mm512_cvtepi32_ps(i); }
+};
+
+}  // namespace
+
+const AttentionKernels& attention_avx512vnni() {
+  static constexpr AttentionKernels kernels{"avx512vnni", GroupAttention<Avx512Vnni>::attend<std::uint16_t>,
+                                            GroupAttention<Avx512Vnni>::attend<float>,
+                                            GroupAttention<Avx512Vnni>::attend<std::byte>, silu_mul<Avx512Vnni>,
+                                            to_f16<Avx512Vnni>};
+  return kernels;
+}
+
+}  // namespace memwall::engine::detail
