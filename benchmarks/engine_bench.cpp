@@ -9,6 +9,7 @@
 
 #include "memwall/engine/attention.hpp"
 #include "memwall/engine/engine.hpp"
+#include "memwall/engine/forward.hpp"
 #include "memwall/model/presets.hpp"
 #include "memwall/quant/matmul.hpp"
 
@@ -42,7 +43,7 @@ void silu(benchmark::State& state, quant::KernelIsa isa) {
 // layer, so K and V come from DRAM as at depth in a decode step, where the weights stream between
 // one layer's attention and the next; otherwise the one layer stays in cache, as for a prompt's
 // tokens after its first.
-void attention(benchmark::State& state, const char* preset, quant::KernelIsa isa, KvType type, bool from_dram) {
+void attention(benchmark::State& state, const char* preset, const AttentionKernels* table, KvType type, bool from_dram) {
   const model::ModelSpec spec = model::find_preset(preset)->spec;
   const std::int64_t context = state.range(0);
   const std::uint64_t layer_bytes = KvCache::bytes_for(spec, type, context) / static_cast<std::uint64_t>(spec.n_layers);
@@ -50,7 +51,7 @@ void attention(benchmark::State& state, const char* preset, quant::KernelIsa isa
   shaped.n_layers = from_dram ? static_cast<std::int64_t>(((1ull << 30) + layer_bytes - 1) / layer_bytes) : 1;
   KvCache cache = KvCache::create(shaped, type, context).value();
   const AttentionShape shape{spec.n_head, spec.n_head_kv, spec.head_dim};
-  const AttentionKernels& kernels = attention_kernels(isa);
+  const AttentionKernels& kernels = *table;
   std::vector<float> k(spec.kv_dim(), 0.1f), v(spec.kv_dim(), 0.2f), q(spec.q_dim(), 0.3f), out(spec.q_dim());
   for (std::int64_t layer = 0; layer < shaped.n_layers; ++layer) {
     for (std::int64_t pos = 0; pos < context; ++pos) store_kv(kernels, cache, layer, pos, shape, k.data(), v.data());
@@ -95,16 +96,25 @@ int register_all() {
     const std::string name(quant::isa_name(isa));
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_32").c_str(), quantize, isa, quant::ActivationKind::q8_32);
     benchmark::RegisterBenchmark(("quantize/" + name + "/q8_256").c_str(), quantize, isa, quant::ActivationKind::q8_256);
+    benchmark::RegisterBenchmark(("silu_mul/" + name).c_str(), silu, isa);
+  }
+  // Per kernel table: AVX2's comes twice on a CPU with AVX-VNNI (avx2, avxvnni).
+  std::vector<const AttentionKernels*> tables;
+  for (quant::KernelIsa isa : runnable_isas()) {
+    tables.push_back(&attention_kernels(isa));
+    if (&attention_kernels(isa, kernel_cpu()) != tables.back()) tables.push_back(&attention_kernels(isa, kernel_cpu()));
+  }
+  for (const AttentionKernels* table : tables) {
     for (KvType type : {KvType::f16, KvType::q8_0}) {
       // GQA 4, 7 and 8: the multiply-adds per byte of K and V grow with the query heads per KV head.
       for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b", "qwen3-30b-a3b"}) {
-        const std::string suffix = "/" + name + "/" + std::string(kv_type_name(type)) + "/" + preset;
-        benchmark::RegisterBenchmark(("attention" + suffix).c_str(), attention, preset, isa, type, false)
+        std::string suffix = "/";
+        suffix.append(table->isa).append("/").append(kv_type_name(type)).append("/").append(preset);
+        benchmark::RegisterBenchmark(("attention" + suffix).c_str(), attention, preset, table, type, false)
             ->Arg(256)->Arg(4096);
-        benchmark::RegisterBenchmark(("attention_dram" + suffix).c_str(), attention, preset, isa, type, true)->Arg(4096);
+        benchmark::RegisterBenchmark(("attention_dram" + suffix).c_str(), attention, preset, table, type, true)->Arg(4096);
       }
     }
-    benchmark::RegisterBenchmark(("silu_mul/" + name).c_str(), silu, isa);
   }
   for (const char* preset : {"tiny-llama", "tiny-moe"}) {
     benchmark::RegisterBenchmark((std::string("decode_step/") + preset).c_str(), decode_step, preset);

@@ -52,6 +52,14 @@ const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
   return kGeneric;
 }
 
+const AttentionKernels& attention_kernels(quant::KernelIsa isa, const quant::KernelCpu& cpu) {
+#if defined(__x86_64__)
+  if (isa == quant::KernelIsa::avx2 && cpu.avx_vnni) return detail::attention_avxvnni();
+#endif
+  (void)cpu;
+  return attention_kernels(isa);
+}
+
 void store_kv(const AttentionKernels& kernels, KvCache& cache, std::int64_t layer, std::int64_t pos,
               const AttentionShape& shape, const float* k, const float* v) {
   const std::int64_t hd = shape.head_dim;

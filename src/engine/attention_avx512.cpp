@@ -6,7 +6,7 @@
 namespace memwall::engine::detail {
 
 const AttentionKernels& attention_avx512() {
-  static constexpr AttentionKernels kernels{"avx512", GroupAttention<Avx512>::attend<std::uint16_t>,
+  static constexpr AttentionKernels kernels{"avx512bw", GroupAttention<Avx512>::attend<std::uint16_t>,
                                             GroupAttention<Avx512>::attend<float>,
                                             GroupAttention<Avx512>::attend<std::byte>, silu_mul<Avx512>,
                                             to_f16<Avx512>};

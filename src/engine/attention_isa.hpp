@@ -6,6 +6,7 @@ namespace memwall::engine::detail {
 
 #if defined(__x86_64__)
 const AttentionKernels& attention_avx2();
+const AttentionKernels& attention_avxvnni();
 const AttentionKernels& attention_avx512();
 const AttentionKernels& attention_avx512vnni();
 #endif

@@ -49,7 +49,7 @@ quant::KernelCpu kernel_cpu() {
   const hw::CpuInfo cpu = hw::detect_cpu();
   const hw::IsaFeatures& f = cpu.isa;
   return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon,
-          f.dotprod,        cpu.vendor == "GenuineIntel", cpu.vendor == "AuthenticAMD" ? cpu.family : 0};
+          f.dotprod,        cpu.vendor == "GenuineIntel", cpu.vendor == "AuthenticAMD" ? cpu.family : 0, f.avx_vnni};
 }
 
 Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant::KernelIsa isa,
@@ -57,7 +57,7 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
     : model_(std::move(model)),
       team_(team),
       kernels_(quant::kernels_for(isa)),
-      attention_(attention_kernels(isa)),
+      attention_(attention_kernels(isa, kernel_cpu())),
       cpu_(kernel_cpu()),
       limits_(limits),
       buffers_(std::make_unique<Buffers>(team.size())) {

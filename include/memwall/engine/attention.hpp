@@ -44,6 +44,9 @@ struct AttentionKernels {
 };
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa);
+// The same, except that on a CPU with AVX-VNNI the AVX2 kernels read a Q8_0 cache's K in int8 dot
+// products, as the AVX-512 VNNI ones do.
+const AttentionKernels& attention_kernels(quant::KernelIsa isa, const quant::KernelCpu& cpu);
 
 struct AttentionShape {
   std::int64_t n_head;

@@ -26,6 +26,7 @@ struct KernelCpu {
   bool dotprod = false;
   bool intel = false;       // GenuineIntel: see decode_prefetch_bytes
   int amd_family = 0;       // AuthenticAMD's CPUID family (0x19 Zen 3 and 4, 0x1A Zen 5), 0 on others
+  bool avx_vnni = false;    // AVX-VNNI's 256-bit int8 dot products (engine attention over a Q8_0 cache)
 };
 
 // The kernel sets this CPU can run, best first; the last is always generic.
