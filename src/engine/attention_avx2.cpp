@@ -6,10 +6,7 @@
 namespace memwall::engine::detail {
 
 const AttentionKernels& attention_avx2() {
-  static constexpr AttentionKernels kernels{"avx2", GroupAttention<Avx2>::attend<std::uint16_t>,
-                                            GroupAttention<Avx2>::attend<float>,
-                                            GroupAttention<Avx2>::attend<std::byte>, silu_mul<Avx2>,
-                                            to_f16<Avx2>};
+  static constexpr AttentionKernels kernels = kernel_table<Avx2>("avx2");
   return kernels;
 }
 

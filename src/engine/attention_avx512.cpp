@@ -6,10 +6,7 @@
 namespace memwall::engine::detail {
 
 const AttentionKernels& attention_avx512() {
-  static constexpr AttentionKernels kernels{"avx512bw", GroupAttention<Avx512>::attend<std::uint16_t>,
-                                            GroupAttention<Avx512>::attend<float>,
-                                            GroupAttention<Avx512>::attend<std::byte>, silu_mul<Avx512>,
-                                            to_f16<Avx512>};
+  static constexpr AttentionKernels kernels = kernel_table<Avx512>("avx512bw");
   return kernels;
 }
 

@@ -18,10 +18,7 @@ struct Avx512Vnni : Avx512 {
 }  // namespace
 
 const AttentionKernels& attention_avx512vnni() {
-  static constexpr AttentionKernels kernels{"avx512vnni", GroupAttention<Avx512Vnni>::attend<std::uint16_t>,
-                                            GroupAttention<Avx512Vnni>::attend<float>,
-                                            GroupAttention<Avx512Vnni>::attend<std::byte>, silu_mul<Avx512Vnni>,
-                                            to_f16<Avx512Vnni>};
+  static constexpr AttentionKernels kernels = kernel_table<Avx512Vnni>("avx512vnni");
   return kernels;
 }
 

@@ -18,10 +18,7 @@ struct Avx2Vnni : Avx2 {
 }  // namespace
 
 const AttentionKernels& attention_avxvnni() {
-  static constexpr AttentionKernels kernels{"avxvnni", GroupAttention<Avx2Vnni>::attend<std::uint16_t>,
-                                            GroupAttention<Avx2Vnni>::attend<float>,
-                                            GroupAttention<Avx2Vnni>::attend<std::byte>, silu_mul<Avx2Vnni>,
-                                            to_f16<Avx2Vnni>};
+  static constexpr AttentionKernels kernels = kernel_table<Avx2Vnni>("avxvnni");
   return kernels;
 }
 

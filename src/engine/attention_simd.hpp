@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 #include <type_traits>
 
 #include "attention_generic.hpp"
@@ -368,6 +369,17 @@ void to_f16(const float* x, std::int64_t n, std::uint16_t* out) {
   std::int64_t i = 0;
   for (; i + V::kLanes <= n; i += V::kLanes) V::store(out + i, V::load(x + i));
   engine::to_f16(x + i, n - i, out + i);
+}
+
+// The kernel table of policy V, named `isa`.
+template <typename V>
+constexpr AttentionKernels kernel_table(std::string_view isa) {
+  return {isa,
+          GroupAttention<V>::template attend<std::uint16_t>,
+          GroupAttention<V>::template attend<float>,
+          GroupAttention<V>::template attend<std::byte>,
+          silu_mul<V>,
+          to_f16<V>};
 }
 
 }  // namespace
