@@ -99,12 +99,7 @@ int register_all() {
     benchmark::RegisterBenchmark(("silu_mul/" + name).c_str(), silu, isa);
   }
   // Per kernel table: AVX2's comes twice on a CPU with AVX-VNNI (avx2, avxvnni).
-  std::vector<const AttentionKernels*> tables;
-  for (quant::KernelIsa isa : runnable_isas()) {
-    tables.push_back(&attention_kernels(isa));
-    if (&attention_kernels(isa, kernel_cpu()) != tables.back()) tables.push_back(&attention_kernels(isa, kernel_cpu()));
-  }
-  for (const AttentionKernels* table : tables) {
+  for (const AttentionKernels* table : runnable_attention_kernels()) {
     for (KvType type : {KvType::f16, KvType::q8_0}) {
       // GQA 4, 7 and 8: the multiply-adds per byte of K and V grow with the query heads per KV head.
       for (const char* preset : {"llama-3.2-1b", "qwen2.5-0.5b", "qwen3-30b-a3b"}) {

@@ -11,6 +11,18 @@ std::vector<quant::KernelIsa> runnable_isas() { return quant::runnable_isas(kern
 
 quant::KernelIsa best_isa() { return runnable_isas().front(); }
 
+std::vector<const AttentionKernels*> runnable_attention_kernels() {
+  const quant::KernelCpu cpu = kernel_cpu();
+  std::vector<const AttentionKernels*> tables;
+  for (quant::KernelIsa isa : quant::runnable_isas(cpu)) {
+    tables.push_back(&attention_kernels(isa));
+    if (const AttentionKernels& with_cpu = attention_kernels(isa, cpu); &with_cpu != tables.back()) {
+      tables.push_back(&with_cpu);
+    }
+  }
+  return tables;
+}
+
 Engine::Engine(std::shared_ptr<const Model> model, const EngineOptions& options, const Clock& clock,
                std::unique_ptr<hw::ThreadTeam> team, quant::KernelIsa isa)
     : model_(std::move(model)), options_(options), clock_(clock), team_(std::move(team)), isa_(isa) {

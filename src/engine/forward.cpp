@@ -57,8 +57,8 @@ Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant
     : model_(std::move(model)),
       team_(team),
       kernels_(quant::kernels_for(isa)),
-      attention_(attention_kernels(isa, kernel_cpu())),
       cpu_(kernel_cpu()),
+      attention_(attention_kernels(isa, cpu_)),
       limits_(limits),
       buffers_(std::make_unique<Buffers>(team.size())) {
   const model::ModelSpec& s = model_->spec;

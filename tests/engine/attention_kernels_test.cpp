@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "memwall/engine/engine.hpp"
-#include "memwall/engine/forward.hpp"
 #include "memwall/engine/ops.hpp"
 #include "memwall/quant/blocks.hpp"
 #include "memwall/quant/half.hpp"
@@ -30,18 +29,6 @@ std::vector<float> uniform(std::size_t n, float lo, float hi, std::mt19937& rng)
   return v;
 }
 
-// Every kernel table this CPU runs: one per instruction set, and AVX2's with AVX-VNNI where it has that.
-std::vector<const AttentionKernels*> every_table() {
-  std::vector<const AttentionKernels*> tables;
-  for (quant::KernelIsa isa : runnable_isas()) {
-    tables.push_back(&attention_kernels(isa));
-    if (const AttentionKernels& with_cpu = attention_kernels(isa, kernel_cpu()); &with_cpu != tables.back()) {
-      tables.push_back(&with_cpu);
-    }
-  }
-  return tables;
-}
-
 // Largest |got - want| relative to max(|want|, floor).
 float worst_relative(const std::vector<float>& got, const std::vector<float>& want, float floor) {
   float worst = 0;
@@ -53,7 +40,7 @@ float worst_relative(const std::vector<float>& got, const std::vector<float>& wa
 
 TEST(SiluMul, EveryIsaMatchesTheScalarOnOddLengthsAndLargeInputs) {
   std::mt19937 rng(7);
-  for (const AttentionKernels* table : every_table()) {
+  for (const AttentionKernels* table : runnable_attention_kernels()) {
     const AttentionKernels& k = *table;
     for (std::int64_t n : {1, 7, 16, 33, 8191}) {
       for (float range : {4.0f, 120.0f}) {  // the second reaches past e^88 on both sides
@@ -73,7 +60,7 @@ TEST(SiluMul, EveryIsaMatchesTheScalarOnOddLengthsAndLargeInputs) {
 
 TEST(ToF16, EveryIsaGivesTheScalarConversionsBits) {
   std::mt19937 rng(9);
-  for (const AttentionKernels* table : every_table()) {
+  for (const AttentionKernels* table : runnable_attention_kernels()) {
     const AttentionKernels& k = *table;
     for (std::int64_t n : {1, 15, 16, 17, 64, 131}) {
       std::vector<float> x = uniform(static_cast<std::size_t>(n), -70000.0f, 70000.0f, rng);
@@ -127,7 +114,7 @@ template <typename T>
 void expect_attention_matches(AttendFn<T> (*pick)(const AttentionKernels&)) {
   std::mt19937 rng(11);
   const AttentionKernels& generic = attention_kernels(quant::KernelIsa::generic);
-  for (const AttentionKernels* table : every_table()) {
+  for (const AttentionKernels* table : runnable_attention_kernels()) {
     const AttentionKernels& k = *table;
     // GQA 8 takes V's dimensions in several passes; asking ahead, each pass asks for its part of
     // the rows but the last 64 (at 300 positions: the first 236, at 17: none).
@@ -217,7 +204,7 @@ TEST(Attention, Q8CacheIsTheDequantizedValuesOnEveryIsa) {
         generic.attend_f32(rounded_to_q8_steps(q).data(), gqa, hd, c.dequantized.view(), n_pos, want.data(), scratch.data(), kAhead);
         generic.attend_q8(q.data(), gqa, hd, planes, n_pos, got.data(), scratch.data(), kAhead);
         EXPECT_LT(worst_relative(got, want, 1e-3f), 1e-4f) << "generic hd=" << hd << " gqa=" << gqa << " n_pos=" << n_pos;
-        for (const AttentionKernels* table : every_table()) {
+        for (const AttentionKernels* table : runnable_attention_kernels()) {
           const AttentionKernels& k = *table;
           std::vector<float> simd(out_size);
           k.attend_q8(q.data(), gqa, hd, planes, n_pos, simd.data(), scratch.data(), kAhead);

@@ -129,5 +129,8 @@ inline std::int32_t stand_in_token(std::int64_t pos, std::int64_t n_vocab) {
 // The kernel sets this CPU runs, best first; the engine uses the first unless told otherwise.
 std::vector<quant::KernelIsa> runnable_isas();
 quant::KernelIsa best_isa();
+// Every attention kernel table this CPU runs: one per kernel set, and AVX2's with AVX-VNNI beside
+// it where the CPU has that (tests and benchmarks run them all).
+std::vector<const AttentionKernels*> runnable_attention_kernels();
 
 }  // namespace memwall::engine

@@ -63,8 +63,8 @@ class Forward {
   std::shared_ptr<const Model> model_;
   hw::ThreadTeam& team_;
   const quant::Kernels& kernels_;
-  const AttentionKernels& attention_;
   quant::KernelCpu cpu_;  // how far ahead streams ask for their bytes (quant::decode_prefetch_bytes)
+  const AttentionKernels& attention_;
   ForwardLimits limits_;
   std::vector<double> rope_frequencies_;
   std::unique_ptr<Buffers> buffers_;
