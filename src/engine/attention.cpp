@@ -47,6 +47,9 @@ const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
   if (isa == quant::KernelIsa::avx512vnni) return detail::attention_avx512vnni();
   if (isa == quant::KernelIsa::avx512bw) return detail::attention_avx512();
   if (isa == quant::KernelIsa::avx2) return detail::attention_avx2();
+#elif defined(__aarch64__)
+  if (isa == quant::KernelIsa::neon_dotprod) return detail::attention_neon_dotprod();
+  if (isa == quant::KernelIsa::neon) return detail::attention_neon();
 #endif
   (void)isa;
   return kGeneric;

@@ -9,6 +9,9 @@ const AttentionKernels& attention_avx2();
 const AttentionKernels& attention_avxvnni();
 const AttentionKernels& attention_avx512();
 const AttentionKernels& attention_avx512vnni();
+#elif defined(__aarch64__)
+const AttentionKernels& attention_neon();
+const AttentionKernels& attention_neon_dotprod();
 #endif
 
 }  // namespace memwall::engine::detail

@@ -1,6 +1,6 @@
 #pragma once
 // Private to engine/: attention of one query-head group written once over a vector policy V and
-// instantiated per instruction set (attention_avx2.cpp, attention_avx512.cpp). Everything sits in
+// instantiated per instruction set (attention_avx2.cpp, attention_neon.cpp, ...). Everything sits in
 // an anonymous namespace so each instantiation stays in its own file.
 //
 // V provides: Reg, kLanes, kRegisters, zero(), set1(x), set1_f16(h) (f16 h widened), load(const
@@ -9,10 +9,11 @@
 // (c - a b), mul, div, add, sub, max, min, round(r) (to the nearest integer) and pow2(n) (2^n for
 // integral n in [-127, 127]); the exponential and the reductions below are built on them. For a
 // Q8_0 cache's K, IReg (kLanes 32-bit lanes) and load_quads(p) (kLanes x 4 bytes); then either
-// kInt8Dot = true with iset1(i), biased_quads(p) (load_quads with 128 added to each byte),
-// dot4(acc, k, four) (acc + each lane's 4 unsigned bytes of k times the 4 signed bytes of `four`)
-// and to_float(i), or kInt8Dot = false with quad_byte<r>(raw) (each lane's byte r, signed, as a
-// float).
+// kInt8Dot = true with dot_quads(p) (K's quants as the dot instruction takes them), dot4(acc, k,
+// four) (acc + the dot of each lane's 4 bytes of k with the 4 signed bytes of `four`),
+// dot_start(sum) (where a block's lanes start, given the query's quant sum, so that they end at the
+// signed dot) and to_float(i), or kInt8Dot = false with quad_byte<r>(raw) (each lane's byte r,
+// signed, as a float).
 //
 // At depth K and V come from DRAM, and the kernels ask for them `ahead` bytes on as they read
 // (the engine passes kv_prefetch_bytes: 1 KiB on Intel, 2 KiB on Zen 5, none elsewhere). On the Intel
@@ -152,21 +153,21 @@ struct GroupAttention {
     }
   }
   // dot[g][l]: the dot of head g's quants of block b with those of the positions in register l,
-  // from the block tile's 8 groups of 4 dimensions. With an int8 dot instruction (VNNI) a register
-  // of a group is 4 bytes of each of its positions, summed in one instruction per head; the
-  // instruction takes K's quants as unsigned, so they are read biased by 128 and the lanes start
-  // 128 times the head's quant sum below 0.
+  // from the block tile's 8 groups of 4 dimensions. With an int8 dot instruction a register of a
+  // group is 4 bytes of each of its positions, summed in one instruction per head. VNNI takes K's
+  // quants as unsigned, so they are read biased by 128 and the lanes start 128 times the head's
+  // quant sum below 0; NEON's sdot takes both signed.
   template <int GN>
   static void int8_block_dots(const QueryQ8 (&query)[GN], std::int64_t b, const std::byte* groups, std::size_t ahead,
                               Reg (&dot)[GN][kTileRegs]) {
     typename V::IReg sums[GN][kTileRegs];
-    for (int g = 0; g < GN; ++g) for (auto& r : sums[g]) r = V::iset1(-128 * query[g].sum[b]);
+    for (int g = 0; g < GN; ++g) for (auto& r : sums[g]) r = V::dot_start(query[g].sum[b]);
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
       const std::byte* group = groups + j * kQ8GroupBytes;
       ask_ahead(group, ahead);
       for (int l = 0; l < kTileRegs; ++l) {
-        const typename V::IReg k = V::biased_quads(group + l * 4 * L);
+        const typename V::IReg k = V::dot_quads(group + l * 4 * L);
         for (int g = 0; g < GN; ++g) {
           std::int32_t four;
           std::memcpy(&four, query[g].quants + b * 32 + j * 4, 4);

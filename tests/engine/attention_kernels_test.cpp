@@ -130,7 +130,9 @@ void expect_attention_matches(AttendFn<T> (*pick)(const AttentionKernels&)) {
           for (std::size_t ahead : {std::size_t{0}, kAhead}) {
             std::vector<float> got(out_size);
             pick(k)(q.data(), gqa, hd, kv.view(), n_pos, got.data(), scratch.data(), ahead);
-            EXPECT_LT(worst_relative(got, want, 1e-3f), 1e-4f)
+            // An output is a weighted mean of values in [-1, 1]; near 0 it is a cancellation, whose
+            // rounding (1e-7 seen with NEON's 4 lanes against the portable sum) is measured against 1e-2.
+            EXPECT_LT(worst_relative(got, want, 1e-2f), 1e-4f)
                 << k.isa << " hd=" << hd << " gqa=" << gqa << " n_pos=" << n_pos << " ahead=" << ahead;
           }
         }

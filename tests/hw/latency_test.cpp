@@ -44,7 +44,9 @@ TEST(CoreRoundTrip, NearestAndFarthestOfTheOtherCores) {
   const auto cores = measure_core_round_trips(topology, 200, 1);
   ASSERT_TRUE(cores.ok()) << cores.error().message;
   ASSERT_EQ(cores->has_value(), topology.cores.size() > 1);
-  if (*cores) EXPECT_LE((*cores)->nearest_ns, (*cores)->farthest_ns);
+  if (*cores) {
+    EXPECT_LE((*cores)->nearest_ns, (*cores)->farthest_ns);
+  }
   Topology one = topology;
   one.cores.resize(1);
   EXPECT_FALSE(measure_core_round_trips(one, 200, 1)->has_value());
