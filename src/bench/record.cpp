@@ -47,15 +47,15 @@ json provenance_json(const Provenance& p, std::int64_t threads) {
           {"timestamp", p.timestamp}};
 }
 
-// Each repetition's decode bytes per second over the bandwidth read around it (the mean of the
-// samples before and after it); empty unless every repetition has its two samples.
-std::vector<double> efficiency_around(const PointRun& run) {
-  const std::vector<double>& read = run.read_gbs_around;
+// Each repetition's rate (decode bytes or prefill FLOPs per second) over the roofline sampled
+// around it (the mean of the samples before and after it, in G per second); empty unless every
+// repetition has its two samples.
+std::vector<double> efficiency_around(const std::vector<double>& per_s, const std::vector<double>& around_g) {
   std::vector<double> out;
-  if (read.size() != run.bytes_per_s.size() + 1) return out;
-  for (std::size_t i = 0; i < run.bytes_per_s.size(); ++i) {
-    const double gbs = (read[i] + read[i + 1]) / 2;
-    if (gbs > 0) out.push_back(run.bytes_per_s[i] / (gbs * 1e9));
+  if (around_g.size() != per_s.size() + 1) return out;
+  for (std::size_t i = 0; i < per_s.size(); ++i) {
+    const double g = (around_g[i] + around_g[i + 1]) / 2;
+    if (g > 0) out.push_back(per_s[i] / (g * 1e9));
   }
   return out;
 }
@@ -124,11 +124,18 @@ json make_record(const Point& point, const PointRun& run, const ModelFacts& mode
   if (extras.peak_rss_bytes) record["memory"]["peak_rss_bytes"] = *extras.peak_rss_bytes;
   if (!requests.is_null()) record["requests"] = requests;
   if (!run.read_gbs_around.empty()) {
-    const std::vector<double> around = efficiency_around(run);
+    const std::vector<double> around = efficiency_around(run.bytes_per_s, run.read_gbs_around);
     record["samples"]["read_gbs_around"] = run.read_gbs_around;
     if (!around.empty()) record["samples"]["roofline_efficiency_around"] = around;
     record["roofline"]["read_gbs_around"] = stat_json(run.read_gbs_around);
     record["roofline"]["efficiency_around"] = median_or_null(around);
+  }
+  if (!run.compute_gops_around.empty()) {
+    const std::vector<double> around = efficiency_around(run.flops_per_s, run.compute_gops_around);
+    record["samples"]["compute_gops_around"] = run.compute_gops_around;
+    if (!around.empty()) record["samples"]["prefill_efficiency_around"] = around;
+    record["roofline"]["compute_gops_around"] = stat_json(run.compute_gops_around);
+    record["roofline"]["prefill_efficiency_around"] = median_or_null(around);
   }
   if (!run.core_round_trip_ns_around.empty()) {
     record["samples"]["core_round_trip_ns_around"] = run.core_round_trip_ns_around;

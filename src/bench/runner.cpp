@@ -40,10 +40,17 @@ void add_step_rate(const engine::StepStats& st, double step_bytes, std::vector<D
 
 bool stopped(const RunContext& ctx) { return ctx.stop && ctx.stop->load(std::memory_order_relaxed); }
 
-// One read-bandwidth sample beside a decode point's repetitions (tg, serve), and the cores' round
-// trip beside it, when asked for.
-Status sample_read(const Point& point, const RunContext& ctx, PointRun& run) {
-  if (point.test == TestKind::pp || !ctx.read_gbs_now) return {};
+// Beside a point's repetitions, when asked for: the compute peak beside a prompt test's; else one
+// read-bandwidth sample, and the cores' round trip beside it.
+Status sample_around(const Point& point, const RunContext& ctx, PointRun& run) {
+  if (point.test == TestKind::pp) {
+    if (!ctx.compute_gops_now) return {};
+    Result<double> gops = ctx.compute_gops_now();
+    if (!gops.ok()) return gops.error();
+    run.compute_gops_around.push_back(*gops);
+    return {};
+  }
+  if (!ctx.read_gbs_now) return {};
   Result<double> gbs = ctx.read_gbs_now();
   if (!gbs.ok()) return gbs.error();
   run.read_gbs_around.push_back(*gbs);
@@ -65,11 +72,11 @@ Status repeat(const Point& point, const RunContext& ctx, PointRun& run, Once onc
   for (std::int64_t rep = 0; rep < kMaxRepetitions; ++rep) {
     const bool enough = rep >= point.repetitions && seconds(ctx.clock.now_ns() - start_ns) >= point.min_time_s;
     if (enough) break;
-    if (Status s = sample_read(point, ctx, run); !s.ok()) return s;
+    if (Status s = sample_around(point, ctx, run); !s.ok()) return s;
     if (Status s = once(false, static_cast<std::uint64_t>(point.warmup + rep)); !s.ok()) return s;
     if (run.interrupted) return {};
   }
-  return sample_read(point, ctx, run);
+  return sample_around(point, ctx, run);
 }
 
 Status run_pp(const Point& point, const ModelCost& cost, const RunContext& ctx, PointRun& run) {
@@ -240,11 +247,11 @@ Result<PointRun> run_point(const Point& point, const ModelCost& cost, const RunC
       const std::int64_t start_ns = ctx.clock.now_ns();
       for (std::int64_t rep = 0; rep < kMaxRepetitions && !run.interrupted; ++rep) {
         if (rep >= point.repetitions && seconds(ctx.clock.now_ns() - start_ns) >= point.min_time_s) break;
-        s = sample_read(point, ctx, run);
+        s = sample_around(point, ctx, run);
         if (s.ok()) s = run_serve_once(point, cost, ctx, static_cast<std::uint64_t>(rep), run);
         if (!s.ok()) break;
       }
-      if (s.ok() && !run.interrupted) s = sample_read(point, ctx, run);
+      if (s.ok() && !run.interrupted) s = sample_around(point, ctx, run);
       break;
     }
   }

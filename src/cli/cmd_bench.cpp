@@ -23,6 +23,7 @@
 #include "memwall/fit/hardware.hpp"
 #include "memwall/fit/predict.hpp"
 #include "memwall/engine/model.hpp"
+#include "memwall/hw/compute_peak.hpp"
 #include "memwall/hw/memory.hpp"
 #include "memwall/hw/probe.hpp"
 #include "memwall/hw/probe_cache.hpp"
@@ -34,6 +35,7 @@
 #include "memwall/report/row_writer.hpp"
 #include "memwall/util/build_info.hpp"
 #include "memwall/util/clock.hpp"
+#include "memwall/util/stats.hpp"
 
 namespace memwall::cli {
 namespace {
@@ -207,6 +209,9 @@ void add_moved_warnings(nlohmann::json& record) {
   if (b.step_spread > kMoved) {
     record["warnings"].push_back(fmt::format("decode steps of one batch size ran at rates {:.2f}x apart: the bandwidth moved while it ran", b.step_spread));
   }
+  if (b.compute_spread > kMoved) {
+    record["warnings"].push_back(fmt::format("the compute peak around the run differs by {:.2f}x: the host's compute moved while it ran", b.compute_spread));
+  }
   if (b.round_trip_spread > fit::RecordBandwidth::kMovedRoundTrip) {
     record["warnings"].push_back(fmt::format("the cores' round trip around the run ranged from {:.0f} to {:.0f} ns: the host moved the cores while it ran",
                                              b.round_trip_min_ns, b.round_trip_max_ns));
@@ -310,6 +315,17 @@ Result<std::unique_ptr<hw::ReadSampler>> make_read_sampler(const hw::ProbeResult
   return hw::ReadSampler::create(threads, bytes, *kernels);
 }
 
+// The compute peak a prompt test's roofline divides by (the probe's int8 kernel for quantized
+// weights, its f32 one for float), on `threads` cores now: the mean of 5 runs of 10 ms, so that a
+// dip of a few ms weighs as much as it would in a repetition.
+Result<double> sample_compute_gops(const hw::ProbeResult& probe, unsigned threads, bool quantized) {
+  const std::vector<hw::PeakKernel> kernels =
+      quantized ? hw::runnable_int8_kernels(probe.cpu.isa) : hw::runnable_f32_kernels(probe.cpu.isa);
+  Result<hw::PeakResult> peak = hw::measure_peak(kernels.front(), probe.topology, threads, 5, 10);
+  if (!peak) return peak.error();
+  return summarize(peak->samples_gops).mean;
+}
+
 // One point on the built-in engine, as its record: skipped when its KV cache would not fit,
 // failed with the engine's error, measured otherwise. Sets *interrupted on Ctrl-C.
 nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loaded, const hw::ProbeResult& probe,
@@ -363,8 +379,15 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
         return std::unique_ptr<bench::Target>(std::make_unique<bench::EngineTarget>(std::move(*e)));
       },
       {},
+      {},
       {}};
   if (sampler) ctx.read_gbs_now = [&] { return sampler->sample_gbps(kReadSampleSeconds); };
+  if (track_bandwidth && point.test == bench::TestKind::pp) {
+    const auto threads = static_cast<unsigned>(extras.threads);
+    ctx.compute_gops_now = [&probe, threads, quantized = loaded.quantized]() -> Result<double> {
+      return sample_compute_gops(probe, threads, quantized);
+    };
+  }
   if (sampler && sampler->threads() > 1) ctx.core_round_trip_ns_now = [&] { return sampler->round_trip_ns(); };
   reset_peak_rss();
   auto run = bench::run_point(point, cost, ctx);

@@ -137,6 +137,9 @@ RecordBandwidth record_bandwidth(const Hardware& local, const nlohmann::json& re
   if (b.round_trip_min_ns > 0 && b.round_trip_max_ns > b.round_trip_min_ns) {
     b.round_trip_spread = b.round_trip_max_ns / b.round_trip_min_ns;
   }
+  const double compute_low = detail::number_at(record, "/roofline/compute_gops_around/min");
+  const double compute_high = detail::number_at(record, "/roofline/compute_gops_around/max");
+  if (compute_low > 0 && compute_high > compute_low) b.compute_spread = compute_high / compute_low;
   if (around > 0) {
     b.gbps = around;
     b.around = true;

@@ -116,6 +116,11 @@ std::string notes(const nlohmann::json& record) {
   if (around && efficiency_around) {
     parts.push_back(fmt::format("roofline {:.0f}% of the {:.1f} GB/s read around it", 100 * *efficiency_around, *around));
   }
+  const std::optional<double> compute = number_at(record, "roofline.compute_gops_around.median");
+  const std::optional<double> prefill_around = number_at(record, "roofline.prefill_efficiency_around");
+  if (compute && prefill_around) {
+    parts.push_back(fmt::format("prefill {:.0f}% of the {:.0f} GOPS compute around it", 100 * *prefill_around, *compute));
+  }
   if (const nlohmann::json* warnings = find(record, "warnings"); warnings && warnings->is_array()) {
     for (const nlohmann::json& warning : *warnings) {
       if (warning.is_string()) parts.push_back(warning.get<std::string>());

@@ -70,9 +70,12 @@ std::vector<CsvColumn> csv_columns(bool predicted) {
   for (const char* name : {"efficiency", "prefill_efficiency", "read_gbs", "bytes_per_token"}) {
     columns.push_back(field(std::string("roofline_") + name, std::string("roofline.") + name));
   }
-  // bench --track-bandwidth: the read around the point and each repetition against it.
+  // bench --track-bandwidth: the read (decode) or compute peak (prefill) around the point and each
+  // repetition against it.
   columns.push_back(field("roofline_read_gbs_around", "roofline.read_gbs_around.median"));
   columns.push_back(field("roofline_efficiency_around", "roofline.efficiency_around"));
+  columns.push_back(field("roofline_compute_gops_around", "roofline.compute_gops_around.median"));
+  columns.push_back(field("roofline_prefill_efficiency_around", "roofline.prefill_efficiency_around"));
   columns.push_back(field("peak_rss_bytes", "memory.peak_rss_bytes"));
   columns.push_back(field("kv_bytes", "memory.kv_bytes"));
   columns.push_back(field("requests_ok", "requests.ok"));

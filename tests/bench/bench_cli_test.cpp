@@ -115,7 +115,11 @@ TEST_F(BenchCli, TrackBandwidthRecordsTheReadAroundEachDecodePoint) {
   EXPECT_NE(r.out.find("GB/s read around it"), std::string::npos) << r.out;
   const auto records = read_lines(save);
   ASSERT_EQ(records.size(), 2u);
-  EXPECT_FALSE(records[0]["roofline"].contains("read_gbs_around"));  // pp is bound by compute
+  // pp is bound by compute: the compute peak around it, no read.
+  EXPECT_FALSE(records[0]["roofline"].contains("read_gbs_around"));
+  EXPECT_EQ(records[0]["roofline"]["compute_gops_around"]["n"], 3);
+  EXPECT_GT(records[0]["roofline"]["prefill_efficiency_around"].get<double>(), 0);
+  EXPECT_NE(r.out.find("GOPS compute around it"), std::string::npos) << r.out;
   const nlohmann::json& tg = records[1]["roofline"];
   EXPECT_EQ(tg["read_gbs_around"]["n"], 3);  // before each of the 2 repetitions and after the last
   EXPECT_GT(tg["read_gbs_around"]["median"].get<double>(), 0);

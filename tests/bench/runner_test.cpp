@@ -29,6 +29,7 @@ struct Harness {
               return std::unique_ptr<Target>(std::move(target));
             },
             {},
+            {},
             {}};
   }
 };
@@ -163,6 +164,47 @@ TEST(Runner, ReadBandwidthIsSampledAroundEachMeasuredRepetition) {
   p.prompt = 8;
   EXPECT_TRUE(run_point(p, cost(), ctx)->read_gbs_around.empty());
   EXPECT_EQ(taken, 0u);
+}
+
+// --track-bandwidth on a prompt test: the compute peak before every measured repetition and after
+// the last, no read; the record sets each repetition's FLOP/s against the mean of its two samples.
+TEST(Runner, ComputePeakIsSampledAroundEachMeasuredPromptRepetition) {
+  Harness h;
+  RunContext ctx = h.ctx();
+  const std::vector<double> samples_gops = {100, 300, 200, 200};
+  std::size_t taken = 0, reads = 0;
+  ctx.compute_gops_now = [&]() -> Result<double> { return samples_gops.at(taken++); };
+  ctx.read_gbs_now = [&]() -> Result<double> { return ++reads, 30.0; };
+  Point p;
+  p.test = TestKind::pp;
+  p.prompt = 8;
+  p.repetitions = 3;
+  p.warmup = 1;
+  const PointRun run = *run_point(p, cost(), ctx);
+  EXPECT_EQ(run.compute_gops_around, samples_gops);
+  EXPECT_TRUE(run.read_gbs_around.empty());
+  EXPECT_EQ(reads, 0u);
+  ASSERT_EQ(run.flops_per_s.size(), 3u);
+
+  PointExtras extras;
+  extras.threads = 2;
+  const nlohmann::json record = make_record(p, run, {"x", "llama"}, {50, 1000}, extras,
+                                              {"cpu", "avx2", "fp", "2026-01-01T00:00:00Z"});
+  EXPECT_EQ(record["samples"]["compute_gops_around"], samples_gops);
+  const std::vector<double> per_repetition = record["samples"]["prefill_efficiency_around"];
+  ASSERT_EQ(per_repetition.size(), 3u);
+  EXPECT_DOUBLE_EQ(per_repetition[0], run.flops_per_s[0] / 200e9);
+  EXPECT_DOUBLE_EQ(per_repetition[1], run.flops_per_s[1] / 250e9);
+  EXPECT_EQ(record["roofline"]["compute_gops_around"]["n"], 4);
+  EXPECT_DOUBLE_EQ(record["roofline"]["compute_gops_around"]["max"].get<double>(), 300);
+  EXPECT_DOUBLE_EQ(record["roofline"]["prefill_efficiency_around"].get<double>(), run.flops_per_s[2] / 200e9);
+  const Status valid = memwall::testing::validate_against_schema(record, "bench-record.v1.schema.json");
+  EXPECT_TRUE(valid.ok()) << valid.error().message;
+
+  taken = 0;
+  EXPECT_TRUE(run_point(tg(4, 2), cost(), ctx)->compute_gops_around.empty());  // decode reads instead
+  EXPECT_EQ(taken, 0u);
+  EXPECT_EQ(reads, 3u);
 }
 
 TEST(Runner, ReadBandwidthIsSampledAroundServingRepetitionsAndItsErrorFailsThePoint) {

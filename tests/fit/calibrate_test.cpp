@@ -516,6 +516,29 @@ TEST_F(FitCalibration, ARunWhoseCoresMovedApartIsSkippedByTheFitAndMarkedInTheCo
   EXPECT_DOUBLE_EQ(b.round_trip_min_ns, 100.0);
 }
 
+// A prompt run whose compute peak went from 1700 to 2300 GOPS around its repetitions (bench
+// --track-bandwidth) moved; 2000 to 2100 is a steady run's.
+TEST_F(FitCalibration, APromptRunWhoseComputeMovedIsSkippedByTheFitAndMarkedInTheComparison) {
+  std::vector<json> tracked = lines_;
+  for (json& j : tracked) {
+    if (j["point"]["test"] != "pp") continue;
+    const bool moved = j["point"]["prompt"] == 256;
+    j["roofline"]["compute_gops_around"] = {{"n", 4}, {"median", 2000.0}, {"min", moved ? 1700.0 : 2000.0}, {"max", moved ? 2300.0 : 2100.0}};
+  }
+  const Result<CalibrationReport> report = calibrate(test_machine(), tracked, "marked");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->skipped_read_moved, 6);
+  const Comparison c = compare_records(test_machine(), tracked);
+  int moved = 0;
+  for (const ComparisonRow& row : c.rows) {
+    EXPECT_EQ(row.read_moved, row.metric == "pp tok/s" && row.point == "pp256") << row.model << " " << row.point;
+    moved += row.read_moved;
+  }
+  EXPECT_EQ(moved, 6);
+  const auto pp256 = std::find_if(tracked.begin(), tracked.end(), [](const json& j) { return j["point"]["prompt"] == 256; });
+  EXPECT_DOUBLE_EQ(record_bandwidth(test_machine(), *pp256).compute_spread, 2300.0 / 1700.0);
+}
+
 // Runs read around at 50 and at 100 GB/s, made on a machine whose steps stream no faster than at a
 // read of 70: the calibration finds that ceiling (within its 5% steps) and predicts with it; runs
 // all read at one bandwidth show none.

@@ -72,6 +72,9 @@ TEST(Cells, NotesCarryReasonErrorsAndWarnings) {
                                   {"roofline", {{"read_gbs_around", {{"n", 4}, {"median", 31.24}}}, {"efficiency_around", 0.894}}},
                                   {"warnings", {"debug build"}}};
   EXPECT_EQ(notes(tracked), "roofline 89% of the 31.2 GB/s read around it; debug build");
+  const nlohmann::json prompt = {{"status", "ok"},
+                                 {"roofline", {{"compute_gops_around", {{"n", 4}, {"median", 2084.5}}}, {"prefill_efficiency_around", 0.44}}}};
+  EXPECT_EQ(notes(prompt), "prefill 44% of the 2084 GOPS compute around it");
 }
 
 TEST(Charts, NiceTicksCoverTheRangeInRoundSteps) {

@@ -39,6 +39,10 @@ struct RunContext {
   // Optional (--track-bandwidth on two or more cores): a cache line's round trip between the
   // point's first two cores now, in ns, sampled beside each read.
   std::function<Result<double>()> core_round_trip_ns_now;
+  // Optional (--track-bandwidth): the compute peak the roofline of a prompt test divides by, GOPS
+  // now on the point's cores, sampled before every measured repetition of a pp point and after the
+  // last.
+  std::function<Result<double>()> compute_gops_now;
 };
 
 // Raw measurements of one point, before statistics.
@@ -52,6 +56,7 @@ struct PointRun {
   std::vector<backends::RequestTiming> requests;  // serve: every request, warm-up marked
   std::vector<double> read_gbs_around;  // read_gbs_now samples: repetition i ran between i and i + 1
   std::vector<double> core_round_trip_ns_around;  // core_round_trip_ns_now samples, beside the reads
+  std::vector<double> compute_gops_around;  // compute_gops_now samples: repetition i ran between i and i + 1
   std::vector<double> step_spread;      // tg, serve: step_spread of each repetition's decode steps
   std::uint64_t peak_kv_bytes = 0;
   double bytes_per_token = 0;         // tg: weights + KV at the mean context

@@ -26,6 +26,12 @@ struct RecordBandwidth {
   // The cores' round trip sampled beside the reads (bench --track-bandwidth on two or more cores):
   // its median, smallest and largest, and the largest over the smallest; 0, 0, 0 and 1 when absent.
   double round_trip_ns = 0, round_trip_min_ns = 0, round_trip_max_ns = 0, round_trip_spread = 1;
+  // A prompt test's compute peak sampled around its repetitions (bench --track-bandwidth): the
+  // largest over the smallest; 1 when absent. On the Zen 5 host of results/fit.md (*prompt runs
+  // and the compute around them*), the four runs whose repetitions spread 1.25-1.74 showed
+  // 1.21-1.55; of five that spread 1.05-1.11, three showed 1.05-1.19 and two 1.30 and 1.38 (a dip
+  // their repetitions rode out).
+  double compute_spread = 1;
   // The machine's bandwidth moved during the run, so no one read is the one it ran at: on the Zen 5
   // host of results/fit.md the reads switch between about 30, 52 and 86 GB/s, while within one
   // mode they stay within a few percent. Reads before and after a run of a few seconds can both
@@ -35,7 +41,8 @@ struct RecordBandwidth {
   // them 55-172 ns against 506-573 (results/engine.md), so a round trip that changed several-fold
   // around a run says the same.
   bool moved() const {
-    return spread > kMovedSpread || step_spread > kMovedSpread || round_trip_spread > kMovedRoundTrip;
+    return spread > kMovedSpread || step_spread > kMovedSpread || round_trip_spread > kMovedRoundTrip ||
+           compute_spread > kMovedSpread;
   }
   static constexpr double kMovedSpread = 1.2;
   static constexpr double kMovedRoundTrip = 2;
