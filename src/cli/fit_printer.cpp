@@ -170,8 +170,8 @@ std::string format_comparison(const fit::Comparison& c) {
   }
   if (std::any_of(c.rows.begin(), c.rows.end(), [](const fit::ComparisonRow& r) { return r.read_moved; })) {
     out += fmt::format("moved: the reads around the run differ by more than {0:.0f}%, its decode steps of one batch size "
-                       "ran at rates more than {0:.0f}% apart, or the cores' round trip around it changed more than {1:.0f}x; "
-                       "the machine's bandwidth changed while it ran\n",
+                       "ran at rates more than {0:.0f}% apart, the cores' round trip around it changed more than {1:.0f}x, "
+                       "or the compute peak around a prompt run more than {0:.0f}%; the machine changed while it ran\n",
                        100 * (fit::RecordBandwidth::kMovedSpread - 1), fit::RecordBandwidth::kMovedRoundTrip);
   }
   if (c.skipped > 0) out += fmt::format("{} records skipped (other machines, failed, servers, open loop, unknown models)\n", c.skipped);
