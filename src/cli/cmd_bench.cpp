@@ -430,6 +430,10 @@ int run_bench(const BenchCliOptions& o) {
   if (const hw::BandwidthPoint* read = probe->bandwidth.find("read", probe->all_cores()); read && !o.track_bandwidth) {
     if (auto unsteady = hw::unsteady_read_warning(*read)) std::cerr << "memwall: warning: " << *unsteady << '\n';
   }
+  for (const hw::PeakResult* peak : {&probe->f32, &probe->int8}) {
+    if (o.track_bandwidth) break;
+    if (auto unsteady = hw::unsteady_peak_warning(*peak)) std::cerr << "memwall: warning: " << *unsteady << '\n';
+  }
   if (o.track_bandwidth && local.ok()) {
     const std::optional<fit::Calibration> calibration = fit::load_calibration(local->fingerprint);
     if (calibration && calibration->tracked_points == 0) {

@@ -94,6 +94,9 @@ void add_environment_warnings(ProbeResult& r, double other_load) {
   if (const BandwidthPoint* read = r.bandwidth.find("read", r.all_cores())) {
     if (std::optional<std::string> unsteady = unsteady_read_warning(*read)) r.warnings.push_back(*unsteady);
   }
+  for (const PeakResult* peak : {&r.f32, &r.int8}) {
+    if (std::optional<std::string> unsteady = unsteady_peak_warning(*peak)) r.warnings.push_back(*unsteady);
+  }
   if (r.bandwidth.array_bytes < kArrayCacheMultiple * r.topology.last_level_cache_total_bytes()) {
     r.warnings.push_back(fmt::format(
         "bandwidth arrays ({}) are smaller than {}x the last-level cache for lack of free memory: "
@@ -113,6 +116,17 @@ std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read) {
       "steady, and rooflines use the best; 'memwall bench --track-bandwidth' sets each decode "
       "repetition against the bandwidth of its own seconds",
       *lo, *hi);
+}
+
+std::optional<std::string> unsteady_peak_warning(const PeakResult& peak) {
+  if (peak.samples_gops.size() < 2) return std::nullopt;
+  const auto [lo, hi] = std::minmax_element(peak.samples_gops.begin(), peak.samples_gops.end());
+  if (*lo <= 0 || *hi <= kUnsteadyReadRatio * *lo) return std::nullopt;
+  return fmt::format(
+      "the all-core {} peak ran at {:.0f} to {:.0f} {} during the probe: this host's compute is not "
+      "steady, and prompt rooflines use the best; 'memwall bench --track-bandwidth' samples the "
+      "compute around each prompt repetition",
+      peak.kernel, *lo, *hi, peak.kernel == "f32-fma" ? "GFLOPS" : "GOPS");
 }
 
 double ProbeResult::read_gbps() const {

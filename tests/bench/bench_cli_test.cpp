@@ -186,9 +186,9 @@ TEST_F(BenchCli, TrackingWithACalibrationOfTheProbeAloneIsAWarning) {
   EXPECT_EQ(r.err.find(warning), std::string::npos) << r.err;
 }
 
-// The cached probe's all-core read spread from 20 to 50 GB/s: bench says so once, unless it
-// tracks the bandwidth itself.
-TEST_F(BenchCli, AnUnsteadyProbeReadIsAWarningUnlessBandwidthIsTracked) {
+// The cached probe's all-core read spread from 20 to 50 GB/s, and its int8 peak from 1000 to 2000
+// GOPS: bench says so once, unless it tracks the bandwidth (and compute) itself.
+TEST_F(BenchCli, AnUnsteadyProbeReadOrPeakIsAWarningUnlessBandwidthIsTracked) {
   const std::vector<std::string> args = {"bench", "-m", "preset:tiny-llama", "-p", "0", "-n", "4", "-r", "1", "-o", "md"};
   ASSERT_EQ(run_memwall(args, env()).exit_code, 0);  // measures and caches a quick probe
   std::filesystem::path cached;
@@ -201,16 +201,19 @@ TEST_F(BenchCli, AnUnsteadyProbeReadIsAWarningUnlessBandwidthIsTracked) {
   for (nlohmann::json& point : probe["bandwidth"]["points"]) {
     if (point["kernel"] == "read" && point["threads"] == cores) point["samples_gbps"] = {20.0, 50.0, 35.0};
   }
+  probe["compute"]["int8"]["samples_gops"] = {2000.0, 1000.0};
   std::ofstream(cached) << probe.dump();
 
   auto r = run_memwall(args, env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("warning: the all-core read ran at 20.0 to 50.0 GB/s"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("warning: the all-core int8-dot peak ran at 1000 to 2000 GOPS"), std::string::npos) << r.err;
   std::vector<std::string> tracked = args;
   tracked.push_back("--track-bandwidth");
   r = run_memwall(tracked, env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err.find("the all-core read ran at"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("peak ran at"), std::string::npos) << r.err;
 }
 
 TEST_F(BenchCli, AFailingPointIsRecordedAndTheSweepGoesOn) {

@@ -80,5 +80,20 @@ TEST(Bandwidth, AReadThatSpreadsByMoreThanAFifthIsReportedAsUnsteady) {
   EXPECT_FALSE(unsteady_read_warning(read).has_value());
 }
 
+TEST(ComputePeak, APeakThatSpreadsByMoreThanAFifthIsReportedAsUnsteady) {
+  PeakResult int8{"int8-dot", "avx512-vnni", 2, {2100.4, 1013.2, 2050.0}, 2100.4, 2050.0};
+  const std::optional<std::string> warning = unsteady_peak_warning(int8);
+  ASSERT_TRUE(warning.has_value());
+  EXPECT_NE(warning->find("int8-dot peak ran at 1013 to 2100 GOPS"), std::string::npos) << *warning;
+  EXPECT_NE(warning->find("--track-bandwidth"), std::string::npos) << *warning;
+  PeakResult f32{"f32-fma", "avx512", 2, {510.0, 400.0}, 510.0, 455.0};
+  ASSERT_TRUE(unsteady_peak_warning(f32).has_value());
+  EXPECT_NE(unsteady_peak_warning(f32)->find("400 to 510 GFLOPS"), std::string::npos);
+  f32.samples_gops = {510.0, 480.0};  // within 10%
+  EXPECT_FALSE(unsteady_peak_warning(f32).has_value());
+  f32.samples_gops = {300.0};
+  EXPECT_FALSE(unsteady_peak_warning(f32).has_value());
+}
+
 }  // namespace
 }  // namespace memwall::hw

@@ -72,6 +72,11 @@ Result<std::string> local_fingerprint();
 // states), so the best read is a ceiling the memory does not hold.
 inline constexpr double kUnsteadyReadRatio = 1.2;
 std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read);
+// The same for an all-core compute peak's samples: the host took arithmetic from the cores during
+// the probe (on the Zen 5 VM of results/fit.md, another guest on one core's other thread took a
+// quarter to four fifths of it for seconds at a time), so the best is a ceiling a prompt test may
+// not reach.
+std::optional<std::string> unsteady_peak_warning(const PeakResult& peak);
 
 // Array size for bandwidth: at least kArrayCacheMultiple x the total last-level cache (and at least
 // `floor_bytes`), at most a sixth of available memory (three arrays must fit with room to spare).
