@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "memwall/hw/system_state.hpp"
 #include "memwall/util/build_info.hpp"
@@ -105,28 +106,34 @@ void add_environment_warnings(ProbeResult& r, double other_load) {
   }
 }
 
+// The slowest and the fastest of `samples` when they spread by more than kUnsteadyReadRatio.
+std::optional<std::pair<double, double>> unsteady_span(const std::vector<double>& samples) {
+  if (samples.size() < 2) return std::nullopt;
+  const auto [lo, hi] = std::minmax_element(samples.begin(), samples.end());
+  if (*lo <= 0 || *hi <= kUnsteadyReadRatio * *lo) return std::nullopt;
+  return std::pair{*lo, *hi};
+}
+
 }  // namespace
 
 std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read) {
-  if (read.samples_gbps.size() < 2) return std::nullopt;
-  const auto [lo, hi] = std::minmax_element(read.samples_gbps.begin(), read.samples_gbps.end());
-  if (*lo <= 0 || *hi <= kUnsteadyReadRatio * *lo) return std::nullopt;
+  const auto span = unsteady_span(read.samples_gbps);
+  if (!span) return std::nullopt;
   return fmt::format(
       "the all-core read ran at {:.1f} to {:.1f} GB/s during the probe: this host's bandwidth is not "
       "steady, and rooflines use the best; 'memwall bench --track-bandwidth' sets each decode "
       "repetition against the bandwidth of its own seconds",
-      *lo, *hi);
+      span->first, span->second);
 }
 
 std::optional<std::string> unsteady_peak_warning(const PeakResult& peak) {
-  if (peak.samples_gops.size() < 2) return std::nullopt;
-  const auto [lo, hi] = std::minmax_element(peak.samples_gops.begin(), peak.samples_gops.end());
-  if (*lo <= 0 || *hi <= kUnsteadyReadRatio * *lo) return std::nullopt;
+  const auto span = unsteady_span(peak.samples_gops);
+  if (!span) return std::nullopt;
   return fmt::format(
       "the all-core {} peak ran at {:.0f} to {:.0f} {} during the probe: this host's compute is not "
       "steady, and prompt rooflines use the best; 'memwall bench --track-bandwidth' samples the "
       "compute around each prompt repetition",
-      peak.kernel, *lo, *hi, peak.kernel == "f32-fma" ? "GFLOPS" : "GOPS");
+      peak.kernel, span->first, span->second, peak.kernel == "f32-fma" ? "GFLOPS" : "GOPS");
 }
 
 double ProbeResult::read_gbps() const {
