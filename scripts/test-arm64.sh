@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-compiles memwall for 64-bit ARM and runs the quant module's tests (every NEON kernel and
-# the activation quantizer against the reference) and the engine's (attention, the forward pass
-# against the float64 reference, batching) under qemu-user on two emulated CPUs:
+# the activation quantizer against the reference), the engine's (attention, the forward pass
+# against the float64 reference, batching) and the hw module's (CPU features, the NEON bandwidth
+# and compute-peak kernels, the thread team) under qemu-user on two emulated CPUs:
 #   max         has dotprod: the neon-dotprod, neon and generic tables run
 #   cortex-a57  Armv8.0, no dotprod: the neon and generic tables run
 # Not part of the default test suite, which needs neither the cross toolchain nor qemu.
@@ -17,7 +18,7 @@ build=build-arm64
 for arg in "$@"; do
   case "$arg" in
     --install) install=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) build="$arg" ;;
   esac
 done
@@ -39,14 +40,14 @@ for tool in aarch64-linux-gnu-g++ qemu-aarch64; do
 done
 
 cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DMEMWALL_BUILD_BENCHMARKS=OFF
-cmake --build "$build" --target quant_tests engine_tests -j"${JOBS:-2}"
+cmake --build "$build" --target quant_tests engine_tests hw_tests -j"${JOBS:-2}"
 
 # No -L /usr/aarch64-linux-gnu: see cmake/aarch64-linux-gnu.cmake.
 status=0
 for cpu in max cortex-a57; do
-  for suite in quant engine; do
-    echo "== ${suite}_tests on qemu-aarch64 -cpu $cpu"
-    qemu-aarch64 -cpu "$cpu" "$build/tests/$suite/${suite}_tests" --gtest_brief=1 || status=1
+  for suite in quant/quant_tests engine/engine_tests hw_tests; do
+    echo "== ${suite##*/} on qemu-aarch64 -cpu $cpu"
+    qemu-aarch64 -cpu "$cpu" "$build/tests/$suite" --gtest_brief=1 || status=1
   done
 done
 exit $status
