@@ -426,13 +426,15 @@ int run_bench(const BenchCliOptions& o) {
   // The fit model's prediction for each point: this machine, calibrated when it has been.
   const Result<fit::Hardware> local = fit::local_hardware(false);
   const std::vector<std::string> warnings = run_warnings();
-  // Said once, not kept in every record: the records carry the probe's read they were set against.
-  if (const hw::BandwidthPoint* read = probe->bandwidth.find("read", probe->all_cores()); read && !o.track_bandwidth) {
-    if (auto unsteady = hw::unsteady_read_warning(*read)) std::cerr << "memwall: warning: " << *unsteady << '\n';
-  }
-  for (const hw::PeakResult* peak : {&probe->f32, &probe->int8}) {
-    if (o.track_bandwidth) break;
-    if (auto unsteady = hw::unsteady_peak_warning(*peak)) std::cerr << "memwall: warning: " << *unsteady << '\n';
+  // Said once, not kept in every record: the records carry the probe's read and peak they were set
+  // against. Tracked points are set against their own samples instead.
+  if (!o.track_bandwidth) {
+    if (const hw::BandwidthPoint* read = probe->bandwidth.find("read", probe->all_cores())) {
+      if (auto unsteady = hw::unsteady_read_warning(*read)) std::cerr << "memwall: warning: " << *unsteady << '\n';
+    }
+    for (const hw::PeakResult* peak : {&probe->f32, &probe->int8}) {
+      if (auto unsteady = hw::unsteady_peak_warning(*peak)) std::cerr << "memwall: warning: " << *unsteady << '\n';
+    }
   }
   if (o.track_bandwidth && local.ok()) {
     const std::optional<fit::Calibration> calibration = fit::load_calibration(local->fingerprint);
