@@ -326,20 +326,60 @@ Result<double> sample_compute_gops(const hw::ProbeResult& probe, unsigned thread
   return summarize(peak->samples_gops).mean;
 }
 
+// How many sequences a point holds at once, and how long each gets.
+struct PointCaches {
+  std::int64_t users;    // sequences decoding at once
+  std::int64_t context;  // positions each sequence's cache holds
+  std::int64_t caches;   // caches allocated: one per user, or per request of an uncapped open loop
+};
+
+PointCaches point_caches(const bench::Point& point) {
+  const std::int64_t users = std::max<std::int64_t>({point.concurrency, point.max_concurrency, 1});
+  const std::int64_t context = point.depth + point.prompt + point.gen + 1;
+  return {users, context, point.rate > 0 && point.max_concurrency == 0 ? point.requests : users};
+}
+
+engine::EngineOptions engine_options(const bench::Point& point, const PointCaches& c, engine::KvType kv,
+                                     std::int64_t threads) {
+  engine::EngineOptions eo;
+  eo.threads = static_cast<unsigned>(threads);
+  eo.kv_type = kv;
+  eo.max_context = c.context + 16;
+  eo.max_sequences = std::max<std::int64_t>(c.users, point.rate > 0 ? point.requests : 1);
+  eo.prefill_budget = point.prefill_budget;
+  eo.max_batch_tokens = eo.max_sequences + point.prefill_budget;
+  return eo;
+}
+
+// --track-bandwidth's samples on ctx: the read (and the cores' round trip) around tg and serving
+// repetitions, the compute peak around pp ones. Returns the read sampler, which must outlive the
+// run (null for pp).
+Result<std::unique_ptr<hw::ReadSampler>> track_bandwidth(bench::RunContext& ctx, const bench::Point& point,
+                                                         const hw::ProbeResult& probe, unsigned threads, bool quantized) {
+  if (point.test == bench::TestKind::pp) {
+    ctx.compute_gops_now = [&probe, threads, quantized]() { return sample_compute_gops(probe, threads, quantized); };
+    return std::unique_ptr<hw::ReadSampler>{};
+  }
+  auto sampler = make_read_sampler(probe, threads);
+  if (!sampler) return sampler.error();
+  hw::ReadSampler* s = sampler->get();
+  ctx.read_gbs_now = [s] { return s->sample_gbps(kReadSampleSeconds); };
+  if (s->threads() > 1) ctx.core_round_trip_ns_now = [s] { return s->round_trip_ns(); };
+  return sampler;
+}
+
 // One point on the built-in engine, as its record: skipped when its KV cache would not fit,
 // failed with the engine's error, measured otherwise. Sets *interrupted on Ctrl-C.
 nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loaded, const hw::ProbeResult& probe,
                                     const Result<fit::Hardware>& local, bench::PointExtras extras, bench::Provenance prov,
-                                    bool track_bandwidth, bool* interrupted) {
+                                    bool track, bool* interrupted) {
   const engine::KvType kv = *engine::kv_type_from_name(point.kv_type);
   bench::ModelCost cost = loaded.cost;
   cost.kv_bytes_per_token = static_cast<double>(engine::KvCache::bytes_for(loaded.model->spec, kv, engine::kKvTile)) / engine::kKvTile;
   bench::ModelFacts facts = loaded.facts;
   facts.kv_bytes_per_token = cost.kv_bytes_per_token;
-  const std::int64_t users = std::max<std::int64_t>({point.concurrency, point.max_concurrency, 1});
-  const std::int64_t context = point.depth + point.prompt + point.gen + 1;
-  const std::int64_t caches = point.rate > 0 && point.max_concurrency == 0 ? point.requests : users;
-  const double kv_needed = cost.kv_bytes_per_token * static_cast<double>(context * caches);
+  const PointCaches caches = point_caches(point);
+  const double kv_needed = cost.kv_bytes_per_token * static_cast<double>(caches.context * caches.caches);
   const auto available = static_cast<double>(hw::available_memory_bytes());
   if (kv_needed > 0.9 * available) {
     return bench::make_failed_record(point, "skipped",
@@ -350,20 +390,8 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
   if (available < 0.1 * static_cast<double>(probe.memory.total_bytes)) {
     extras.warnings.push_back("memory pressure: under 10% of memory available");
   }
-  engine::EngineOptions eo;
-  eo.threads = static_cast<unsigned>(extras.threads);
-  eo.kv_type = kv;
-  eo.max_context = context + 16;
-  eo.max_sequences = std::max<std::int64_t>(users, point.rate > 0 ? point.requests : 1);
-  eo.prefill_budget = point.prefill_budget;
-  eo.max_batch_tokens = eo.max_sequences + point.prefill_budget;
+  const engine::EngineOptions eo = engine_options(point, caches, kv, extras.threads);
   SteadyClock clock;
-  std::unique_ptr<hw::ReadSampler> sampler;
-  if (track_bandwidth && point.test != bench::TestKind::pp) {
-    auto made = make_read_sampler(probe, static_cast<unsigned>(extras.threads));
-    if (!made) return bench::make_failed_record(point, "failed", "--track-bandwidth: " + made.error().message, facts, extras, prov);
-    sampler = std::move(made).value();
-  }
   bench::RunContext ctx{
       clock,
       [&](std::int64_t ns) {
@@ -381,14 +409,12 @@ nlohmann::json measure_engine_point(const bench::Point& point, const Loaded& loa
       {},
       {},
       {}};
-  if (sampler) ctx.read_gbs_now = [&] { return sampler->sample_gbps(kReadSampleSeconds); };
-  if (track_bandwidth && point.test == bench::TestKind::pp) {
-    const auto threads = static_cast<unsigned>(extras.threads);
-    ctx.compute_gops_now = [&probe, threads, quantized = loaded.quantized]() -> Result<double> {
-      return sample_compute_gops(probe, threads, quantized);
-    };
+  std::unique_ptr<hw::ReadSampler> sampler;
+  if (track) {
+    auto tracked = track_bandwidth(ctx, point, probe, static_cast<unsigned>(extras.threads), loaded.quantized);
+    if (!tracked) return bench::make_failed_record(point, "failed", "--track-bandwidth: " + tracked.error().message, facts, extras, prov);
+    sampler = std::move(tracked).value();
   }
-  if (sampler && sampler->threads() > 1) ctx.core_round_trip_ns_now = [&] { return sampler->round_trip_ns(); };
   reset_peak_rss();
   auto run = bench::run_point(point, cost, ctx);
   if (!run) return bench::make_failed_record(point, "failed", run.error().message, facts, extras, prov);
