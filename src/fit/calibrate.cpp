@@ -324,7 +324,10 @@ struct RoundTrips {
   bool apart = false;
 };
 
-RoundTrips round_trips(const std::vector<std::pair<const json*, detail::RecordPoint>>& used) {
+// The records a calibration's observations came from, with what was read of each.
+using Used = std::vector<std::pair<const json*, detail::RecordPoint>>;
+
+RoundTrips round_trips(const Used& used) {
   std::vector<double> ns;
   for (const auto& [r, p] : used) {
     if (p.bandwidth.around && p.bandwidth.round_trip_ns > 0) ns.push_back(p.bandwidth.round_trip_ns);
@@ -337,15 +340,18 @@ RoundTrips round_trips(const std::vector<std::pair<const json*, detail::RecordPo
   return {ns[ns.size() / 2], ns.back() > RecordBandwidth::kMovedRoundTrip * ns.front() && below >= 2 && above >= 2};
 }
 
-}  // namespace
-
-Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<json>& records,
-                                    const std::string& source_name) {
-  CalibrationReport report;
-  detail::RecordSkips skips;
+// The observations of the usable records, and the records they came from.
+struct Gathered {
   std::vector<Observation> obs;
-  std::vector<std::pair<const json*, detail::RecordPoint>> used;  // the records obs came from
+  Used used;
   int serving_records = 0, depth_records = 0;
+};
+
+// Observes every usable record of this machine; counts in the report the ones left out, and the
+// tracked points.
+Gathered gather(const Hardware& local, const std::vector<json>& records, CalibrationReport& report) {
+  Gathered g;
+  detail::RecordSkips skips;
   for (const json* r : detail::usable_records(local, records, skips)) {
     const std::optional<detail::RecordPoint> p = detail::record_point(local, *r);
     // A run the machine's bandwidth moved under has no one bandwidth to fit it against.
@@ -353,87 +359,95 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
       ++report.skipped_read_moved;
       continue;
     }
-    const std::size_t before = obs.size();
-    if (p) observe(local, *r, *p, 0, obs);
-    if (obs.size() == before) {
+    const std::size_t before = g.obs.size();
+    if (p) observe(local, *r, *p, 0, g.obs);
+    if (g.obs.size() == before) {
       ++skips.unusable;
       continue;
     }
-    used.emplace_back(r, *p);
-    serving_records += p->test == "serve";
-    depth_records += p->params.depth > 0;
+    g.used.emplace_back(r, *p);
+    g.serving_records += p->test == "serve";
+    g.depth_records += p->params.depth > 0;
     report.calibration.tracked_points += p->test != "pp" && p->bandwidth.around;
   }
   report.skipped_other_machine = skips.other_machine;
   report.skipped_not_ok = skips.not_ok;
   report.skipped_unusable = skips.unusable;
-  if (count(obs, "tg") + serving_records == 0) {
-    return make_error("{}: no usable tg or serving point of this machine ({}) among {} records ({} of other machines, "
-                      "{} not ok, {} unusable, {} whose bandwidth moved around or during the run)", source_name, local.fingerprint,
-                      records.size(), skips.other_machine, skips.not_ok, skips.unusable, report.skipped_read_moved);
-  }
-  const Efficiency d = default_efficiency(local.device_class);
-  const Theta defaults{1 / d.decode_bandwidth,       d.step_overhead_us_per_layer * 1e-6,
-                       1 / d.compute_for(true),        1 / d.compute_for(false),
-                       1 / d.compute_for(true, true), 1 / d.compute_for(false, true),
-                       1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false)),
-                       0};
-  const RoundTrips trips = round_trips(used);
-  // An efficiency is fitted only where points show it, and otherwise merges into the one it falls
-  // back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
-  // tokens' arithmetic a serving point of several users (a tg step carries one token, too little
-  // arithmetic to tell); the K-quant weights' bandwidth a tg or serving point of a model that has
-  // some beside one of a model that has none or few (under a third of its bytes); attention's
-  // arithmetic a point at a depth.
+  return g;
+}
+
+// An efficiency is fitted only where points show it, and otherwise merges into the one it falls
+// back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
+// tokens' arithmetic a serving point of several users (a tg step carries one token, too little
+// arithmetic to tell); the K-quant weights' bandwidth a tg or serving point of a model that has
+// some beside one of a model that has none or few (under a third of its bytes); attention's
+// arithmetic a point at a depth; the overhead per round trip points at round trips far apart.
+std::array<bool, kUnknowns> unknowns_shown(const Gathered& g, const RoundTrips& trips) {
+  const std::vector<Observation>& obs = g.obs;
   const auto has_superblocks = [&](const Observation& o, bool many) {
     return o.row.test != "pp" && !o.costs.empty() &&
            (o.costs[0].superblock_memory_s > o.costs[0].memory_s / 3) == many;
   };
-  const bool superblocks_seen = std::any_of(obs.begin(), obs.end(), [&](const Observation& o) { return has_superblocks(o, true); }) &&
-                                std::any_of(obs.begin(), obs.end(), [&](const Observation& o) { return has_superblocks(o, false); });
+  const auto any = [&](auto&& test) { return std::any_of(obs.begin(), obs.end(), test); };
+  const bool superblocks_seen = any([&](const Observation& o) { return has_superblocks(o, true); }) &&
+                                any([&](const Observation& o) { return has_superblocks(o, false); });
   const auto seen = [&](std::size_t k) {
-    return std::any_of(obs.begin(), obs.end(), [&](const Observation& o) {
+    return any([&](const Observation& o) {
       if (k == kPromptFloat) return o.compute_index == k && o.row.test != "tg";
       return o.decode_index == k && o.row.test == "serve" && o.row.users >= 2;
     });
   };
-  const bool depth_seen = std::any_of(obs.begin(), obs.end(), [](const Observation& o) { return o.row.depth > 0; });
-  const std::array<bool, kUnknowns> free{true, true, count(obs, "pp") + serving_records > 0, seen(kPromptFloat),
-                                         seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen, trips.apart};
-  const auto merge_unseen = [&](std::vector<Observation>& all) {
-    for (Observation& o : all) {
-      if (o.round_trip_s == 0) o.round_trip_s = trips.median_ns * 1e-9;
-      o.attention_apart = free[kAttention];
-      if (!free[kPromptFloat]) o.compute_index = kPrompt;
-      if (!free[o.decode_index]) o.decode_index = o.compute_index;
-      if (!free[kSuperBlock]) o.superblock_index = 0;
-    }
-  };
-  // The overlap only shows when steps carry several tokens: serving points.
-  std::vector<double> overlaps{d.compute_overlap};
-  if (serving_records > 0) overlaps = {0, 0.25, 0.5, 0.75, 1};
-  struct Fit {
-    double loss = INFINITY;
-    Theta theta{};
-    double overlap = 0;
-    double ceiling = 0;
-    std::vector<Observation> obs;
-  };
-  // The fit of observations made with reads above `ceiling` taken as it (0: none).
-  const auto fit_on = [&](std::vector<Observation> observations, double ceiling) {
-    Fit f{INFINITY, defaults, d.compute_overlap, ceiling, std::move(observations)};
-    merge_unseen(f.obs);
-    for (double ov : overlaps) {
-      const Theta t = fit_robust(f.obs, ov, defaults, free);
-      if (const double loss = huber_loss(f.obs, t, ov); loss < f.loss) f.loss = loss, f.theta = t, f.overlap = ov;
-    }
-    return f;
-  };
-  Fit best = fit_on(std::move(obs), 0);
-  // A read ceiling, where tracked points were read at bandwidths far apart: candidates kCeilingStep
-  // apart between the lowest and the highest read, the best kept if it fits kCeilingGain better.
+  const bool depth_seen = any([](const Observation& o) { return o.row.depth > 0; });
+  return {true, true, count(obs, "pp") + g.serving_records > 0, seen(kPromptFloat),
+          seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen, trips.apart};
+}
+
+// Points each observation's unknowns that the points do not show at the ones they fall back to.
+void merge_unseen(std::vector<Observation>& all, const std::array<bool, kUnknowns>& free, const RoundTrips& trips) {
+  for (Observation& o : all) {
+    if (o.round_trip_s == 0) o.round_trip_s = trips.median_ns * 1e-9;
+    o.attention_apart = free[kAttention];
+    if (!free[kPromptFloat]) o.compute_index = kPrompt;
+    if (!free[o.decode_index]) o.decode_index = o.compute_index;
+    if (!free[kSuperBlock]) o.superblock_index = 0;
+  }
+}
+
+struct Fit {
+  double loss = INFINITY;
+  Theta theta{};
+  double overlap = 0;
+  double ceiling = 0;
+  std::vector<Observation> obs;
+};
+
+// What every fit of one calibration shares.
+struct FitSetup {
+  Theta defaults;
+  std::array<bool, kUnknowns> free;
+  RoundTrips trips;
+  std::vector<double> overlaps;  // tried in turn; the one of the lowest loss is kept
+  double default_overlap;        // the class's, where no overlap fits
+};
+
+// The fit of observations made with reads above `ceiling` taken as it (0: none).
+Fit fit_on(std::vector<Observation> observations, double ceiling, const FitSetup& setup) {
+  Fit f{INFINITY, setup.defaults, setup.default_overlap, ceiling, std::move(observations)};
+  merge_unseen(f.obs, setup.free, setup.trips);
+  for (double ov : setup.overlaps) {
+    const Theta t = fit_robust(f.obs, ov, setup.defaults, setup.free);
+    if (const double loss = huber_loss(f.obs, t, ov); loss < f.loss) f.loss = loss, f.theta = t, f.overlap = ov;
+  }
+  return f;
+}
+
+// The fit without a read ceiling, or with one where tracked points were read at bandwidths far
+// apart: candidates kCeilingStep apart between the lowest and the highest read, the best kept if it
+// fits kCeilingGain better.
+Fit best_fit(const Hardware& local, Gathered& g, const FitSetup& setup) {
+  Fit best = fit_on(std::move(g.obs), 0, setup);
   double low = INFINITY, high = 0;
-  for (const auto& [r, p] : used) {
+  for (const auto& [r, p] : g.used) {
     if (p.test == "pp" || !p.bandwidth.around) continue;
     low = std::min(low, p.bandwidth.gbps);
     high = std::max(high, p.bandwidth.gbps);
@@ -442,41 +456,45 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   for (double ceiling = low * kCeilingStep; high > low * RecordBandwidth::kMovedSpread && ceiling < high;
        ceiling *= kCeilingStep) {
     std::vector<Observation> at;
-    for (const auto& [r, p] : used) observe(local, *r, p, ceiling, at);
-    if (Fit f = fit_on(std::move(at), ceiling); f.loss < capped.loss) capped = std::move(f);
+    for (const auto& [r, p] : g.used) observe(local, *r, p, ceiling, at);
+    if (Fit f = fit_on(std::move(at), ceiling, setup); f.loss < capped.loss) capped = std::move(f);
   }
-  if (capped.loss < (1 - kCeilingGain) * best.loss) best = std::move(capped);
-  obs = std::move(best.obs);
+  return capped.loss < (1 - kCeilingGain) * best.loss ? std::move(capped) : std::move(best);
+}
+
+// The calibration the fit gives, its rows and its warnings, into the report.
+void fill_report(Fit& best, const Gathered& g, const FitSetup& setup, CalibrationReport& report) {
   const Theta& theta = best.theta;
   const double overlap = best.overlap;
-
+  const std::vector<Observation>& obs = best.obs;
   Calibration& c = report.calibration;
-  c.fingerprint = local.fingerprint;
-  const auto fitted = [&](std::size_t k) { return free[k] ? 1 / theta[k] : 0.0; };  // 0: falls back
+  const auto fitted = [&](std::size_t k) { return setup.free[k] ? 1 / theta[k] : 0.0; };  // 0: falls back
   c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
                   fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock),
                   fitted(kAttention), best.ceiling};
   if (theta[kRoundTrips] > 0) {  // stated at the median round trip
-    c.efficiency.step_overhead_us_per_layer += theta[kRoundTrips] * trips.median_ns * 1e-3;
+    c.efficiency.step_overhead_us_per_layer += theta[kRoundTrips] * setup.trips.median_ns * 1e-3;
     c.efficiency.overhead_round_trips_per_layer = theta[kRoundTrips];
-    c.efficiency.overhead_round_trip_ns = trips.median_ns;
+    c.efficiency.overhead_round_trip_ns = setup.trips.median_ns;
   }
   c.decode_points = count(obs, "tg");
   c.prefill_points = count(obs, "pp");
-  c.serving_points = serving_records;
-  c.depth_points = depth_records;
+  c.serving_points = g.serving_records;
+  c.depth_points = g.depth_records;
   c.decode_rms_rel_error = rms(obs, theta, overlap, "tg");
   c.prefill_rms_rel_error = rms(obs, theta, overlap, "pp");
   c.serving_rms_rel_error = rms(obs, theta, overlap, "serve");
-  for (Observation& o : obs) {
+  for (const Observation& o : obs) {
+    CalibrationRow row = o.row;
     const double s = model_seconds(o, theta, overlap);
-    o.row.fitted = o.tokens > 0 ? o.tokens / s : s * 1e3;
-    report.rows.push_back(o.row);
+    row.fitted = o.tokens > 0 ? o.tokens / s : s * 1e3;
+    report.rows.push_back(row);
   }
-  if (c.prefill_points + serving_records == 0) {
+  if (c.prefill_points + g.serving_records == 0) {
     report.warnings.push_back("no usable pp or serving point: the compute efficiency stays the class default");
   }
-  if (std::any_of(std::begin(kComputeUnknowns), std::end(kComputeUnknowns), [&](std::size_t k) { return free[k] && theta[k] == kFullPeak; })) {
+  if (std::any_of(std::begin(kComputeUnknowns), std::end(kComputeUnknowns),
+                  [&](std::size_t k) { return setup.free[k] && theta[k] == kFullPeak; })) {
     report.warnings.push_back("the steps would compute faster than the compute peak; held at the peak: the peak "
                               "was measured low, or memory time hides the arithmetic more than the overlap says");
   }
@@ -484,6 +502,35 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
     report.warnings.push_back("the steps would stream faster than the read bandwidth; held at the read: part of "
                               "the weights may sit in cache, or the bandwidth was read on a busy machine");
   }
+}
+
+}  // namespace
+
+Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<json>& records,
+                                    const std::string& source_name) {
+  CalibrationReport report;
+  Gathered g = gather(local, records, report);
+  if (count(g.obs, "tg") + g.serving_records == 0) {
+    return make_error("{}: no usable tg or serving point of this machine ({}) among {} records ({} of other machines, "
+                      "{} not ok, {} unusable, {} whose bandwidth moved around or during the run)", source_name, local.fingerprint,
+                      records.size(), report.skipped_other_machine, report.skipped_not_ok, report.skipped_unusable,
+                      report.skipped_read_moved);
+  }
+  const Efficiency d = default_efficiency(local.device_class);
+  const RoundTrips trips = round_trips(g.used);
+  FitSetup setup{{1 / d.decode_bandwidth, d.step_overhead_us_per_layer * 1e-6, 1 / d.compute_for(true),
+                  1 / d.compute_for(false), 1 / d.compute_for(true, true), 1 / d.compute_for(false, true),
+                  1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false)), 0},
+                 unknowns_shown(g, trips),
+                 trips,
+                 {d.compute_overlap},
+                 d.compute_overlap};
+  // The overlap only shows when steps carry several tokens: serving points.
+  if (g.serving_records > 0) setup.overlaps = {0, 0.25, 0.5, 0.75, 1};
+  Fit best = best_fit(local, g, setup);
+  fill_report(best, g, setup, report);
+  Calibration& c = report.calibration;
+  c.fingerprint = local.fingerprint;
   c.results_file = source_name;
   c.timestamp_utc = utc_now_iso8601();
   c.efficiency.source = calibration_source(c);
