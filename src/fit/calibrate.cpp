@@ -444,10 +444,10 @@ Fit fit_on(std::vector<Observation> observations, double ceiling, const FitSetup
 // The fit without a read ceiling, or with one where tracked points were read at bandwidths far
 // apart: candidates kCeilingStep apart between the lowest and the highest read, the best kept if it
 // fits kCeilingGain better.
-Fit best_fit(const Hardware& local, Gathered& g, const FitSetup& setup) {
-  Fit best = fit_on(std::move(g.obs), 0, setup);
+Fit best_fit(const Hardware& local, std::vector<Observation> obs, const Used& used, const FitSetup& setup) {
+  Fit best = fit_on(std::move(obs), 0, setup);
   double low = INFINITY, high = 0;
-  for (const auto& [r, p] : g.used) {
+  for (const auto& [r, p] : used) {
     if (p.test == "pp" || !p.bandwidth.around) continue;
     low = std::min(low, p.bandwidth.gbps);
     high = std::max(high, p.bandwidth.gbps);
@@ -456,14 +456,14 @@ Fit best_fit(const Hardware& local, Gathered& g, const FitSetup& setup) {
   for (double ceiling = low * kCeilingStep; high > low * RecordBandwidth::kMovedSpread && ceiling < high;
        ceiling *= kCeilingStep) {
     std::vector<Observation> at;
-    for (const auto& [r, p] : g.used) observe(local, *r, p, ceiling, at);
+    for (const auto& [r, p] : used) observe(local, *r, p, ceiling, at);
     if (Fit f = fit_on(std::move(at), ceiling, setup); f.loss < capped.loss) capped = std::move(f);
   }
   return capped.loss < (1 - kCeilingGain) * best.loss ? std::move(capped) : std::move(best);
 }
 
 // The calibration the fit gives, its rows and its warnings, into the report.
-void fill_report(Fit& best, const Gathered& g, const FitSetup& setup, CalibrationReport& report) {
+void fill_report(const Fit& best, const Gathered& g, const FitSetup& setup, CalibrationReport& report) {
   const Theta& theta = best.theta;
   const double overlap = best.overlap;
   const std::vector<Observation>& obs = best.obs;
@@ -509,7 +509,7 @@ void fill_report(Fit& best, const Gathered& g, const FitSetup& setup, Calibratio
 Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<json>& records,
                                     const std::string& source_name) {
   CalibrationReport report;
-  Gathered g = gather(local, records, report);
+  Gathered g = gather(local, records, report);  // its observations move into the fit
   if (count(g.obs, "tg") + g.serving_records == 0) {
     return make_error("{}: no usable tg or serving point of this machine ({}) among {} records ({} of other machines, "
                       "{} not ok, {} unusable, {} whose bandwidth moved around or during the run)", source_name, local.fingerprint,
@@ -527,7 +527,7 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
                  d.compute_overlap};
   // The overlap only shows when steps carry several tokens: serving points.
   if (g.serving_records > 0) setup.overlaps = {0, 0.25, 0.5, 0.75, 1};
-  Fit best = best_fit(local, g, setup);
+  const Fit best = best_fit(local, std::move(g.obs), g.used, setup);
   fill_report(best, g, setup, report);
   Calibration& c = report.calibration;
   c.fingerprint = local.fingerprint;

@@ -106,11 +106,11 @@ void add_environment_warnings(ProbeResult& r, double other_load) {
   }
 }
 
-// The slowest and the fastest of `samples` when they spread by more than kUnsteadyReadRatio.
+// The slowest and the fastest of `samples` when they spread by more than kUnsteadyRatio.
 std::optional<std::pair<double, double>> unsteady_span(const std::vector<double>& samples) {
   if (samples.size() < 2) return std::nullopt;
   const auto [lo, hi] = std::minmax_element(samples.begin(), samples.end());
-  if (*lo <= 0 || *hi <= kUnsteadyReadRatio * *lo) return std::nullopt;
+  if (*lo <= 0 || *hi <= kUnsteadyRatio * *lo) return std::nullopt;
   return std::pair{*lo, *hi};
 }
 

@@ -67,10 +67,10 @@ std::string hardware_fingerprint(const CpuInfo& cpu, const Topology& topology,
 // The fingerprint of the machine this process runs on (cheap: no measurement).
 Result<std::string> local_fingerprint();
 
-// A warning when the all-core read's samples spread by more than kUnsteadyReadRatio (slowest to
+// A warning when the all-core read's samples spread by more than kUnsteadyRatio (slowest to
 // fastest): the host's bandwidth moved during the probe (a shared or virtual machine, power
 // states), so the best read is a ceiling the memory does not hold.
-inline constexpr double kUnsteadyReadRatio = 1.2;
+inline constexpr double kUnsteadyRatio = 1.2;
 std::optional<std::string> unsteady_read_warning(const BandwidthPoint& read);
 // The same for an all-core compute peak's samples: the host took arithmetic from the cores during
 // the probe (on the Zen 5 VM of results/fit.md, another guest on one core's other thread took a
