@@ -44,7 +44,7 @@ std::size_t kv_prefetch_bytes(const quant::KernelCpu& cpu, KvType type) {
 
 const AttentionKernels& attention_kernels(quant::KernelIsa isa) {
 #if defined(__x86_64__)
-  if (isa == quant::KernelIsa::avx512vnni) return detail::attention_avx512vnni();
+  if (isa == quant::KernelIsa::avx512vnni || isa == quant::KernelIsa::avx512amx) return detail::attention_avx512vnni();
   if (isa == quant::KernelIsa::avx512bw) return detail::attention_avx512();
   if (isa == quant::KernelIsa::avx2) return detail::attention_avx2();
 #elif defined(__aarch64__)

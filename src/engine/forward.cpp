@@ -49,7 +49,8 @@ quant::KernelCpu kernel_cpu() {
   const hw::CpuInfo cpu = hw::detect_cpu();
   const hw::IsaFeatures& f = cpu.isa;
   return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon,
-          f.dotprod,        cpu.vendor == "GenuineIntel", cpu.vendor == "AuthenticAMD" ? cpu.family : 0, f.avx_vnni};
+          f.dotprod,        cpu.vendor == "GenuineIntel", cpu.vendor == "AuthenticAMD" ? cpu.family : 0, f.avx_vnni,
+          f.amx && quant::amx_tiles_permitted()};
 }
 
 Forward::Forward(std::shared_ptr<const Model> model, hw::ThreadTeam& team, quant::KernelIsa isa,

@@ -21,7 +21,9 @@ using testing::TestRng;
 
 KernelCpu this_cpu() {
   const hw::IsaFeatures f = hw::detect_cpu().isa;
-  return {f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod};
+  KernelCpu cpu{f.has_avx2_fma(), f.has_avx512(), f.avx512vnni, f.neon, f.dotprod};
+  cpu.amx = f.amx && amx_tiles_permitted();
+  return cpu;
 }
 
 // 64-byte aligned bytes.
@@ -83,15 +85,23 @@ const std::vector<TensorType> kTypes = packable_types();
 
 // Kernels::matmul falls back to the generic kernel for a type the table lacks, which the tests
 // against the reference would not notice: every table must have its own kernel for every type,
-// once.
+// once in each family, and the first family that has it gives it (avx512amx's prompt family
+// before the VNNI kernels it falls back to).
 TEST_P(MatmulTest, TheTableHasItsOwnKernelForEveryType) {
   const Kernels& k = kernels_for(GetParam());
   for (TensorType type : kTypes) {
-    int found = 0;
+    MatmulFn first = nullptr;
     for (std::span<const TypeKernel> family : k.families) {
-      for (const TypeKernel& entry : family) found += entry.type == type && entry.fn != nullptr;
+      int found = 0;
+      for (const TypeKernel& entry : family) {
+        if (entry.type != type || entry.fn == nullptr) continue;
+        ++found;
+        if (!first) first = entry.fn;
+      }
+      EXPECT_LE(found, 1) << isa_name(GetParam()) << " " << type_info(type).name;
     }
-    EXPECT_EQ(found, 1) << isa_name(GetParam()) << " " << type_info(type).name;
+    EXPECT_NE(first, nullptr) << isa_name(GetParam()) << " " << type_info(type).name;
+    EXPECT_EQ(k.matmul(type), first) << isa_name(GetParam()) << " " << type_info(type).name;
   }
 }
 
@@ -193,6 +203,37 @@ TEST_P(MatmulTest, ManyTokensOfLongFloatRowsMatchTheReference) {
             << type_info(type).name << " t=" << t << " r=" << r;
       }
     }
+  }
+}
+
+// Prompts of every quantized type: tiles of 16 tokens and the tokens left over (AMX's tiles take
+// the first, the VNNI kernel the rest), an odd number of row groups, and rows of 66 blocks (AMX
+// goes 64 blocks at a time, keeping the sums in y between). The tokens a 35-token call leaves to
+// its last, narrower tile a 64-token call puts in full ones: the results are the same bits.
+TEST_P(MatmulTest, QuantizedPromptsMatchTheReferenceWhateverTheirLength) {
+  const Kernels& k = kernels_for(GetParam());
+  for (TensorType type : kTypes) {
+    if (activation_kind(type) == ActivationKind::f32) continue;
+    const std::int64_t cols = type_info(type).block_size == 256 ? 2304 : 2112;
+    const Weights w(type, 40, cols, 41);
+    const std::int64_t ldy = w.matrix.padded_rows();
+    const std::vector<float> x = activations(64, cols, 43);
+    std::vector<std::vector<float>> outputs;
+    for (const std::int64_t n_tokens : {35, 64}) {
+      Aligned scratch(scratch_bytes(activation_kind(type), n_tokens, cols));
+      const ActivationView view = quantize_activations(k, activation_kind(type), x.data(), n_tokens, cols, scratch.data());
+      std::vector<float>& y = outputs.emplace_back(static_cast<std::size_t>(n_tokens * ldy), NAN);
+      k.matmul(type)(w.matrix, view, y.data(), ldy, 0, 2 * kPackRows);
+      k.matmul(type)(w.matrix, view, y.data(), ldy, 2 * kPackRows, ldy);
+      for (std::int64_t t = 0; t < n_tokens; ++t) {
+        for (std::int64_t r = 0; r < 40; ++r) {
+          const double want = reference_dot(type, w.row(r), view, t);
+          ASSERT_NEAR(y[t * ldy + r], want, 2e-5 * std::sqrt(static_cast<double>(cols)) + 1e-4 * std::fabs(want))
+              << type_info(type).name << " tokens " << n_tokens << " t=" << t << " r=" << r;
+        }
+      }
+    }
+    for (std::int64_t i = 0; i < 35 * ldy; ++i) ASSERT_EQ(outputs[0][i], outputs[1][i]) << type_info(type).name << " " << i;
   }
 }
 

@@ -13,7 +13,8 @@
 
 namespace memwall::quant {
 
-enum class KernelIsa { generic, avx2, avx512bw, avx512vnni, neon, neon_dotprod };
+// avx512amx: avx512vnni's kernels, with prompts of Q8_0 and Q4_0 weights on AMX's tile unit.
+enum class KernelIsa { generic, avx2, avx512bw, avx512vnni, avx512amx, neon, neon_dotprod };
 
 std::string_view isa_name(KernelIsa isa);
 
@@ -27,7 +28,12 @@ struct KernelCpu {
   bool intel = false;       // GenuineIntel: see decode_prefetch_bytes
   int amd_family = 0;       // AuthenticAMD's CPUID family (0x19 Zen 3 and 4, 0x1A Zen 5), 0 on others
   bool avx_vnni = false;    // AVX-VNNI's 256-bit int8 dot products (engine attention over a Q8_0 cache)
+  bool amx = false;         // AMX-TILE and AMX-INT8, with the OS's leave to use the tiles (amx_tiles_permitted)
 };
+
+// Asks Linux, once per process, for the AMX tiles' register state (arch_prctl ARCH_REQ_XCOMP_PERM);
+// whether it was granted. Without it the first tile instruction is an illegal instruction.
+bool amx_tiles_permitted();
 
 // The kernel sets this CPU can run, best first; the last is always generic.
 std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu);
@@ -64,7 +70,7 @@ struct TypeKernel {
 };
 
 // A kernel table is assembled from families of types, each family in files of its own.
-inline constexpr std::size_t kKernelFamilies = 3;
+inline constexpr std::size_t kKernelFamilies = 4;
 
 struct Kernels {
   KernelIsa isa;

@@ -3,6 +3,11 @@
 #include <array>
 #include <utility>
 
+#if defined(__x86_64__) && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include "memwall/quant/reference.hpp"
 #include "cache.hpp"
 #include "tables.hpp"
@@ -10,11 +15,12 @@
 namespace memwall::quant {
 namespace {
 
-constexpr std::array<std::pair<KernelIsa, std::string_view>, 6> kIsaNames{{
+constexpr std::array<std::pair<KernelIsa, std::string_view>, 7> kIsaNames{{
     {KernelIsa::generic, "generic"},
     {KernelIsa::avx2, "avx2"},
     {KernelIsa::avx512bw, "avx512bw"},
     {KernelIsa::avx512vnni, "avx512vnni"},
+    {KernelIsa::avx512amx, "avx512amx"},
     {KernelIsa::neon, "neon"},
     {KernelIsa::neon_dotprod, "neon-dotprod"},
 }};
@@ -31,6 +37,7 @@ std::string_view isa_name(KernelIsa isa) {
 std::vector<KernelIsa> runnable_isas(const KernelCpu& cpu) {
   std::vector<KernelIsa> isas;
 #if defined(__x86_64__)
+  if (cpu.avx512bw && cpu.avx512vnni && cpu.amx) isas.push_back(KernelIsa::avx512amx);
   if (cpu.avx512bw && cpu.avx512vnni) isas.push_back(KernelIsa::avx512vnni);
   if (cpu.avx512bw) isas.push_back(KernelIsa::avx512bw);
   if (cpu.avx2) isas.push_back(KernelIsa::avx2);
@@ -64,6 +71,17 @@ std::size_t decode_prefetch_bytes(const KernelCpu& cpu, TensorType type, std::in
   }
 }
 
+bool amx_tiles_permitted() {
+#if defined(__x86_64__) && defined(__linux__)
+  // Linux hands the tiles' 8 KiB of register state only to a process that asks for it.
+  constexpr long kReqXcompPerm = 0x1023, kXtileData = 18;
+  static const bool granted = syscall(SYS_arch_prctl, kReqXcompPerm, kXtileData) == 0;
+  return granted;
+#else
+  return false;
+#endif
+}
+
 bool decode_side_by_side(const KernelCpu& cpu, TensorType type, std::int64_t n_tokens) {
   return cpu.intel || (n_tokens == 1 && type != TensorType::Q6_K);
 }
@@ -74,6 +92,7 @@ const Kernels& kernels_for(KernelIsa isa) {
     case KernelIsa::avx2: return kernels::avx2();
     case KernelIsa::avx512bw: return kernels::avx512bw();
     case KernelIsa::avx512vnni: return kernels::avx512vnni();
+    case KernelIsa::avx512amx: return kernels::avx512amx();
 #elif defined(__aarch64__)
     case KernelIsa::neon: return kernels::neon();
     case KernelIsa::neon_dotprod: return kernels::neon_dotprod();
@@ -84,33 +103,41 @@ const Kernels& kernels_for(KernelIsa isa) {
 
 namespace kernels {
 
+// The prompt family of every table but avx512amx's.
+constexpr std::span<const TypeKernel> kNoPrompt{};
+
 const Kernels& generic() {
-  static const Kernels k{KernelIsa::generic, quantize_generic, {plain_generic(), kquant_generic(), legacy_generic()}};
+  static const Kernels k{KernelIsa::generic, quantize_generic, {kNoPrompt, plain_generic(), kquant_generic(), legacy_generic()}};
   return k;
 }
 #if defined(__x86_64__)
 const Kernels& avx2() {
-  static const Kernels k{KernelIsa::avx2, quantize_avx2, {plain_avx2(), kquant_avx2(), legacy_avx2()}};
+  static const Kernels k{KernelIsa::avx2, quantize_avx2, {kNoPrompt, plain_avx2(), kquant_avx2(), legacy_avx2()}};
   return k;
 }
 const Kernels& avx512bw() {
   static const Kernels k{KernelIsa::avx512bw, quantize_avx512,
-                         {plain_avx512bw(), kquant_avx512bw(), legacy_avx512bw()}};
+                         {kNoPrompt, plain_avx512bw(), kquant_avx512bw(), legacy_avx512bw()}};
   return k;
 }
 const Kernels& avx512vnni() {
   static const Kernels k{KernelIsa::avx512vnni, quantize_avx512,
-                         {plain_avx512vnni(), kquant_avx512vnni(), legacy_avx512vnni()}};
+                         {kNoPrompt, plain_avx512vnni(), kquant_avx512vnni(), legacy_avx512vnni()}};
+  return k;
+}
+const Kernels& avx512amx() {
+  static const Kernels k{KernelIsa::avx512amx, quantize_avx512,
+                         {prompt_avx512amx(), plain_avx512vnni(), kquant_avx512vnni(), legacy_avx512vnni()}};
   return k;
 }
 #elif defined(__aarch64__)
 const Kernels& neon() {
-  static const Kernels k{KernelIsa::neon, quantize_neon, {plain_neon(), kquant_neon(), legacy_neon()}};
+  static const Kernels k{KernelIsa::neon, quantize_neon, {kNoPrompt, plain_neon(), kquant_neon(), legacy_neon()}};
   return k;
 }
 const Kernels& neon_dotprod() {
   static const Kernels k{KernelIsa::neon_dotprod, quantize_neon,
-                         {plain_neon_dotprod(), kquant_neon_dotprod(), legacy_neon_dotprod()}};
+                         {kNoPrompt, plain_neon_dotprod(), kquant_neon_dotprod(), legacy_neon_dotprod()}};
   return k;
 }
 #endif
