@@ -44,7 +44,12 @@ quant::ActivationView ActivationScratch::fill(const quant::Kernels& kernels, qua
   for (std::int64_t t = mine.begin; t < mine.end; ++t) {
     kernels.quantize(kind, x + t * ld, 1, cols, b.q + t * cols, b.d + t * (cols / block), b.sums16 + t * (cols / 16));
   }
-  return quant::activation_view(kind, n, cols, b);
+  quant::ActivationView view = quant::activation_view(kind, n, cols, b);
+  if (kernels.tiled_activations && b.q_tiles && n >= quant::kActivationTileTokens) {
+    quant::tile_activation_rows(b.q, mine.begin, mine.end, cols, b.q_tiles);
+    view.q_tiles = b.q_tiles;
+  }
+  return view;
 }
 
 quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count) {
@@ -57,6 +62,7 @@ quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin
   r.q = v.q + begin * v.cols;
   r.d = v.d + begin * (v.cols / quant::activation_block(v.kind));
   r.sums16 = v.sums16 + begin * (v.cols / 16);
+  r.q_tiles = v.q_tiles && begin % quant::kActivationTileTokens == 0 ? v.q_tiles + begin * v.cols : nullptr;
   return r;
 }
 

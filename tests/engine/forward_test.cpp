@@ -134,6 +134,29 @@ TEST_F(ForwardTest, EveryKernelIsaAgrees) {
   }
 }
 
+// A prompt of 40 tokens: steps of 16 or more, which AMX's tiles take (16 tokens at a time, the
+// rest to the VNNI kernels) where the CPU has them. Every ISA gives the reference's answer, and in
+// steps of 16 the same bits as in one step.
+TEST_F(ForwardTest, LongPromptsAgreeOnEveryIsaWholeOrInSteps) {
+  std::vector<std::int32_t> prompt;
+  for (std::int32_t i = 0; i < 40; ++i) prompt.push_back(1 + i * 37 % 500);
+  for (model::Scheme scheme : {model::Scheme::Q8_0, model::Scheme::Q4_0}) {
+    const auto path = model_file("tiny-llama", scheme);
+    const std::shared_ptr<const Model> m = *load_gguf(path, {});
+    const auto want = testing::reference_forward(*gguf::GgufFile::open(path), prompt);
+    for (quant::KernelIsa isa : runnable_isas()) {
+      EvalOptions whole, steps;
+      whole.isa = steps.isa = isa;
+      whole.kv_type = steps.kv_type = KvType::f32;
+      steps.chunk = 16;
+      const auto got = next_token_logits(m, prompt, whole);
+      ASSERT_TRUE(got.ok());
+      EXPECT_LT(relative_error(*got, want->logits), 3.5e-2) << quant::isa_name(isa);
+      EXPECT_EQ(*got, *next_token_logits(m, prompt, steps)) << quant::isa_name(isa);
+    }
+  }
+}
+
 // tiny-llama's shapes as another family: qwen2 adds biases to q, k and v, qwen3 normalises each q
 // and k head; both rotate the halves of a head rather than adjacent pairs.
 model::ModelSpec tiny_as(model::Arch arch) {

@@ -11,6 +11,8 @@ namespace memwall::quant {
 
 enum class ActivationKind { f32, q8_32, q8_256 };
 
+inline constexpr std::int64_t kActivationTileTokens = 16;  // tokens of a tile of ActivationView::q_tiles
+
 // The kind a weight type's kernel consumes.
 ActivationKind activation_kind(TensorType weight_type);
 inline std::int64_t activation_block(ActivationKind kind) { return kind == ActivationKind::q8_256 ? 256 : 32; }
@@ -26,6 +28,12 @@ struct ActivationView {
   // [n_tokens][cols / 16]: sum of each 16 quants. The kernels fold the zero points of the weight
   // formats (Q4_0's 8, a K-quant's mins) into these sums instead of touching each weight.
   const std::int32_t* sums16 = nullptr;
+  // Kind q8_32, at least kActivationTileTokens tokens, for kernels that ask for it
+  // (Kernels::tiled_activations), else null: q again in tiles of 16 tokens, [n_tokens / 16,
+  // rounded up][cols / 32][16][32], each tile of one 32-block 512 contiguous bytes (what an AMX
+  // tile load reads; q's rows, cols bytes apart, fall in two or one of L1's sets when cols is a
+  // multiple of 2048). Rows past n_tokens in the last tile are not written.
+  const std::int8_t* q_tiles = nullptr;
   // How far ahead of the weights it reads a one-token (decode) kernel asks for them, in bytes; 0
   // leaves the stream to the hardware prefetcher. Set per CPU (decode_prefetch_bytes, matmul.hpp);
   // it changes only the speed, never a result.
@@ -36,17 +44,24 @@ struct ActivationView {
 };
 
 // Where n_tokens x cols quantized activations live in caller-owned, 64-byte aligned scratch:
-// [q][d][sums16], each array 64-byte aligned. With scratch == nullptr, only total_bytes is valid.
+// [q][d][sums16][q_tiles (q8_32 only)], each array 64-byte aligned. With scratch == nullptr, only
+// total_bytes is valid.
 struct ActivationBuffers {
   std::int8_t* q;
   float* d;
   std::int32_t* sums16;
+  std::int8_t* q_tiles;
   std::size_t total_bytes;
 };
 ActivationBuffers activation_buffers(ActivationKind kind, std::int64_t n_tokens, std::int64_t cols,
                                      std::byte* scratch);
 ActivationView activation_view(ActivationKind kind, std::int64_t n_tokens, std::int64_t cols,
                                const ActivationBuffers& buffers);
+
+// Copies rows [t_begin, t_end) of q (cols columns each) to their places in q_tiles
+// (ActivationView::q_tiles).
+void tile_activation_rows(const std::int8_t* q, std::int64_t t_begin, std::int64_t t_end, std::int64_t cols,
+                          std::int8_t* q_tiles);
 
 // Quantizes n_rows rows of x (cols a multiple of the kind's block) into q, d and sums16, which
 // point at the first of those rows. The scalar reference; each kernel table has a SIMD twin that

@@ -76,6 +76,7 @@ struct Kernels {
   KernelIsa isa;
   QuantizeFn quantize;  // identical bytes to quantize_rows_ref
   std::array<std::span<const TypeKernel>, kKernelFamilies> families;  // this ISA's own kernels
+  bool tiled_activations = false;  // its kernels read q8_32 activations' q_tiles where they are set
   // This ISA's kernel for `type`, else the generic one; never null for a packable type.
   MatmulFn matmul(TensorType type) const;
 };
@@ -83,7 +84,8 @@ struct Kernels {
 const Kernels& kernels_for(KernelIsa isa);
 
 // Quantizes all n_tokens rows of x with `kernels` into `scratch` (activation_buffers' total_bytes,
-// 64-byte aligned); for kind f32 the view is x itself. Single-threaded: the engine splits rows.
+// 64-byte aligned), tiled as well where the kernels ask for it; for kind f32 the view is x itself.
+// Single-threaded: the engine splits rows.
 ActivationView quantize_activations(const Kernels& kernels, ActivationKind kind, const float* x,
                                     std::int64_t n_tokens, std::int64_t cols, std::byte* scratch);
 

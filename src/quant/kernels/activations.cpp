@@ -24,19 +24,33 @@ ActivationKind activation_kind(TensorType t) {
 
 ActivationBuffers activation_buffers(ActivationKind kind, std::int64_t n_tokens, std::int64_t cols,
                                      std::byte* scratch) {
-  if (kind == ActivationKind::f32) return {nullptr, nullptr, nullptr, 0};
+  if (kind == ActivationKind::f32) return {nullptr, nullptr, nullptr, nullptr, 0};
   const auto n = static_cast<std::size_t>(n_tokens * cols);
   const std::size_t d_at = align64(n);
   const std::size_t sums_at = d_at + align64(n / static_cast<std::size_t>(activation_block(kind)) * sizeof(float));
-  const std::size_t total = sums_at + align64(n / 16 * sizeof(std::int32_t));
-  if (!scratch) return {nullptr, nullptr, nullptr, total};
+  const std::size_t tiles_at = sums_at + align64(n / 16 * sizeof(std::int32_t));
+  constexpr std::int64_t T = kActivationTileTokens;
+  const std::size_t tile_bytes = kind == ActivationKind::q8_32 ? static_cast<std::size_t>((n_tokens + T - 1) / T * T * cols) : 0;
+  const std::size_t total = tiles_at + tile_bytes;
+  if (!scratch) return {nullptr, nullptr, nullptr, nullptr, total};
   return {reinterpret_cast<std::int8_t*>(scratch), reinterpret_cast<float*>(scratch + d_at),
-          reinterpret_cast<std::int32_t*>(scratch + sums_at), total};
+          reinterpret_cast<std::int32_t*>(scratch + sums_at),
+          tile_bytes ? reinterpret_cast<std::int8_t*>(scratch + tiles_at) : nullptr, total};
 }
 
 ActivationView activation_view(ActivationKind kind, std::int64_t n_tokens, std::int64_t cols,
                                const ActivationBuffers& b) {
   return {kind, n_tokens, cols, nullptr, b.q, b.d, b.sums16};
+}
+
+void tile_activation_rows(const std::int8_t* q, std::int64_t t_begin, std::int64_t t_end, std::int64_t cols,
+                          std::int8_t* q_tiles) {
+  const std::int64_t blocks = cols / 32;
+  constexpr std::int64_t T = kActivationTileTokens;
+  for (std::int64_t t = t_begin; t < t_end; ++t) {
+    std::int8_t* out = q_tiles + t / T * T * cols + t % T * 32;
+    for (std::int64_t b = 0; b < blocks; ++b) std::copy_n(q + t * cols + 32 * b, 32, out + b * 32 * T);
+  }
 }
 
 void quantize_rows_ref(ActivationKind kind, const float* x, std::int64_t n_rows, std::int64_t cols,

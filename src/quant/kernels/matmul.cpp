@@ -127,7 +127,8 @@ const Kernels& avx512vnni() {
 }
 const Kernels& avx512amx() {
   static const Kernels k{KernelIsa::avx512amx, quantize_avx512,
-                         {prompt_avx512amx(), plain_avx512vnni(), kquant_avx512vnni(), legacy_avx512vnni()}};
+                         {prompt_avx512amx(), plain_avx512vnni(), kquant_avx512vnni(), legacy_avx512vnni()},
+                         /*tiled_activations=*/true};
   return k;
 }
 #elif defined(__aarch64__)
@@ -167,7 +168,12 @@ ActivationView quantize_activations(const Kernels& kernels, ActivationKind kind,
   if (kind == ActivationKind::f32) return {kind, n_tokens, cols, x, nullptr, nullptr, nullptr};
   const ActivationBuffers b = activation_buffers(kind, n_tokens, cols, scratch);
   kernels.quantize(kind, x, n_tokens, cols, b.q, b.d, b.sums16);
-  return activation_view(kind, n_tokens, cols, b);
+  ActivationView view = activation_view(kind, n_tokens, cols, b);
+  if (kernels.tiled_activations && b.q_tiles && n_tokens >= kActivationTileTokens) {
+    tile_activation_rows(b.q, 0, n_tokens, cols, b.q_tiles);
+    view.q_tiles = b.q_tiles;
+  }
+  return view;
 }
 
 double reference_dot(TensorType type, const std::byte* row, const ActivationView& x, std::int64_t token) {

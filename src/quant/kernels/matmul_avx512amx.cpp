@@ -18,7 +18,7 @@ namespace memwall::quant::kernels {
 namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
-constexpr int kTileTokens = 16;
+constexpr int kTileTokens = static_cast<int>(kActivationTileTokens);
 constexpr int kBlockBytes = 32 * R;      // a tile B: 8 k-groups x 64 bytes
 constexpr std::int64_t kChunkBlocks = 64;  // blocks of a group spread (Q4_0) or scaled into y at a time
 
@@ -77,10 +77,15 @@ void tiles(const std::byte* const* group, std::size_t block_bytes, const Activat
       }
     }
   }
+  // Tile A of tokens t0 + 16 t, block b: from the tiled copy where there is one.
+  const auto tokens = [&](int t, std::int64_t b) -> const void* {
+    const std::int64_t first = t0 + kTileTokens * t;
+    return x.q_tiles ? x.q_tiles + first * x.cols + 32 * kTileTokens * b : x.q + first * x.cols + 32 * b;
+  };
+  const std::int64_t a_stride = x.q_tiles ? 32 : x.cols;
   for (std::int64_t b = b0; b < b0 + nb; ++b) {
-    const std::int8_t* a = x.q + t0 * x.cols + 32 * b;
-    _tile_loadd(0, a, x.cols);
-    if constexpr (NT == 2) _tile_loadd(1, a + kTileTokens * x.cols, x.cols);
+    _tile_loadd(0, tokens(0, b), a_stride);
+    if constexpr (NT == 2) _tile_loadd(1, tokens(1, b), a_stride);
     _tile_loadd(2, quants(0, b), 64);
     if constexpr (NG == 2) _tile_loadd(3, quants(1, b), 64);
     _tile_zero(4);
@@ -166,6 +171,7 @@ void amx_groups(const PackedMatrix& w, const ActivationView& x, float* y, std::i
 // Tokens [t0, n_tokens) of x as a view of their own.
 ActivationView tokens_from(const ActivationView& x, std::int64_t t0) {
   ActivationView tail = x;
+  tail.q_tiles = nullptr;
   tail.n_tokens = x.n_tokens - t0;
   tail.q = x.q + t0 * x.cols;
   tail.d = x.d + t0 * (x.cols / 32);
