@@ -196,6 +196,8 @@ std::string format_calibration(const fit::Hardware& hw, const fit::CalibrationRe
                  fmt::format("{:.1f}", c.efficiency.overhead_round_trips_per_layer)});
   }
   eff.add_row({"compute, of compute peak", fmt::format("{:.3f}", d.compute), fmt::format("{:.3f}", c.efficiency.compute)});
+  eff.add_row({"compute, quantized but Q8_0/Q4_0, of compute peak", fmt::format("{:.3f}", d.compute_for_other_quant()),
+               fmt::format("{:.3f}", c.efficiency.compute_for_other_quant())});
   eff.add_row({"compute, float weights, of their peak", fmt::format("{:.3f}", d.compute_for(false)),
                fmt::format("{:.3f}", c.efficiency.compute_for(false))});
   eff.add_row({"compute, decode tokens, of compute peak", fmt::format("{:.3f}", d.compute_for(true, true)),

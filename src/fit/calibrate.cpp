@@ -19,17 +19,17 @@ using nlohmann::json;
 // overhead seconds per layer and step, then seconds per second of full-peak arithmetic (1 / compute
 // efficiency) of prompt tokens on quantized weights, on float weights, and of decode tokens on
 // each; then the memory traffic of weights in super-block types (K-quants); last, seconds per second
-// of attention's arithmetic at the float peak; and the overhead's round trips between the cores per
-// layer and step, on top of theta[1]. An unknown the points cannot show is merged into the one it
-// falls back to.
+// of attention's arithmetic at the float peak; the overhead's round trips between the cores per
+// layer and step, on top of theta[1]; last, prompt tokens' arithmetic on quantized weights other
+// than Q8_0 and Q4_0. An unknown the points cannot show is merged into the one it falls back to.
 constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kSuperBlock = 6, kAttention = 7,
-                      kRoundTrips = 8, kUnknowns = 9;
+                      kRoundTrips = 8, kPromptOtherQuant = 9, kUnknowns = 10;
 using Theta = std::array<double, kUnknowns>;
 // theta[0] at a bandwidth efficiency of exactly 1: the fit never streams faster than the read.
 constexpr double kFullRead = 1.0;
 // An arithmetic unknown at an efficiency of exactly 1: the fit never computes faster than the peak.
 constexpr double kFullPeak = 1.0;
-constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat, kAttention};
+constexpr std::size_t kComputeUnknowns[] = {kPrompt, kPromptFloat, kDecode, kDecodeFloat, kAttention, kPromptOtherQuant};
 // Read ceilings tried 5% apart, and one kept only where it lowers the loss by a tenth: on the Zen 5
 // host of results/fit.md (reads of 48-53 and 81-88 GB/s around its runs) one of 65-75 GB/s
 // predicted the next set's decode within 10% on 12-14 of 16 tg and 25-26 of 32 per-user points,
@@ -49,6 +49,7 @@ struct Observation {
   std::size_t compute_index = kPrompt;
   std::size_t decode_index = kDecode;
   std::size_t superblock_index = kSuperBlock;  // 0 when merged into the other weights' bandwidth
+  std::size_t other_quant_compute_index = kPromptOtherQuant;  // compute_index when merged
   bool attention_apart = true;  // false: attention's FLOPs stay with its tokens' arithmetic
   double round_trip_s = 0;      // the cores' round trip around the run (the calibration's median when not sampled)
   double robust_weight = 1;  // Huber's, from its error under the last fit
@@ -56,7 +57,8 @@ struct Observation {
 
 double arithmetic_time(const Theta& t, const Observation& o, const StepCost& c) {
   const ArithmeticParts a = arithmetic_parts(c, o.attention_apart);
-  return t[o.compute_index] * a.prompt_s + t[o.decode_index] * a.decode_s + t[kAttention] * a.attention_s;
+  return t[o.compute_index] * a.prompt_s + t[o.other_quant_compute_index] * a.other_quant_prompt_s +
+         t[o.decode_index] * a.decode_s + t[kAttention] * a.attention_s;
 }
 
 double memory_time(const Theta& t, const Observation& o, const StepCost& c) {
@@ -90,6 +92,7 @@ Theta features(const Observation& o, const Theta& t, double overlap) {
     f[kRoundTrips] += o.weights[i] * o.layers * o.round_trip_s;
     const ArithmeticParts a = arithmetic_parts(c, o.attention_apart);
     f[o.compute_index] += w_compute * a.prompt_s;
+    f[o.other_quant_compute_index] += w_compute * a.other_quant_prompt_s;
     f[o.decode_index] += w_compute * a.decode_s;
     f[kAttention] += w_compute * a.attention_s;
   }
@@ -155,7 +158,8 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       const Theta before = trial;
       ok = solve(obs, overlap, free, trial);
       bool settled = true;
-      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat, kSuperBlock, kAttention}) {
+      for (std::size_t k : {std::size_t{0}, kPrompt, kPromptFloat, kDecode, kDecodeFloat, kSuperBlock, kAttention,
+                            kPromptOtherQuant}) {
         settled = settled && std::abs(trial[k] - before[k]) <= 1e-12 * std::abs(before[k]);
       }
       if (ok && settled) break;
@@ -169,7 +173,7 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
     const bool round_trips_not_negative = !free[kRoundTrips] || trial[kRoundTrips] >= 0;
     if (ok && trial[0] >= kFullRead && superblocks_at_most_read && above_peak == kUnknowns && trial[1] >= 0 &&
         round_trips_not_negative && positive(kPrompt) && positive(kPromptFloat) && positive(kDecode) && positive(kDecodeFloat) &&
-        positive(kAttention))
+        positive(kAttention) && positive(kPromptOtherQuant))
       return trial;
     if (ok && free[0] && trial[0] < kFullRead) {
       free[0] = false;
@@ -197,7 +201,7 @@ Theta fit_linear(const std::vector<Observation>& obs, double overlap, const Thet
       continue;
     }
     std::size_t drop = kUnknowns;
-    for (std::size_t k : {kAttention, kDecodeFloat, kDecode, kPromptFloat}) {
+    for (std::size_t k : {kPromptOtherQuant, kAttention, kDecodeFloat, kDecode, kPromptFloat}) {
       if (ok && !positive(k)) {
         drop = k;
         break;
@@ -380,8 +384,10 @@ Gathered gather(const Hardware& local, const std::vector<json>& records, Calibra
 // back to: float weights' prompt arithmetic needs a pp or serving point of a float model; decode
 // tokens' arithmetic a serving point of several users (a tg step carries one token, too little
 // arithmetic to tell); the K-quant weights' bandwidth a tg or serving point of a model that has
-// some beside one of a model that has none or few (under a third of its bytes); attention's
-// arithmetic a point at a depth; the overhead per round trip points at round trips far apart.
+// some beside one of a model that has none or few (under a third of its bytes); the prompt
+// arithmetic of quantized types other than Q8_0 and Q4_0 a pp point of a model with a third or
+// more of its layers' parameters in them beside one with less; attention's arithmetic a point at a
+// depth; the overhead per round trip points at round trips far apart.
 std::array<bool, kUnknowns> unknowns_shown(const Gathered& g, const RoundTrips& trips) {
   const std::vector<Observation>& obs = g.obs;
   const auto has_superblocks = [&](const Observation& o, bool many) {
@@ -397,9 +403,15 @@ std::array<bool, kUnknowns> unknowns_shown(const Gathered& g, const RoundTrips& 
       return o.decode_index == k && o.row.test == "serve" && o.row.users >= 2;
     });
   };
+  const auto pp_of_other_quant = [&](bool many) {
+    return any([&](const Observation& o) {
+      return o.row.test == "pp" && o.compute_index == kPrompt && !o.costs.empty() &&
+             (o.costs[0].other_quant_share >= 1.0 / 3) == many;
+    });
+  };
   const bool depth_seen = any([](const Observation& o) { return o.row.depth > 0; });
-  return {true, true, count(obs, "pp") + g.serving_records > 0, seen(kPromptFloat),
-          seen(kDecode), seen(kDecodeFloat), superblocks_seen, depth_seen, trips.apart};
+  return {true,           true,       count(obs, "pp") + g.serving_records > 0, seen(kPromptFloat), seen(kDecode),
+          seen(kDecodeFloat), superblocks_seen, depth_seen, trips.apart, pp_of_other_quant(true) && pp_of_other_quant(false)};
 }
 
 // Points each observation's unknowns that the points do not show at the ones they fall back to.
@@ -410,6 +422,7 @@ void merge_unseen(std::vector<Observation>& all, const std::array<bool, kUnknown
     if (!free[kPromptFloat]) o.compute_index = kPrompt;
     if (!free[o.decode_index]) o.decode_index = o.compute_index;
     if (!free[kSuperBlock]) o.superblock_index = 0;
+    o.other_quant_compute_index = free[kPromptOtherQuant] ? kPromptOtherQuant : o.compute_index;
   }
 }
 
@@ -472,6 +485,7 @@ void fill_report(const Fit& best, const Gathered& g, const FitSetup& setup, Cali
   c.efficiency = {1 / theta[0], theta[1] * 1e6, 1 / theta[kPrompt], overlap, true, "",
                   fitted(kPromptFloat), fitted(kDecode), fitted(kDecodeFloat), fitted(kSuperBlock),
                   fitted(kAttention), best.ceiling};
+  c.efficiency.compute_other_quant = fitted(kPromptOtherQuant);
   if (theta[kRoundTrips] > 0) {  // stated at the median round trip
     c.efficiency.step_overhead_us_per_layer += theta[kRoundTrips] * setup.trips.median_ns * 1e-3;
     c.efficiency.overhead_round_trips_per_layer = theta[kRoundTrips];
@@ -520,7 +534,8 @@ Result<CalibrationReport> calibrate(const Hardware& local, const std::vector<jso
   const RoundTrips trips = round_trips(g.used);
   FitSetup setup{{1 / d.decode_bandwidth, d.step_overhead_us_per_layer * 1e-6, 1 / d.compute_for(true),
                   1 / d.compute_for(false), 1 / d.compute_for(true, true), 1 / d.compute_for(false, true),
-                  1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false)), 0},
+                  1 / d.bandwidth_for_superblocks(), 1 / (d.attention > 0 ? d.attention : d.compute_for(false)), 0,
+                  1 / d.compute_for_other_quant()},
                  unknowns_shown(g, trips),
                  trips,
                  {d.compute_overlap},

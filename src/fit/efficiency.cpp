@@ -116,6 +116,7 @@ nlohmann::json calibration_to_json(const Calibration& c) {
           {"compute_decode_efficiency", c.efficiency.compute_decode},
           {"compute_decode_float_efficiency", c.efficiency.compute_decode_float},
           {"superblock_bandwidth_efficiency", c.efficiency.superblock_bandwidth},
+          {"compute_other_quant_efficiency", c.efficiency.compute_other_quant},
           {"attention_efficiency", c.efficiency.attention},
           {"read_ceiling_gbps", c.efficiency.read_ceiling_gbps},
           {"overhead_round_trips_per_layer", c.efficiency.overhead_round_trips_per_layer},
@@ -148,6 +149,7 @@ Result<Calibration> calibration_from_json(const nlohmann::json& j) {
     c.efficiency.compute_decode = j.value("compute_decode_efficiency", 0.0);
     c.efficiency.compute_decode_float = j.value("compute_decode_float_efficiency", 0.0);
     c.efficiency.superblock_bandwidth = j.value("superblock_bandwidth_efficiency", 0.0);  // 0: falls back
+    c.efficiency.compute_other_quant = j.value("compute_other_quant_efficiency", 0.0);      // 0: falls back
     c.efficiency.attention = j.value("attention_efficiency", 0.0);                         // 0: falls back
     c.efficiency.read_ceiling_gbps = j.value("read_ceiling_gbps", 0.0);                    // 0: none
     c.efficiency.overhead_round_trips_per_layer = j.value("overhead_round_trips_per_layer", 0.0);  // 0: none

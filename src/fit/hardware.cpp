@@ -228,6 +228,7 @@ json hardware_to_json(const Hardware& hw) {
             {"compute_decode", hw.efficiency.compute_for(true, true)},
             {"compute_decode_float", hw.efficiency.compute_for(false, true)},
             {"superblock_bandwidth", hw.efficiency.bandwidth_for_superblocks()},
+            {"compute_other_quant", hw.efficiency.compute_for_other_quant()},
             {"calibrated", hw.efficiency.calibrated},
             {"source", hw.efficiency.source}}}};
 }

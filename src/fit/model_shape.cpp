@@ -51,6 +51,19 @@ void fill_sizes(ModelShape& shape, std::span<const model::PlannedTensor> tensors
   }
   const std::uint64_t superblock_bytes = model::weight_bytes(shape.spec, superblock, superblock_types).total;
   shape.superblock_share = shape.weight_bytes > 0 ? static_cast<double>(superblock_bytes) / shape.weight_bytes : 0;
+
+  std::vector<model::PlannedTensor> layer, layer_other;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    if (tensors[i].layer < 0) continue;
+    layer.push_back(tensors[i]);
+    const quant::TensorType t = types[i];
+    if (quant::type_info(t).block_size > 1 && t != quant::TensorType::Q8_0 && t != quant::TensorType::Q4_0) {
+      layer_other.push_back(tensors[i]);
+    }
+  }
+  const auto layer_params = static_cast<double>(model::count_params(shape.spec, layer).active);
+  shape.other_quant_layer_share =
+      layer_params > 0 ? static_cast<double>(model::count_params(shape.spec, layer_other).active) / layer_params : 0;
 }
 
 }  // namespace

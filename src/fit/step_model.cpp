@@ -32,20 +32,23 @@ StepCost step_cost(const ModelShape& shape, double bytes_per_s, double flops_per
   return {(weights + load.kv_bytes) / bytes_per_s,        flops / flops_per_s,
           decode_flops / flops_per_s,                       weights * shape.superblock_share / bytes_per_s,
           load.attention_flops / flops_per_s,               load.decode_attention_flops / flops_per_s,
-          load.attention_flops / float_flops_per_s};
+          load.attention_flops / float_flops_per_s,         shape.quantized ? shape.other_quant_layer_share : 0};
 }
 
 ArithmeticParts arithmetic_parts(const StepCost& c, bool apart) {
   const double prompt = c.compute_s - c.decode_compute_s;
-  if (!apart) return {prompt, c.decode_compute_s, 0};
-  return {prompt - (c.attention_s - c.decode_attention_s), c.decode_compute_s - c.decode_attention_s,
-          c.attention_float_s};
+  const auto split = [&](double prompt_s, double decode_s, double attention_s) {
+    return ArithmeticParts{prompt_s * (1 - c.other_quant_share), decode_s, attention_s, prompt_s * c.other_quant_share};
+  };
+  if (!apart) return split(prompt, c.decode_compute_s, 0);
+  return split(prompt - (c.attention_s - c.decode_attention_s), c.decode_compute_s - c.decode_attention_s,
+               c.attention_float_s);
 }
 
 double compute_seconds(const Efficiency& e, bool quantized_weights, const StepCost& cost) {
   const ArithmeticParts a = arithmetic_parts(cost, e.attention > 0);
-  return a.prompt_s / e.compute_for(quantized_weights) + a.decode_s / e.compute_for(quantized_weights, true) +
-         (a.attention_s > 0 ? a.attention_s / e.attention : 0);
+  return a.prompt_s / e.compute_for(quantized_weights) + a.other_quant_prompt_s / e.compute_for_other_quant() +
+         a.decode_s / e.compute_for(quantized_weights, true) + (a.attention_s > 0 ? a.attention_s / e.attention : 0);
 }
 
 double memory_seconds(const Efficiency& e, const StepCost& cost) {

@@ -210,6 +210,50 @@ TEST(FitCalibrationSuperBlocks, KQuantWeightsGetTheirOwnBandwidthEfficiency) {
   EXPECT_DOUBLE_EQ(plain->calibration.efficiency.bandwidth_for_superblocks(), plain->calibration.efficiency.decode_bandwidth);
 }
 
+// Prompts over quantized types other than Q8_0 and Q4_0 (a Q4_K_M file's K-quants) get a compute
+// efficiency of their own once pp records of such a model stand beside pp records of one in Q8_0
+// or Q4_0 (an AMX CPU's tiles take only those); without them it falls back (0), and a Q8_0 file
+// has none of its layers' parameters in such types.
+TEST(FitCalibrationOtherQuant, OtherQuantizedTypesGetTheirOwnPromptEfficiency) {
+  Hardware truth = test_machine();
+  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65, 0.15};
+  truth.efficiency.compute_other_quant = 0.25;
+  std::vector<json> lines;
+  const std::pair<const char*, model::Scheme> files[] = {
+      {"llama-3.2-1b", model::Scheme::Q8_0}, {"llama-3.2-1b", model::Scheme::Q4_K_M}, {"qwen2.5-0.5b", model::Scheme::Q8_0}};
+  for (const auto& [preset, scheme] : files) {
+    const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
+    EXPECT_EQ(shape.other_quant_layer_share > 0.9, scheme == model::Scheme::Q4_K_M) << shape.other_quant_layer_share;
+    if (scheme == model::Scheme::Q8_0) {
+      EXPECT_EQ(shape.other_quant_layer_share, 0.0);
+    }
+    for (std::int64_t depth : {0, 2048}) {
+      const json stats{{"tg_tok_s", stat(tg_tok_s(truth, shape, 64, depth))}};
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, depth, stats));
+    }
+    for (std::int64_t prompt : {256, 1024}) {
+      const Prediction pp = predict_point(truth, shape, {1, prompt, 0, 0, quant::TensorType::F16});
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "pp", prompt, 0, 0, {{"pp_tok_s", stat(pp.pp_tok_s)}}));
+    }
+    for (std::int64_t users : {1, 4}) {
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
+                             serving_stats(truth, shape, users), users));
+    }
+  }
+  const Result<CalibrationReport> both = calibrate(test_machine(), lines, "both");
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_NEAR(both->calibration.efficiency.compute, 0.4, 1e-6);
+  EXPECT_NEAR(both->calibration.efficiency.compute_other_quant, 0.25, 1e-6);
+  EXPECT_LT(both->calibration.prefill_rms_rel_error, 1e-6);
+
+  lines.erase(std::remove_if(lines.begin(), lines.end(), [](const json& j) { return j["point"]["scheme"] == "Q4_K_M"; }),
+              lines.end());
+  const Result<CalibrationReport> plain = calibrate(test_machine(), lines, "plain");
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_DOUBLE_EQ(plain->calibration.efficiency.compute_other_quant, 0.0);
+  EXPECT_DOUBLE_EQ(plain->calibration.efficiency.compute_for_other_quant(), plain->calibration.efficiency.compute);
+}
+
 TEST_F(FitCalibration, StoredBesideTheProbeCacheAndUsedFromThenOn) {
   ASSERT_EQ(setenv("XDG_CACHE_HOME", (dir_ / "cache").c_str(), 1), 0);
   const Calibration c = calibrate_file(test_machine(), dir_ / "results.jsonl")->calibration;
@@ -225,6 +269,7 @@ TEST_F(FitCalibration, StoredBesideTheProbeCacheAndUsedFromThenOn) {
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute_decode, c.efficiency.compute_decode);
   EXPECT_DOUBLE_EQ(loaded->efficiency.compute_decode_float, c.efficiency.compute_decode_float);
   EXPECT_DOUBLE_EQ(loaded->efficiency.superblock_bandwidth, c.efficiency.superblock_bandwidth);
+  EXPECT_DOUBLE_EQ(loaded->efficiency.compute_other_quant, c.efficiency.compute_other_quant);
   EXPECT_TRUE(loaded->efficiency.calibrated);
   EXPECT_FALSE(load_calibration("another-machine").has_value());
 

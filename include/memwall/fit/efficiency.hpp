@@ -63,6 +63,11 @@ struct Efficiency {
   // 0 = the same overhead at any round trip.
   double overhead_round_trips_per_layer = 0;
   double overhead_round_trip_ns = 0;
+  // Prompt tokens' arithmetic on quantized weights other than Q8_0 and Q4_0 (ModelShape::
+  // other_quant_layer_share): its own fraction of the compute peak where a calibration shows it (a
+  // CPU with AMX runs Q8_0 and Q4_0 prompts on its tile unit, the others on its vector units:
+  // results/fit.md, *An Intel host with AMX*); 0 = `compute`.
+  double compute_other_quant = 0;
 
   // The overhead per layer and step on cores whose round trip is round_trip_ns (0: not known,
   // taken as overhead_round_trip_ns).
@@ -74,6 +79,7 @@ struct Efficiency {
   // The bandwidth a step streams at a share of, for a machine whose read is read_gbps.
   double bandwidth_at(double read_gbps) const { return read_below_ceiling(read_gbps, read_ceiling_gbps); }
   double bandwidth_for_superblocks() const { return superblock_bandwidth > 0 ? superblock_bandwidth : decode_bandwidth; }
+  double compute_for_other_quant() const { return compute_other_quant > 0 ? compute_other_quant : compute; }
 
   double compute_for(bool quantized_weights, bool decode_tokens = false) const {
     const double prompt = quantized_weights || compute_float <= 0 ? compute : compute_float;

@@ -33,6 +33,11 @@ struct ModelShape {
   // Of the weight bytes, the share in 256-weight super-block types (the K-quants), whose heavier
   // unpacking streams slower on some CPUs (Efficiency::superblock_bandwidth).
   double superblock_share = 0;
+  // Of the parameters a token multiplies by in the layers (the output matrix left out), the share
+  // in quantized types other than Q8_0 and Q4_0 (the K-quants, Q4_1, Q5_0, Q5_1): their prompt
+  // kernels unpack more per weight, and a CPU's tile unit takes only Q8_0 and Q4_0
+  // (Efficiency::compute_other_quant).
+  double other_quant_layer_share = 0;
 
   // Expected distinct experts `tokens` tokens route to in one layer: E x (1 - (1 - k/E)^B).
   double expected_experts(double tokens) const;

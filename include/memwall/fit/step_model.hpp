@@ -39,6 +39,7 @@ struct StepCost {
   double attention_s = 0;          // of compute_s, the attention FLOPs
   double decode_attention_s = 0;   // of decode_compute_s, the decode tokens' attention FLOPs
   double attention_float_s = 0;    // the attention FLOPs at the float peak instead
+  double other_quant_share = 0;    // of the prompt tokens' layer arithmetic, the share on ModelShape's other types
 };
 
 // A step's arithmetic at full peak in the parts the compute efficiencies divide: the prompt
@@ -46,6 +47,7 @@ struct StepCost {
 // FLOPs at the float peak, taken out of the other two; otherwise attention_s is 0.
 struct ArithmeticParts {
   double prompt_s, decode_s, attention_s;
+  double other_quant_prompt_s;  // of the prompt tokens', the part on other quantized types, not in prompt_s
 };
 ArithmeticParts arithmetic_parts(const StepCost& cost, bool apart);
 

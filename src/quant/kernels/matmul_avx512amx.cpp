@@ -4,7 +4,8 @@
 // block's sums as the VNNI kernels do (the same int32, the same float operations in the same
 // order, so the same bits). A packed Q8_0 block's quants are tile B as they lie (packed.hpp); Q4_0's
 // nibbles are spread to signed bytes first, a chunk of the group's blocks at a time, and reused for
-// every tile of tokens. Fewer than 16 tokens, and the last n_tokens % 16 of a prompt, go to the
+// every tile of tokens. Tile A comes from the activations' tiled copy (ActivationView::q_tiles)
+// where there is one. Fewer than 16 tokens, and the last n_tokens % 16 of a prompt, go to the
 // VNNI kernel.
 #include <immintrin.h>
 
@@ -12,6 +13,7 @@
 #include <cstdint>
 
 #include "avx512_loads.hpp"
+#include "narrow.hpp"
 #include "tables.hpp"
 
 namespace memwall::quant::kernels {
@@ -19,7 +21,7 @@ namespace {
 
 constexpr int R = static_cast<int>(kPackRows);
 constexpr int kTileTokens = static_cast<int>(kActivationTileTokens);
-constexpr int kBlockBytes = 32 * R;      // a tile B: 8 k-groups x 64 bytes
+constexpr int kTileBBytes = 32 * R;        // a tile B: 8 k-groups x 64 bytes
 constexpr std::int64_t kChunkBlocks = 64;  // blocks of a group spread (Q4_0) or scaled into y at a time
 
 // Tiles 0 and 1: A (16 tokens x 32 bytes); 2 and 3: B (8 x 64 bytes); 4 to 7: C (16 x 16 int32).
@@ -67,7 +69,7 @@ template <int NT, int NG, typename Quants>
 void tiles(const std::byte* const* group, std::size_t block_bytes, const ActivationView& x, float* y,
            std::int64_t ldy, std::int64_t t0, std::int64_t g, std::int64_t b0, std::int64_t nb, Quants&& quants) {
   const std::int64_t blocks = x.cols / 32;
-  alignas(64) std::int32_t sums[4][kTileTokens * R];  // one per C tile: stores need not wait for loads
+  alignas(64) std::int32_t sums[4][kTileTokens * R];  // one per C tile: all are stored before any is scaled
   alignas(64) float acc[NT][NG][kTileTokens * R];
   const auto out = [&](int t, int s, int m) { return y + (t0 + kTileTokens * t + m) * ldy + (g + s) * R; };
   for (int t = 0; t < NT; ++t) {
@@ -128,10 +130,10 @@ void amx_groups(const PackedMatrix& w, const ActivationView& x, float* y, std::i
                 std::int64_t g_end, std::int64_t tokens) {
   using B = AmxBlock<T>;
   const std::int64_t blocks = x.cols / 32;
-  alignas(64) std::int8_t spread[T == TensorType::Q4_0 ? 2 * kChunkBlocks * kBlockBytes : 64];
+  alignas(64) std::int8_t spread[T == TensorType::Q4_0 ? 2 * kChunkBlocks * kTileBBytes : 64];
   const std::size_t group_bytes = w.group_bytes();
   for (std::int64_t g = g_begin; g < g_end; g += 2) {
-    const int ng = g + 2 <= g_end ? 2 : 1;
+    const std::int64_t ng = std::min<std::int64_t>(2, g_end - g);
     const std::byte* group[2] = {w.data + static_cast<std::size_t>(g) * group_bytes,
                                  w.data + static_cast<std::size_t>(g + 1) * group_bytes};
     const auto packed = [&](int s, std::int64_t b) { return group[s] + static_cast<std::size_t>(b) * B::kPackedBytes; };
@@ -139,31 +141,21 @@ void amx_groups(const PackedMatrix& w, const ActivationView& x, float* y, std::i
       const std::int64_t nb = std::min(kChunkBlocks, blocks - b0);
       if constexpr (T == TensorType::Q4_0) {
         for (int s = 0; s < ng; ++s) {
-          for (std::int64_t b = 0; b < nb; ++b) B::spread(packed(s, b0 + b), spread + (s * kChunkBlocks + b) * kBlockBytes);
+          for (std::int64_t b = 0; b < nb; ++b) B::spread(packed(s, b0 + b), spread + (s * kChunkBlocks + b) * kTileBBytes);
         }
       }
       const auto quants = [&](int s, std::int64_t b) -> const void* {
         if constexpr (T == TensorType::Q4_0) {
-          return spread + (s * kChunkBlocks + b - b0) * kBlockBytes;
+          return spread + (s * kChunkBlocks + b - b0) * kTileBBytes;
         } else {
           return packed(s, b) + 2 * R;
         }
       };
       std::int64_t t0 = 0;
       for (; t0 + 2 * kTileTokens <= tokens; t0 += 2 * kTileTokens) {
-        if (ng == 2) {
-          tiles<2, 2>(group, B::kPackedBytes, x, y, ldy, t0, g, b0, nb, quants);
-        } else {
-          tiles<2, 1>(group, B::kPackedBytes, x, y, ldy, t0, g, b0, nb, quants);
-        }
+        narrow<2>(ng, [&](auto n) { tiles<2, n()>(group, B::kPackedBytes, x, y, ldy, t0, g, b0, nb, quants); });
       }
-      if (t0 < tokens) {
-        if (ng == 2) {
-          tiles<1, 2>(group, B::kPackedBytes, x, y, ldy, t0, g, b0, nb, quants);
-        } else {
-          tiles<1, 1>(group, B::kPackedBytes, x, y, ldy, t0, g, b0, nb, quants);
-        }
-      }
+      if (t0 < tokens) narrow<2>(ng, [&](auto n) { tiles<1, n()>(group, B::kPackedBytes, x, y, ldy, t0, g, b0, nb, quants); });
     }
   }
 }
