@@ -18,8 +18,8 @@ using nlohmann::json;
 // The unknowns: seconds per second of full-speed memory traffic (1 / bandwidth efficiency),
 // overhead seconds per layer and step, then seconds per second of full-peak arithmetic (1 / compute
 // efficiency) of prompt tokens on quantized weights, on float weights, and of decode tokens on
-// each; then the memory traffic of weights in super-block types (K-quants); last, seconds per second
-// of attention's arithmetic at the float peak; the overhead's round trips between the cores per
+// each; then the memory traffic of weights in super-block types (K-quants); seconds per second of
+// attention's arithmetic at the float peak; the overhead's round trips between the cores per
 // layer and step, on top of theta[1]; last, prompt tokens' arithmetic on quantized weights other
 // than Q8_0 and Q4_0. An unknown the points cannot show is merged into the one it falls back to.
 constexpr std::size_t kPrompt = 2, kPromptFloat = 3, kDecode = 4, kDecodeFloat = 5, kSuperBlock = 6, kAttention = 7,
@@ -410,8 +410,16 @@ std::array<bool, kUnknowns> unknowns_shown(const Gathered& g, const RoundTrips& 
     });
   };
   const bool depth_seen = any([](const Observation& o) { return o.row.depth > 0; });
-  return {true,           true,       count(obs, "pp") + g.serving_records > 0, seen(kPromptFloat), seen(kDecode),
-          seen(kDecodeFloat), superblocks_seen, depth_seen, trips.apart, pp_of_other_quant(true) && pp_of_other_quant(false)};
+  return {true,
+          true,
+          count(obs, "pp") + g.serving_records > 0,
+          seen(kPromptFloat),
+          seen(kDecode),
+          seen(kDecodeFloat),
+          superblocks_seen,
+          depth_seen,
+          trips.apart,
+          pp_of_other_quant(true) && pp_of_other_quant(false)};
 }
 
 // Points each observation's unknowns that the points do not show at the ones they fall back to.
