@@ -103,8 +103,8 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
   for (std::int64_t e = 0; e < s.n_expert; ++e) {
     const std::int32_t begin = b.expert_begin[e], count = b.expert_begin[e + 1] - begin;
     if (count == 0) continue;
-    jobs.push_back({&l.e_gate[e], rows_of(xin[0], begin, count), b.gate.data() + begin * ff, ff});
-    jobs.push_back({&l.e_up[e], rows_of(xin[1], begin, count), b.up.data() + begin * ff, ff});
+    jobs.push_back({&l.e_gate[e], quant::activation_rows(xin[0], begin, count), b.gate.data() + begin * ff, ff});
+    jobs.push_back({&l.e_up[e], quant::activation_rows(xin[1], begin, count), b.up.data() + begin * ff, ff});
   }
   p.matmuls(jobs);
   warm_experts({&l.e_down});
@@ -120,7 +120,7 @@ void moe_forward(const Phase& p, const LayerWeights& l, const model::ModelSpec& 
   jobs.clear();
   for (std::int64_t e = 0; e < s.n_expert; ++e) {
     const std::int32_t begin = b.expert_begin[e], count = b.expert_begin[e + 1] - begin;
-    if (count > 0) jobs.push_back({&l.e_down[e], rows_of(xh[0], begin, count), b.out.data() + begin * embd, embd});
+    if (count > 0) jobs.push_back({&l.e_down[e], quant::activation_rows(xh[0], begin, count), b.out.data() + begin * embd, embd});
   }
   p.matmuls(jobs);
   p.warm(after);

@@ -52,18 +52,4 @@ quant::ActivationView ActivationScratch::fill(const quant::Kernels& kernels, qua
   return view;
 }
 
-quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count) {
-  quant::ActivationView r = v;
-  r.n_tokens = count;
-  if (v.kind == quant::ActivationKind::f32) {
-    r.f32 = v.f32 + begin * v.cols;
-    return r;
-  }
-  r.q = v.q + begin * v.cols;
-  r.d = v.d + begin * (v.cols / quant::activation_block(v.kind));
-  r.sums16 = v.sums16 + begin * (v.cols / 16);
-  r.q_tiles = v.q_tiles && begin % quant::kActivationTileTokens == 0 ? v.q_tiles + begin * v.cols : nullptr;
-  return r;
-}
-
 }  // namespace memwall::engine::detail

@@ -53,8 +53,6 @@ class ActivationScratch {
   quant::KernelCpu cpu_;
 };
 
-// Rows [begin, begin + count) of a view.
-quant::ActivationView rows_of(const quant::ActivationView& v, std::int64_t begin, std::int64_t count);
 
 // Each member's share of the 16-row groups of a matmuls() call, [front, back) in one atomic word:
 // its owner takes steps from the front, and a member done with its own share takes steps from the

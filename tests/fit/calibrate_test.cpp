@@ -173,28 +173,43 @@ TEST_F(FitCalibration, RecoversTheEfficienciesTheRecordsWereMadeWith) {
   EXPECT_TRUE(c.efficiency.calibrated);
 }
 
-// K-quant weights stream at a bandwidth efficiency of their own once records of a model mostly in
-// them stand beside records of one that is not; without such records it falls back (0).
-TEST(FitCalibrationSuperBlocks, KQuantWeightsGetTheirOwnBandwidthEfficiency) {
-  Hardware truth = test_machine();
-  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65, 0.15};
+// Two sizes of model, one of them also in Q4_K_M: with attention fitted too, the depth points of one
+// size alone cannot tell the bandwidth from the overhead per step.
+constexpr std::pair<const char*, model::Scheme> kMixedFiles[] = {
+    {"llama-3.2-1b", model::Scheme::Q8_0}, {"llama-3.2-1b", model::Scheme::Q4_K_M}, {"qwen2.5-0.5b", model::Scheme::Q8_0}};
+
+// The records `truth` gives for kMixedFiles: tg64 at depths 0 and 2048, serving at 1 and 4 users, and
+// with_prompts, pp256 and pp1024.
+std::vector<json> mixed_file_records(const Hardware& truth, bool with_prompts) {
   std::vector<json> lines;
-  // Two sizes of model: with attention fitted too, the depth points of one size alone cannot tell
-  // the bandwidth from the overhead per step.
-  const std::pair<const char*, model::Scheme> files[] = {
-      {"llama-3.2-1b", model::Scheme::Q8_0}, {"llama-3.2-1b", model::Scheme::Q4_K_M}, {"qwen2.5-0.5b", model::Scheme::Q8_0}};
-  for (const auto& [preset, scheme] : files) {
+  for (const auto& [preset, scheme] : kMixedFiles) {
     const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
-    EXPECT_EQ(shape.superblock_share > 0.9, scheme == model::Scheme::Q4_K_M) << shape.superblock_share;
     for (std::int64_t depth : {0, 2048}) {
       const json stats{{"tg_tok_s", stat(tg_tok_s(truth, shape, 64, depth))}};
       lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, depth, stats));
+    }
+    for (std::int64_t prompt : with_prompts ? std::vector<std::int64_t>{256, 1024} : std::vector<std::int64_t>{}) {
+      const Prediction pp = predict_point(truth, shape, {1, prompt, 0, 0, quant::TensorType::F16});
+      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "pp", prompt, 0, 0, {{"pp_tok_s", stat(pp.pp_tok_s)}}));
     }
     for (std::int64_t users : {1, 4}) {
       lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
                              serving_stats(truth, shape, users), users));
     }
   }
+  return lines;
+}
+
+// K-quant weights stream at a bandwidth efficiency of their own once records of a model mostly in
+// them stand beside records of one that is not; without such records it falls back (0).
+TEST(FitCalibrationSuperBlocks, KQuantWeightsGetTheirOwnBandwidthEfficiency) {
+  Hardware truth = test_machine();
+  truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65, 0.15};
+  for (const auto& [preset, scheme] : kMixedFiles) {
+    const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
+    EXPECT_EQ(shape.superblock_share > 0.9, scheme == model::Scheme::Q4_K_M) << shape.superblock_share;
+  }
+  std::vector<json> lines = mixed_file_records(truth, false);
   const Result<CalibrationReport> both = calibrate(test_machine(), lines, "both");
   ASSERT_TRUE(both.ok()) << both.error().message;
   EXPECT_NEAR(both->calibration.efficiency.decode_bandwidth, 0.8, 1e-6);
@@ -218,28 +233,14 @@ TEST(FitCalibrationOtherQuant, OtherQuantizedTypesGetTheirOwnPromptEfficiency) {
   Hardware truth = test_machine();
   truth.efficiency = {0.8, 30.0, 0.4, 0.0, true, "truth", 0.6, 0.7, 0.5, 0.65, 0.15};
   truth.efficiency.compute_other_quant = 0.25;
-  std::vector<json> lines;
-  const std::pair<const char*, model::Scheme> files[] = {
-      {"llama-3.2-1b", model::Scheme::Q8_0}, {"llama-3.2-1b", model::Scheme::Q4_K_M}, {"qwen2.5-0.5b", model::Scheme::Q8_0}};
-  for (const auto& [preset, scheme] : files) {
+  for (const auto& [preset, scheme] : kMixedFiles) {
     const ModelShape shape = shape_from_preset(model::find_preset(preset)->spec, scheme);
     EXPECT_EQ(shape.other_quant_layer_share > 0.9, scheme == model::Scheme::Q4_K_M) << shape.other_quant_layer_share;
     if (scheme == model::Scheme::Q8_0) {
       EXPECT_EQ(shape.other_quant_layer_share, 0.0);
     }
-    for (std::int64_t depth : {0, 2048}) {
-      const json stats{{"tg_tok_s", stat(tg_tok_s(truth, shape, 64, depth))}};
-      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "tg", 0, 64, depth, stats));
-    }
-    for (std::int64_t prompt : {256, 1024}) {
-      const Prediction pp = predict_point(truth, shape, {1, prompt, 0, 0, quant::TensorType::F16});
-      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "pp", prompt, 0, 0, {{"pp_tok_s", stat(pp.pp_tok_s)}}));
-    }
-    for (std::int64_t users : {1, 4}) {
-      lines.push_back(record(truth.fingerprint, "ok", preset, scheme, "serve", 128, 32, 0,
-                             serving_stats(truth, shape, users), users));
-    }
   }
+  std::vector<json> lines = mixed_file_records(truth, true);
   const Result<CalibrationReport> both = calibrate(test_machine(), lines, "both");
   ASSERT_TRUE(both.ok()) << both.error().message;
   EXPECT_NEAR(both->calibration.efficiency.compute, 0.4, 1e-6);

@@ -58,6 +58,9 @@ ActivationBuffers activation_buffers(ActivationKind kind, std::int64_t n_tokens,
 ActivationView activation_view(ActivationKind kind, std::int64_t n_tokens, std::int64_t cols,
                                const ActivationBuffers& buffers);
 
+// Rows [begin, begin + count) of a view; the tiled copy stays only where begin starts a tile.
+ActivationView activation_rows(const ActivationView& v, std::int64_t begin, std::int64_t count);
+
 // Copies rows [t_begin, t_end) of q (cols columns each) to their places in q_tiles
 // (ActivationView::q_tiles).
 void tile_activation_rows(const std::int8_t* q, std::int64_t t_begin, std::int64_t t_end, std::int64_t cols,

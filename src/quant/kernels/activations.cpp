@@ -43,6 +43,20 @@ ActivationView activation_view(ActivationKind kind, std::int64_t n_tokens, std::
   return {kind, n_tokens, cols, nullptr, b.q, b.d, b.sums16};
 }
 
+ActivationView activation_rows(const ActivationView& v, std::int64_t begin, std::int64_t count) {
+  ActivationView r = v;
+  r.n_tokens = count;
+  if (v.kind == ActivationKind::f32) {
+    r.f32 = v.f32 + begin * v.cols;
+    return r;
+  }
+  r.q = v.q + begin * v.cols;
+  r.d = v.d + begin * (v.cols / activation_block(v.kind));
+  r.sums16 = v.sums16 + begin * (v.cols / 16);
+  r.q_tiles = v.q_tiles && begin % kActivationTileTokens == 0 ? v.q_tiles + begin * v.cols : nullptr;
+  return r;
+}
+
 void tile_activation_rows(const std::int8_t* q, std::int64_t t_begin, std::int64_t t_end, std::int64_t cols,
                           std::int8_t* q_tiles) {
   const std::int64_t blocks = cols / 32;

@@ -160,28 +160,10 @@ void amx_groups(const PackedMatrix& w, const ActivationView& x, float* y, std::i
   }
 }
 
-// Tokens [t0, n_tokens) of x as a view of their own.
-ActivationView tokens_from(const ActivationView& x, std::int64_t t0) {
-  ActivationView tail = x;
-  tail.q_tiles = nullptr;
-  tail.n_tokens = x.n_tokens - t0;
-  tail.q = x.q + t0 * x.cols;
-  tail.d = x.d + t0 * (x.cols / 32);
-  tail.sums16 = x.sums16 + t0 * (x.cols / 16);
-  return tail;
-}
-
-MatmulFn vnni_kernel(TensorType type) {
-  for (const TypeKernel& k : plain_avx512vnni()) {
-    if (k.type == type) return k.fn;
-  }
-  return nullptr;
-}
-
 template <TensorType T>
 void matmul_amx(const PackedMatrix& w, const ActivationView& x, float* y, std::int64_t ldy, std::int64_t row_begin,
                 std::int64_t row_end) {
-  static const MatmulFn vnni = vnni_kernel(T);
+  static const MatmulFn vnni = avx512vnni().matmul(T);
   const std::int64_t tiled = x.n_tokens / kTileTokens * kTileTokens;
   if (tiled > 0) {
     static const TileConfig config;
@@ -189,7 +171,7 @@ void matmul_amx(const PackedMatrix& w, const ActivationView& x, float* y, std::i
     amx_groups<T>(w, x, y, ldy, row_begin / R, row_end / R, tiled);
     _tile_release();
   }
-  if (tiled < x.n_tokens) vnni(w, tokens_from(x, tiled), y + tiled * ldy, ldy, row_begin, row_end);
+  if (tiled < x.n_tokens) vnni(w, activation_rows(x, tiled, x.n_tokens - tiled), y + tiled * ldy, ldy, row_begin, row_end);
 }
 
 constexpr TypeKernel kTypes[] = {
